@@ -1,0 +1,83 @@
+"""The choice source: every nondeterministic decision of a run passes through ``choose``.
+
+The recorded sequence of (kind, n, value) *is* the schedule. A seeded strategy produces values;
+replay feeds recorded values back and verifies that the live run asks the same questions; a
+lenient replay (used by the shrinker) accepts edited sequences, clamping and defaulting to 0.
+Value 0 is always the "default" answer (keep running the current actor, no delay, reuse the most
+recently freed slot), so shrinking towards 0 means shrinking towards the unsurprising run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Divergence(Exception):  # noqa: N818 - the domain word is "divergence"
+    """The live run asked a different question than the recording at this index."""
+
+    index: int
+    expected: str
+    found: str
+
+    def __str__(self) -> str:
+        return f"choice {self.index}: recorded {self.expected}, live run asked {self.found}"
+
+
+class ChoiceSource:
+    """Records choices; optionally replays a recorded sequence."""
+
+    __slots__ = ("_lenient", "_pos", "_rec_kinds", "_rec_ns", "_rec_values", "kinds", "ns", "values")
+
+    def __init__(
+        self,
+        replay: tuple[list[int], list[int], list[str]] | None = None,
+        lenient: bool = False,
+    ) -> None:
+        self.values: list[int] = []
+        self.ns: list[int] = []
+        self.kinds: list[str] = []
+        self._pos = 0
+        self._lenient = lenient
+        if replay is None:
+            self._rec_values: list[int] | None = None
+            self._rec_ns: list[int] = []
+            self._rec_kinds: list[str] = []
+        else:
+            self._rec_values, self._rec_ns, self._rec_kinds = replay
+
+    @property
+    def replaying(self) -> bool:
+        return self._rec_values is not None
+
+    def choose(self, n: int, kind: str, decide: Callable[[], int]) -> int:
+        """Return a value in [0, n). ``decide`` is the strategy's answer when not replaying."""
+        rec = self._rec_values
+        if rec is None:
+            v = decide()
+        else:
+            v = self._replayed(n, kind, rec)
+        self.values.append(v)
+        self.ns.append(n)
+        self.kinds.append(kind)
+        return v
+
+    def _replayed(self, n: int, kind: str, rec: list[int]) -> int:
+        i = self._pos
+        self._pos = i + 1
+        if i >= len(rec):
+            if self._lenient:
+                return 0
+            raise Divergence(i, "end of recording", f"{kind}/{n}")
+        if self._rec_ns[i] != n or self._rec_kinds[i] != kind:
+            if not self._lenient:
+                raise Divergence(i, f"{self._rec_kinds[i]}/{self._rec_ns[i]}", f"{kind}/{n}")
+        v = rec[i]
+        return v if v < n else v % n
+
+    def unused_recorded(self) -> int:
+        """How many recorded choices the run did not consume (non-zero = diverged early)."""
+        if self._rec_values is None:
+            return 0
+        return max(0, len(self._rec_values) - self._pos)

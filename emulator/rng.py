@@ -1,0 +1,35 @@
+"""A small seeded PRNG (SplitMix64).
+
+The standard library's ``random`` module is deliberately not used: its algorithm belongs to the
+interpreter, while pcemu promises byte-identical traces for a given version and seed.
+"""
+
+from __future__ import annotations
+
+_MASK = (1 << 64) - 1
+
+
+class Rng:
+    """SplitMix64: 64-bit state, one multiply-xorshift chain per draw."""
+
+    __slots__ = ("_state",)
+
+    def __init__(self, seed: int, stream: int = 0) -> None:
+        # Distinct streams of one seed must not correlate: mix the stream id in first.
+        self._state = (seed * 0x9E3779B97F4A7C15 + stream * 0xD1B54A32D192ED03) & _MASK
+        self.next64()
+
+    def next64(self) -> int:
+        self._state = (self._state + 0x9E3779B97F4A7C15) & _MASK
+        z = self._state
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+        return z ^ (z >> 31)
+
+    def below(self, n: int) -> int:
+        """Uniform integer in [0, n). The modulo bias (< 2**-50 for small n) is irrelevant here."""
+        return self.next64() % n
+
+    def chance(self, num: int, den: int) -> bool:
+        """True with probability num/den (integers only, so no float rounding differs by host)."""
+        return self.next64() % den < num

@@ -1,0 +1,41 @@
+"""The scenario contract between the engine and scenario modules (built-in or user scripts).
+
+A scenario names its thread and commits, its variants, what each BUGGY variant should trip, its
+options, and a ``build`` function that returns a fresh model, the actors, chaos windows and the
+directed schedule of the spec's numbered bad interleaving.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from emulator.runtime import ActorSpec, Model
+
+
+@dataclass(frozen=True)
+class Setup:
+    model: Model
+    actors: Sequence[ActorSpec]
+    windows: Sequence[tuple[str, str]] = ()
+    directed: Sequence[tuple[str, str]] = ()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    spec_id: str  # kernel-scenarios.md id, e.g. "003a"
+    thread: str  # e.g. "S003 McKenney on page_lock_anon_vma, 2010-04-09"
+    title: str
+    era: str
+    commits: str  # "88c22088bf23 -> eee0f252c653"
+    build: Callable[[str, Mapping[str, str]], Setup]
+    expects: Mapping[str, tuple[str, ...]]  # variant -> oracle ids it should trip ("" = clean)
+    variants: tuple[str, ...] = ("buggy", "fixed")
+    mem: str = "SC"
+    options: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # first = default
+    budget: int = 5_000
+    source: str = "builtin"
+
+    def default_options(self) -> dict[str, str]:
+        return {k: v[0] for k, v in self.options.items()}
