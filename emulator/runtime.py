@@ -178,6 +178,7 @@ class RunResult:
     events: list[tuple[int, int, bytes, bytes]] = field(default_factory=list)
     choices: tuple[list[int], list[int], list[str]] = ([], [], [])
     divergence: str | None = None
+    model: Model | None = None
 
 
 class _Stop(Exception):  # noqa: N818
@@ -255,6 +256,7 @@ class Runtime:
             events=self.events,
             choices=(self.src.values, self.src.ns, self.src.kinds),
             divergence=self.divergence,
+            model=self.model,
         )
 
     async def _actor_main(

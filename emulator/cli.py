@@ -1,0 +1,200 @@
+"""The user's surface: ``pcemu list | run | hunt | replay``.
+
+Exit status: 0 clean (or replay reproduced), 1 violation found (or replay diverged),
+2 bad input or usage. Bad input is always one line naming the bad value and the fix.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from emulator import __version__
+from emulator.artifacts import repro_commands, save
+from emulator.catalog import builtin
+from emulator.errors import BadInput
+from emulator.replay import replay_file
+from emulator.report import render
+from emulator.session import RunSpec, execute, validate
+from emulator.strategies import STRATEGIES
+
+EXIT_CLEAN, EXIT_FOUND, EXIT_BAD = 0, 1, 2
+
+
+def fail(msg: str) -> NoReturn:
+    click.echo(f"pcemu: error: {msg}", err=True)
+    sys.exit(EXIT_BAD)
+
+
+def parse_pairs(pairs: Sequence[str], what: str) -> dict[str, str]:
+    out = {}
+    for p in pairs:
+        if "=" not in p:
+            raise BadInput(f"{what} {p!r} is not KEY=VALUE; write e.g. {what} page_lock_policy=P-OLD")
+        k, v = p.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+def parse_params(pairs: Sequence[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in parse_pairs(pairs, "-p").items():
+        try:
+            out[k] = int(v)
+        except ValueError:
+            raise BadInput(f"strategy parameter {k}={v!r} is not an integer") from None
+    return out
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pcemu")
+def cli() -> None:
+    """pcemu: seeded, actor-based emulator of Linux page-cache concurrency."""
+
+
+@cli.command("list")
+def list_cmd() -> None:
+    """List the built-in scenarios."""
+    rows = [("NAME", "SPEC", "ERA", "MEM", "VARIANTS", "BUGGY TRIPS", "THREAD")]
+    for s in builtin().values():
+        rows.append(
+            (s.name, s.spec_id, s.era, s.mem, ",".join(s.variants),
+             "/".join(s.expects.get("buggy", ())) or "-", s.thread)
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(6)]
+    for r in rows:
+        click.echo("  ".join(c.ljust(widths[i]) for i, c in enumerate(r[:6])) + "  " + r[6])
+
+
+def run_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    opts = [
+        click.option("--variant", default="buggy", show_default=True, help="buggy, fixed, ..."),
+        click.option("--strategy", default="chaos", show_default=True,
+                     help="chaos | pct | random"),
+        click.option("-p", "--param", "params", multiple=True,
+                     help="strategy parameter KEY=INT (pct: depth, k; chaos: switch, delay_in, "
+                          "delay_out)"),
+        click.option("-o", "--option", "options", multiple=True,
+                     help="scenario option KEY=VALUE (see pcemu list)"),
+        click.option("--budget", type=int, default=None, help="step budget (default: scenario's)"),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def make_spec(name: str, variant: str, seed: int, strategy: str, params: Sequence[str],
+              options: Sequence[str], budget: int | None, schedule: str = "seeded") -> RunSpec:
+    spec = RunSpec(
+        scenario=name, variant=variant, seed=seed, strategy=strategy,
+        strategy_params=parse_params(params), schedule=schedule,
+        options=parse_pairs(options, "-o"), budget=budget,
+    )
+    validate(spec)
+    if budget is not None and budget <= 0:
+        raise BadInput(f"--budget {budget} must be a positive number of steps")
+    return spec
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--seed", type=int, default=0, show_default=True)
+@run_options
+@click.option("--schedule", default="seeded", show_default=True,
+              help="seeded, or directed (the spec's numbered bad interleaving first)")
+@click.option("--log", "log", type=click.Path(path_type=Path), default=None,
+              help="write the structlog JSON-lines log here")
+@click.option("--trace", "trace", type=click.Path(path_type=Path), default=None,
+              help="write the trace file (choices and every step) here")
+@click.option("--log-steps", is_flag=True, help="also log one event per step (slow)")
+def run(name: str, seed: int, variant: str, strategy: str, params: Sequence[str],
+        options: Sequence[str], budget: int | None, schedule: str, log: Path | None,
+        trace: Path | None, log_steps: bool) -> None:
+    """Run one scenario (a built-in NAME or a path to a scenario script) under one seed."""
+    spec = make_spec(name, variant, seed, strategy, params, options, budget, schedule)
+    scen, result = execute(spec)
+    header = spec.header(scen)
+    save(header, result, log, trace, log_steps)
+    click.echo(render(header, result, repro_commands(spec, log, trace)))
+    sys.exit(EXIT_FOUND if result.outcome.failed else EXIT_CLEAN)
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--seeds", type=int, default=200, show_default=True, help="how many seeds to try")
+@click.option("--start", type=int, default=0, show_default=True, help="first seed")
+@run_options
+@click.option("--log", "log", type=click.Path(path_type=Path), default=None,
+              help="write the failing run's log here")
+@click.option("--trace", "trace", type=click.Path(path_type=Path), default=None,
+              help="write the failing run's trace file here")
+def hunt(name: str, seeds: int, start: int, variant: str, strategy: str, params: Sequence[str],
+         options: Sequence[str], budget: int | None, log: Path | None,
+         trace: Path | None) -> None:
+    """Run seeds START.. until one fails; print it and how to reproduce it."""
+    if seeds <= 0:
+        raise BadInput(f"--seeds {seeds} must be positive")
+    first = make_spec(name, variant, start, strategy, params, options, budget)
+    steps = 0
+    for seed in range(start, start + seeds):
+        spec = RunSpec(**{**first.__dict__, "seed": seed})
+        scen, result = execute(spec)
+        steps += result.outcome.steps
+        if result.outcome.failed:
+            header = spec.header(scen)
+            save(header, result, log, trace)
+            click.echo(f"hunt: seed {seed} fails after {seed - start + 1} seeds ({steps} steps)")
+            click.echo(render(header, result, repro_commands(spec, log, trace)))
+            sys.exit(EXIT_FOUND)
+    click.echo(f"hunt: {seeds} seeds from {start} clean ({steps} steps)")
+    sys.exit(EXIT_CLEAN)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="replay a file written by another pcemu version")
+@click.option("--quiet", "-q", is_flag=True, help="only the verdict")
+def replay(file: Path, force: bool, quiet: bool) -> None:
+    """Re-run a recorded run (a --log or --trace file) and check it is reproduced exactly."""
+    v = replay_file(file, force)
+    if not quiet:
+        click.echo(render(v.spec.header(validate(v.spec)), v.result, []))
+        click.echo("")
+    if v.reproduced:
+        o = v.result.outcome
+        click.echo(f"replay: reproduced ({o.status}, {o.steps} steps, trace {o.trace_hash})")
+        sys.exit(EXIT_CLEAN)
+    click.echo("replay: DIVERGED")
+    for d in v.differences:
+        click.echo(f"  {d}")
+    sys.exit(EXIT_FOUND)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Entry point: every bad input becomes one line on stderr and exit status 2."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="pcemu",
+                 standalone_mode=False)
+    except BadInput as exc:
+        fail(str(exc))
+    except click.UsageError as exc:
+        hint = f" (see pcemu {exc.ctx.info_name} --help)" if exc.ctx and exc.ctx.parent else \
+            " (see pcemu --help)"
+        fail(exc.format_message().replace("\n", " ") + hint)
+    except click.ClickException as exc:
+        fail(exc.format_message().replace("\n", " "))
+    except click.exceptions.Abort:
+        fail("aborted")
+    except KeyboardInterrupt:
+        fail("interrupted")
+    except BrokenPipeError:
+        sys.exit(EXIT_CLEAN)
+    sys.exit(EXIT_CLEAN)
+
+
+if __name__ == "__main__":
+    main()

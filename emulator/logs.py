@@ -1,0 +1,87 @@
+"""Run logs: structlog, JSON lines.
+
+The first event (``run.start``) holds everything needed to reproduce the run; the last
+(``run.end``) holds the outcome, step count, virtual time, trace hash and violation. Per-step
+events (``run.step``) only on request: they cost as much as the step itself. No wall-clock value
+is written: a log of the same run is byte-identical in any process.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+import structlog
+
+from emulator import __version__
+from emulator.errors import BadInput
+
+START = "run.start"
+END = "run.end"
+STEP = "run.step"
+
+
+def _logger(out: IO[str]) -> Any:
+    return structlog.wrap_logger(
+        structlog.PrintLogger(out),
+        processors=[structlog.processors.JSONRenderer(sort_keys=True)],
+    )
+
+
+def write_log(
+    path: Path,
+    header: dict[str, Any],
+    end: dict[str, Any],
+    steps: Iterable[dict[str, Any]] = (),
+) -> None:
+    """Write the whole log at once (the run is in memory; a crash loses nothing recorded)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        log = _logger(out)
+        log.info(START, **header)
+        for s in steps:
+            log.info(STEP, **s)
+        log.info(END, **end)
+
+
+def read_log(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The first and last events of a run log; BadInput for anything unusable."""
+    if not path.is_file():
+        raise BadInput(f"log file {str(path)!r} does not exist; give the --log file of a run")
+    start: dict[str, Any] | None = None
+    end: dict[str, Any] | None = None
+    with path.open(encoding="utf-8", errors="replace") as f:
+        for n, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                ev = json.loads(line)
+            except json.JSONDecodeError:
+                raise BadInput(
+                    f"log file {str(path)!r} line {n} is not JSON; pass a pcemu JSON-lines log "
+                    "(written by --log)"
+                ) from None
+            if not isinstance(ev, dict):
+                raise BadInput(f"log file {str(path)!r} line {n} is not a JSON object")
+            if ev.get("event") == START and start is None:
+                start = ev
+            elif ev.get("event") == END:
+                end = ev
+    if start is None:
+        raise BadInput(f"log file {str(path)!r} has no {START} event; it is not a pcemu run log")
+    if end is None:
+        raise BadInput(
+            f"log file {str(path)!r} is truncated: no {END} event; re-run the seed from its "
+            f"{START} line instead"
+        )
+    return start, end
+
+
+def check_version(found: Any, what: str, force: bool) -> None:
+    if found != __version__ and not force:
+        raise BadInput(
+            f"{what} was written by pcemu {found}, this is pcemu {__version__}; "
+            "replay it with that version, or pass --force to try anyway"
+        )
