@@ -29,7 +29,9 @@ class AnonMixin(MmMixin):
         still referenced or its (own) lock is held."""
         o = self.deref(actor, av)
         if o.f["refcount"] > 0:
-            raise Violation("INV-AV-1", f"anon_vma {o.gname()} freed with refcount {o.f['refcount']}")
+            raise Violation(
+                "INV-AV-1", f"anon_vma {o.gname()} freed with refcount {o.f['refcount']}"
+            )
         lk = self.locks.get((o.oid, "lock"))
         if lk is not None and lk.owner is not None:
             who = self.names[lk.owner] if lk.owner >= 0 else "IO"

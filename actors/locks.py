@@ -47,9 +47,13 @@ class LocksMixin(KernelState):
             self.wrote(o, "PG_locked", 1)
 
     def _release(self, actor: int, key: LockKey, lk: Lock) -> None:
-        if lk.owner is None or (lk.owner != actor and not (lk.owner == IO_OWNER and actor == self.io_actor)):
-            holder = "nobody" if lk.owner is None else (
-                "IO" if lk.owner == IO_OWNER else self.names[lk.owner]
+        if lk.owner is None or (
+            lk.owner != actor and not (lk.owner == IO_OWNER and actor == self.io_actor)
+        ):
+            holder = (
+                "nobody"
+                if lk.owner is None
+                else ("IO" if lk.owner == IO_OWNER else self.names[lk.owner])
             )
             raise Violation(
                 "INV-LOCK-1",

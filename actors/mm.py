@@ -30,8 +30,16 @@ class MmMixin(LocksMixin):
         return self.new("mm", {"ptes": {}, "vmas": []})
 
     def new_vma(self, mm: Obj, start: int, end: int, **kw: Any) -> Obj:
-        f: dict[str, Any] = {"mm": mm.oid, "start": start, "end": end, "pgoff": 0, "shared": 0,
-                             "file": None, "anon_vma": None, "writable": 1}
+        f: dict[str, Any] = {
+            "mm": mm.oid,
+            "start": start,
+            "end": end,
+            "pgoff": 0,
+            "shared": 0,
+            "file": None,
+            "anon_vma": None,
+            "writable": 1,
+        }
         f.update(kw)
         v = self.new("vma", f)
         mm.f["vmas"].append(v.oid)
@@ -57,11 +65,10 @@ class MmMixin(LocksMixin):
         if holder not in holders:
             raise Violation(
                 "INV-REF-3",
-                f"refcount/holders mismatch on page {o.name()}: put by {holder}, "
-                f"holders={holders}",
+                f"refcount/holders mismatch on page {o.name()}: put by {holder}, holders={holders}",
             )
         holders.remove(holder)
-        c = o.f["_refcount"] - 1
+        c: int = o.f["_refcount"] - 1
         o.f["_refcount"] = c
         self.wrote(o, "_refcount", c)
         if c == 0:
@@ -130,8 +137,9 @@ class MmMixin(LocksMixin):
         if not self.holds(actor, (m.oid, PTL)):
             raise Violation("INV-LOCK-3", f"pte of {m.name()} changed without its pte lock")
 
-    def op_pte_install(self, actor: int, mm: Ref, addr: int, page: Ref, writable: int,
-                       holder: str) -> bool:
+    def op_pte_install(
+        self, actor: int, mm: Ref, addr: int, page: Ref, writable: int, holder: str
+    ) -> bool:
         """Under the pte lock: if pte_none, page_add_*_rmap and set the pte; the caller's page
         reference (``holder``) becomes the pte's. False if somebody else won the race."""
         m = self.deref(actor, mm)
@@ -141,7 +149,9 @@ class MmMixin(LocksMixin):
         p = self.deref(actor, page)
         holders: list[str] = p.f["holders"]
         if holder not in holders:
-            raise Violation("INV-REF-3", f"pte install of {p.name()} without a reference ({holder})")
+            raise Violation(
+                "INV-REF-3", f"pte install of {p.name()} without a reference ({holder})"
+            )
         holders[holders.index(holder)] = pte_holder(m.oid, addr)
         m.f["ptes"][addr] = (p.oid, writable)
         self.set(p, "mapcount", p.f["mapcount"] + 1)
@@ -193,10 +203,13 @@ class MmMixin(LocksMixin):
 
     def new_file(self, size: int, nlink: int = 1) -> tuple[Obj, Obj]:
         """An inode with its embedded address_space (i_data)."""
-        inode = self.new("inode", {"i_count": 1, "i_state": "", "nlink": nlink, "i_size": size,
-                                   "i_mapping": None})
-        mapping = self.new("address_space", {"host": inode.oid, "tree": {}, "nrpages": 0,
-                                             "i_mmap": []})
+        inode = self.new(
+            "inode",
+            {"i_count": 1, "i_state": "", "nlink": nlink, "i_size": size, "i_mapping": None},
+        )
+        mapping = self.new(
+            "address_space", {"host": inode.oid, "tree": {}, "nrpages": 0, "i_mmap": []}
+        )
         inode.f["i_mapping"] = mapping.oid
         return inode, mapping
 

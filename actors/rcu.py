@@ -44,7 +44,9 @@ class RcuMixin(KernelState):
     def op_rcu_read_unlock(self, actor: int) -> None:
         fr = self.frames[actor]
         if fr.rcu == 0:
-            raise Violation("INV-RCU-2", f"unbalanced RCU: rcu_read_unlock by {fr.name} at nesting 0")
+            raise Violation(
+                "INV-RCU-2", f"unbalanced RCU: rcu_read_unlock by {fr.name} at nesting 0"
+            )
         fr.rcu -= 1
         if fr.rcu == 0 and actor in self.gp_readers:
             self.gp_readers.remove(actor)

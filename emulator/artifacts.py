@@ -24,8 +24,14 @@ def step_events(result: RunResult) -> list[dict[str, Any]]:
     for i, (actor, vtime, req, rep) in enumerate(result.events, 1):
         _seq, _src, _dst, op, label, _args = msgpack.unpackb(req, use_list=False)
         out.append(
-            {"step": i, "actor": result.actor_names[actor], "vtime": vtime, "label": label,
-             "op": op, "parked": rep == b""}
+            {
+                "step": i,
+                "actor": result.actor_names[actor],
+                "vtime": vtime,
+                "label": label,
+                "op": op,
+                "parked": rep == b"",
+            }
         )
     return out
 
@@ -47,8 +53,17 @@ def save(
 
 
 def run_command(spec: RunSpec) -> str:
-    parts = ["pcemu", "run", spec.scenario, "--variant", spec.variant, "--seed", str(spec.seed),
-             "--strategy", spec.strategy]
+    parts = [
+        "pcemu",
+        "run",
+        spec.scenario,
+        "--variant",
+        spec.variant,
+        "--seed",
+        str(spec.seed),
+        "--strategy",
+        spec.strategy,
+    ]
     if spec.schedule != "seeded":
         parts += ["--schedule", spec.schedule]
     for k, v in sorted(spec.options.items()):

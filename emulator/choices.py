@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
-class Divergence(Exception):  # noqa: N818 - the domain word is "divergence"
+class Divergence(Exception):
     """The live run asked a different question than the recording at this index."""
 
     index: int
@@ -28,7 +28,16 @@ class Divergence(Exception):  # noqa: N818 - the domain word is "divergence"
 class ChoiceSource:
     """Records choices; optionally replays a recorded sequence."""
 
-    __slots__ = ("_lenient", "_pos", "_rec_kinds", "_rec_ns", "_rec_values", "kinds", "ns", "values")
+    __slots__ = (
+        "_lenient",
+        "_pos",
+        "_rec_kinds",
+        "_rec_ns",
+        "_rec_values",
+        "kinds",
+        "ns",
+        "values",
+    )
 
     def __init__(
         self,
@@ -63,6 +72,22 @@ class ChoiceSource:
         self.kinds.append(kind)
         return v
 
+    def replayed(self, n: int, kind: str) -> int:
+        """Next recorded value (only while replaying); records it as consumed."""
+        assert self._rec_values is not None
+        v = self._replayed(n, kind, self._rec_values)
+        self.values.append(v)
+        self.ns.append(n)
+        self.kinds.append(kind)
+        return v
+
+    def record(self, n: int, kind: str, v: int) -> int:
+        """Record a value the strategy decided (hot path: no closure per step)."""
+        self.values.append(v)
+        self.ns.append(n)
+        self.kinds.append(kind)
+        return v
+
     def _replayed(self, n: int, kind: str, rec: list[int]) -> int:
         i = self._pos
         self._pos = i + 1
@@ -70,9 +95,8 @@ class ChoiceSource:
             if self._lenient:
                 return 0
             raise Divergence(i, "end of recording", f"{kind}/{n}")
-        if self._rec_ns[i] != n or self._rec_kinds[i] != kind:
-            if not self._lenient:
-                raise Divergence(i, f"{self._rec_kinds[i]}/{self._rec_ns[i]}", f"{kind}/{n}")
+        if (self._rec_ns[i] != n or self._rec_kinds[i] != kind) and not self._lenient:
+            raise Divergence(i, f"{self._rec_kinds[i]}/{self._rec_ns[i]}", f"{kind}/{n}")
         v = rec[i]
         return v if v < n else v % n
 

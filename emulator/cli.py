@@ -20,7 +20,6 @@ from emulator.errors import BadInput
 from emulator.replay import replay_file
 from emulator.report import render
 from emulator.session import RunSpec, execute, validate
-from emulator.strategies import STRATEGIES
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_BAD = 0, 1, 2
 
@@ -34,7 +33,9 @@ def parse_pairs(pairs: Sequence[str], what: str) -> dict[str, str]:
     out = {}
     for p in pairs:
         if "=" not in p:
-            raise BadInput(f"{what} {p!r} is not KEY=VALUE; write e.g. {what} page_lock_policy=P-OLD")
+            raise BadInput(
+                f"{what} {p!r} is not KEY=VALUE; write e.g. {what} page_lock_policy=P-OLD"
+            )
         k, v = p.split("=", 1)
         out[k.strip()] = v.strip()
     return out
@@ -62,8 +63,15 @@ def list_cmd() -> None:
     rows = [("NAME", "SPEC", "ERA", "MEM", "VARIANTS", "BUGGY TRIPS", "THREAD")]
     for s in builtin().values():
         rows.append(
-            (s.name, s.spec_id, s.era, s.mem, ",".join(s.variants),
-             "/".join(s.expects.get("buggy", ())) or "-", s.thread)
+            (
+                s.name,
+                s.spec_id,
+                s.era,
+                s.mem,
+                ",".join(s.variants),
+                "/".join(s.expects.get("buggy", ())) or "-",
+                s.thread,
+            )
         )
     widths = [max(len(r[i]) for r in rows) for i in range(6)]
     for r in rows:
@@ -73,13 +81,21 @@ def list_cmd() -> None:
 def run_options(f: Callable[..., Any]) -> Callable[..., Any]:
     opts = [
         click.option("--variant", default="buggy", show_default=True, help="buggy, fixed, ..."),
-        click.option("--strategy", default="chaos", show_default=True,
-                     help="chaos | pct | random"),
-        click.option("-p", "--param", "params", multiple=True,
-                     help="strategy parameter KEY=INT (pct: depth, k; chaos: switch, delay_in, "
-                          "delay_out)"),
-        click.option("-o", "--option", "options", multiple=True,
-                     help="scenario option KEY=VALUE (see pcemu list)"),
+        click.option("--strategy", default="chaos", show_default=True, help="chaos | pct | random"),
+        click.option(
+            "-p",
+            "--param",
+            "params",
+            multiple=True,
+            help="strategy parameter KEY=INT (pct: depth, k; chaos: switch, delay_in, delay_out)",
+        ),
+        click.option(
+            "-o",
+            "--option",
+            "options",
+            multiple=True,
+            help="scenario option KEY=VALUE (see pcemu list)",
+        ),
         click.option("--budget", type=int, default=None, help="step budget (default: scenario's)"),
     ]
     for o in reversed(opts):
@@ -87,12 +103,25 @@ def run_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
-def make_spec(name: str, variant: str, seed: int, strategy: str, params: Sequence[str],
-              options: Sequence[str], budget: int | None, schedule: str = "seeded") -> RunSpec:
+def make_spec(
+    name: str,
+    variant: str,
+    seed: int,
+    strategy: str,
+    params: Sequence[str],
+    options: Sequence[str],
+    budget: int | None,
+    schedule: str = "seeded",
+) -> RunSpec:
     spec = RunSpec(
-        scenario=name, variant=variant, seed=seed, strategy=strategy,
-        strategy_params=parse_params(params), schedule=schedule,
-        options=parse_pairs(options, "-o"), budget=budget,
+        scenario=name,
+        variant=variant,
+        seed=seed,
+        strategy=strategy,
+        strategy_params=parse_params(params),
+        schedule=schedule,
+        options=parse_pairs(options, "-o"),
+        budget=budget,
     )
     validate(spec)
     if budget is not None and budget <= 0:
@@ -104,16 +133,40 @@ def make_spec(name: str, variant: str, seed: int, strategy: str, params: Sequenc
 @click.argument("name")
 @click.option("--seed", type=int, default=0, show_default=True)
 @run_options
-@click.option("--schedule", default="seeded", show_default=True,
-              help="seeded, or directed (the spec's numbered bad interleaving first)")
-@click.option("--log", "log", type=click.Path(path_type=Path), default=None,
-              help="write the structlog JSON-lines log here")
-@click.option("--trace", "trace", type=click.Path(path_type=Path), default=None,
-              help="write the trace file (choices and every step) here")
+@click.option(
+    "--schedule",
+    default="seeded",
+    show_default=True,
+    help="seeded, or directed (the spec's numbered bad interleaving first)",
+)
+@click.option(
+    "--log",
+    "log",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="write the structlog JSON-lines log here",
+)
+@click.option(
+    "--trace",
+    "trace",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="write the trace file (choices and every step) here",
+)
 @click.option("--log-steps", is_flag=True, help="also log one event per step (slow)")
-def run(name: str, seed: int, variant: str, strategy: str, params: Sequence[str],
-        options: Sequence[str], budget: int | None, schedule: str, log: Path | None,
-        trace: Path | None, log_steps: bool) -> None:
+def run(
+    name: str,
+    seed: int,
+    variant: str,
+    strategy: str,
+    params: Sequence[str],
+    options: Sequence[str],
+    budget: int | None,
+    schedule: str,
+    log: Path | None,
+    trace: Path | None,
+    log_steps: bool,
+) -> None:
     """Run one scenario (a built-in NAME or a path to a scenario script) under one seed."""
     spec = make_spec(name, variant, seed, strategy, params, options, budget, schedule)
     scen, result = execute(spec)
@@ -128,13 +181,32 @@ def run(name: str, seed: int, variant: str, strategy: str, params: Sequence[str]
 @click.option("--seeds", type=int, default=200, show_default=True, help="how many seeds to try")
 @click.option("--start", type=int, default=0, show_default=True, help="first seed")
 @run_options
-@click.option("--log", "log", type=click.Path(path_type=Path), default=None,
-              help="write the failing run's log here")
-@click.option("--trace", "trace", type=click.Path(path_type=Path), default=None,
-              help="write the failing run's trace file here")
-def hunt(name: str, seeds: int, start: int, variant: str, strategy: str, params: Sequence[str],
-         options: Sequence[str], budget: int | None, log: Path | None,
-         trace: Path | None) -> None:
+@click.option(
+    "--log",
+    "log",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="write the failing run's log here",
+)
+@click.option(
+    "--trace",
+    "trace",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="write the failing run's trace file here",
+)
+def hunt(
+    name: str,
+    seeds: int,
+    start: int,
+    variant: str,
+    strategy: str,
+    params: Sequence[str],
+    options: Sequence[str],
+    budget: int | None,
+    log: Path | None,
+    trace: Path | None,
+) -> None:
     """Run seeds START.. until one fails; print it and how to reproduce it."""
     if seeds <= 0:
         raise BadInput(f"--seeds {seeds} must be positive")
@@ -177,13 +249,17 @@ def replay(file: Path, force: bool, quiet: bool) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point: every bad input becomes one line on stderr and exit status 2."""
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="pcemu",
-                 standalone_mode=False)
+        cli.main(
+            args=list(argv) if argv is not None else None, prog_name="pcemu", standalone_mode=False
+        )
     except BadInput as exc:
         fail(str(exc))
     except click.UsageError as exc:
-        hint = f" (see pcemu {exc.ctx.info_name} --help)" if exc.ctx and exc.ctx.parent else \
-            " (see pcemu --help)"
+        hint = (
+            f" (see pcemu {exc.ctx.info_name} --help)"
+            if exc.ctx and exc.ctx.parent
+            else " (see pcemu --help)"
+        )
         fail(exc.format_message().replace("\n", " ") + hint)
     except click.ClickException as exc:
         fail(exc.format_message().replace("\n", " "))

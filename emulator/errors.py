@@ -1,5 +1,5 @@
 """Bad input: reported as one line naming the bad value and the fix, exit status 2."""
 
 
-class BadInput(Exception):  # noqa: N818 - reads better at raise sites
+class BadInput(Exception):
     """A user error (unknown scenario, bad option, unreadable log ...). Message = the one line."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, TextIO
 
 import structlog
 
@@ -23,7 +23,7 @@ END = "run.end"
 STEP = "run.step"
 
 
-def _logger(out: IO[str]) -> Any:
+def _logger(out: TextIO) -> Any:
     return structlog.wrap_logger(
         structlog.PrintLogger(out),
         processors=[structlog.processors.JSONRenderer(sort_keys=True)],

@@ -36,7 +36,9 @@ def spec_from_header(h: dict[str, Any], what: str) -> RunSpec:
             budget=int(h["budget"]) if h.get("budget") is not None else None,
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise BadInput(f"{what} has a malformed run.start header ({exc!r} missing or bad)") from None
+        raise BadInput(
+            f"{what} has a malformed run.start header ({exc!r} missing or bad)"
+        ) from None
 
 
 def compare(end: dict[str, Any], result: RunResult) -> list[str]:
@@ -82,7 +84,7 @@ def replay_file(path: Path, force: bool = False) -> Verdict:
         first = f.read(1)
     if first == b"{":
         return replay_log(path, force)
-    if first and first[0] & 0xF0 == 0x80 or first in (b"\xde", b"\xdf"):
+    if (first and first[0] & 0xF0 == 0x80) or first in (b"\xde", b"\xdf"):
         return replay_trace(path, force)
     raise BadInput(
         f"{str(path)!r} is neither a pcemu JSON-lines log nor a trace file; "

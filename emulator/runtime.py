@@ -106,7 +106,7 @@ class Model(Protocol):
 class Port:
     """An actor's endpoint. ``call`` is the only way actor code may block."""
 
-    __slots__ = ("_rt", "_slot", "_seq", "name")
+    __slots__ = ("_rt", "_seq", "_slot", "name")
 
     def __init__(self, rt: Runtime, slot: _Slot) -> None:
         self._rt = rt
@@ -181,7 +181,7 @@ class RunResult:
     model: Model | None = None
 
 
-class _Stop(Exception):  # noqa: N818
+class _Stop(Exception):
     def __init__(self, outcome: Outcome) -> None:
         self.outcome = outcome
 
@@ -307,6 +307,7 @@ class Runtime:
         packb = msgpack.packb
         unpackb = msgpack.unpackb
         use_delays = strategy.delays
+        replaying = src.replaying
         while True:
             if self._steps >= budget:
                 return self._outcome(HANG, error=f"step budget {budget} exhausted")
@@ -324,19 +325,21 @@ class Runtime:
                     continue
                 return self._quiescent()
             try:
-                if len(runnable) > 1:
-                    pos = src.choose(
-                        len(runnable), "sched", lambda r=runnable: strategy.pick(r, self._steps)
-                    )
-                else:
+                n = len(runnable)
+                if n == 1:
                     pos = 0
+                elif replaying:
+                    pos = src.replayed(n, "sched")
+                else:
+                    pos = src.record(n, "sched", strategy.pick(runnable, self._steps))
                 slot = slots[runnable[pos]]
                 if use_delays:
-                    b = src.choose(
-                        DELAY_BUCKETS,
-                        "delay",
-                        lambda s=slot: strategy.delay(s.idx, s.in_window),
-                    )
+                    if replaying:
+                        b = src.replayed(DELAY_BUCKETS, "delay")
+                    else:
+                        b = src.record(
+                            DELAY_BUCKETS, "delay", strategy.delay(slot.idx, slot.in_window)
+                        )
                     if b:
                         slot.ready_at = now + delay_ns(b)
                         continue

@@ -51,7 +51,9 @@ def read_trace(path: Path) -> Trace:
     try:
         parts.extend(unpacker)
     except (msgpack.ExtraData, msgpack.FormatError, msgpack.StackError, ValueError) as exc:
-        raise BadInput(f"trace file {str(path)!r} is corrupt ({exc}); re-run with --trace") from None
+        raise BadInput(
+            f"trace file {str(path)!r} is corrupt ({exc}); re-run with --trace"
+        ) from None
     if not parts or not isinstance(parts[0], dict) or parts[0].get("format") != FORMAT:
         raise BadInput(f"{str(path)!r} is not a pcemu trace file (no {FORMAT} header)")
     version = parts[0].get("version")
@@ -75,4 +77,6 @@ def read_trace(path: Path) -> Trace:
             end=dict(end["end"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
-        raise BadInput(f"trace file {str(path)!r} is malformed ({exc}); re-run with --trace") from None
+        raise BadInput(
+            f"trace file {str(path)!r} is malformed ({exc}); re-run with --trace"
+        ) from None

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-class Violation(Exception):  # noqa: N818 - the domain word is "violation"
+class Violation(Exception):
     """Raised by an oracle inside a step. The runtime fills in where it happened."""
 
     def __init__(self, oracle: str, message: str, **details: Any) -> None:
