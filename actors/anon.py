@@ -9,6 +9,39 @@ from emulator.violations import Violation
 
 
 class AnonMixin(MmMixin):
+    def __init__(self) -> None:
+        super().__init__()
+        # (actor, anon_vma oid) pairs an actor committed to (returned locked as a page's
+        # anon_vma) and has not unlocked yet; anon_vmas freed while a trylocker held the lock.
+        self.committed: dict[tuple[int, int], int] = {}
+        self.freed_locked: dict[int, tuple[int, int]] = {}
+
+    def used_after_locked_free(self, actor: int, oid: int, what: str) -> None:
+        hit = self.freed_locked.get(oid)
+        if hit is not None and hit[0] == actor:
+            o = self.objs[oid]
+            raise Violation(
+                "INV-AV-1",
+                f"anon_vma {o.name()} was freed at step {hit[1]} while {self.names[actor]} held "
+                f"its lock; {self.names[actor]} then {what}",
+            )
+
+    def op_commit(self, actor: int, ref: Ref, what: str) -> None:
+        super().op_commit(actor, ref, what)
+        if self.objs[ref[0]].kind == "anon_vma":
+            self.used_after_locked_free(actor, ref[0], f"used it ({what})")
+            self.committed[(actor, ref[0])] = self.step
+
+    def op_mutex_unlock_via(self, actor: int, ref: Ref, fld: str) -> Ref:
+        self.committed.pop((actor, ref[0]), None)
+        target = super().op_mutex_unlock_via(actor, ref, fld)
+        self.freed_locked.pop(ref[0], None)
+        return target
+
+    def op_mutex_unlock(self, actor: int, ref: Ref) -> None:
+        self.committed.pop((actor, ref[0]), None)
+        super().op_mutex_unlock(actor, ref)
+        self.freed_locked.pop(ref[0], None)
     def new_anon_vma(self, root: int | None = None) -> int:
         o = self.new("anon_vma", anon_vma_fields())
         o.f["root"] = o.oid if root is None else root
@@ -33,9 +66,17 @@ class AnonMixin(MmMixin):
                 "INV-AV-1", f"anon_vma {o.gname()} freed with refcount {o.f['refcount']}"
             )
         lk = self.locks.get((o.oid, "lock"))
-        if lk is not None and lk.owner is not None:
-            who = self.names[lk.owner] if lk.owner >= 0 else "IO"
-            raise Violation("INV-AV-1", f"anon_vma {o.gname()} freed while locked by {who}")
+        if lk is not None and lk.owner is not None and lk.owner >= 0:
+            # A trylocker that has not yet validated (page_mapped / refcount) will bail out and
+            # unlock: legal on a SLAB_TYPESAFE_BY_RCU object. Only a holder that committed to
+            # the object (returned it, walks it) is hurt; remember the free for that case.
+            if (lk.owner, o.oid) in self.committed:
+                raise Violation(
+                    "INV-AV-1",
+                    f"anon_vma {o.gname()} freed while locked by {self.names[lk.owner]}, which "
+                    f"holds it as a page's anon_vma",
+                )
+            self.freed_locked[o.oid] = (lk.owner, self.step)
         self.free(o)
 
     def _root_locked(self, actor: int, av: Ref, what: str) -> None:
@@ -64,6 +105,7 @@ class AnonMixin(MmMixin):
     def op_avc_walk(self, actor: int, av: Ref) -> tuple[int, ...]:
         """Walk the anon_vma's interval tree (rmap walk) under the root lock."""
         o = self.deref(actor, av)
+        self.used_after_locked_free(actor, av[0], "walked its anon_vma_chain")
         self._root_locked(actor, av, "rmap walk")
         return tuple(o.f["chain"])
 
