@@ -53,22 +53,30 @@ def read_log(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     start: dict[str, Any] | None = None
     end: dict[str, Any] | None = None
     with path.open(encoding="utf-8", errors="replace") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                ev = json.loads(line)
-            except json.JSONDecodeError:
+        lines = f.read().splitlines()
+    last = max((i for i, line in enumerate(lines) if line.strip()), default=-1)
+    for i, line in enumerate(lines):
+        n = i + 1
+        if not line.strip():
+            continue
+        try:
+            ev = json.loads(line)
+        except json.JSONDecodeError:
+            if i == last and start is not None:
                 raise BadInput(
-                    f"log file {str(path)!r} line {n} is not JSON; pass a pcemu JSON-lines log "
-                    "(written by --log)"
+                    f"log file {str(path)!r} is truncated: line {n} is cut off; re-run the "
+                    f"seed from its {START} line instead"
                 ) from None
-            if not isinstance(ev, dict):
-                raise BadInput(f"log file {str(path)!r} line {n} is not a JSON object")
-            if ev.get("event") == START and start is None:
-                start = ev
-            elif ev.get("event") == END:
-                end = ev
+            raise BadInput(
+                f"log file {str(path)!r} line {n} is not JSON; pass a pcemu JSON-lines log "
+                "(written by --log)"
+            ) from None
+        if not isinstance(ev, dict):
+            raise BadInput(f"log file {str(path)!r} line {n} is not a JSON object")
+        if ev.get("event") == START and start is None:
+            start = ev
+        elif ev.get("event") == END:
+            end = ev
     if start is None:
         raise BadInput(f"log file {str(path)!r} has no {START} event; it is not a pcemu run log")
     if end is None:

@@ -22,8 +22,10 @@ def imported_modules(path: Path) -> set[str]:
 def test_emulator_imports_neither_actors_nor_scenarios() -> None:
     files = sorted((ROOT / "emulator").rglob("*.py"))
     assert files
-    bad = {str(f.relative_to(ROOT)): sorted(imported_modules(f) & {"actors", "scenarios"})
-           for f in files}
+    bad = {
+        str(f.relative_to(ROOT)): sorted(imported_modules(f) & {"actors", "scenarios"})
+        for f in files
+    }
     assert {k: v for k, v in bad.items() if v} == {}
 
 
