@@ -48,7 +48,14 @@ def save(
     if trace is not None:
         write_trace(
             trace,
-            Trace(header, result.choices, result.actor_names, result.events, end_event(result)),
+            Trace(
+                header,
+                result.choices,
+                result.actor_names,
+                result.events,
+                end_event(result),
+                where=result.where,
+            ),
         )
 
 

@@ -3,9 +3,12 @@ and say whether the recorded outcome, violation and trace hash were reproduced."
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgpack
 
 from emulator.errors import BadInput
 from emulator.logs import check_version, read_log
@@ -45,7 +48,8 @@ def compare(end: dict[str, Any], result: RunResult) -> list[str]:
     o = result.outcome
     diffs = []
     if result.divergence:
-        diffs.append(f"diverged: {result.divergence}")
+        # Everything after the first divergent choice is a consequence of it: say only that.
+        return [f"diverged: {result.divergence}", f"replay stopped after {o.steps} steps"]
     if end.get("outcome") != o.status:
         diffs.append(f"outcome: recorded {end.get('outcome')}, replay {o.status}")
     rv = end.get("violation") or {}
@@ -56,6 +60,35 @@ def compare(end: dict[str, Any], result: RunResult) -> list[str]:
     if end.get("trace_hash") != o.trace_hash:
         diffs.append(f"trace hash: recorded {end.get('trace_hash')}, replay {o.trace_hash}")
     return diffs
+
+
+def first_event_difference(
+    recorded: Sequence[tuple[int, int, bytes, bytes]],
+    live: Sequence[tuple[int, int, bytes, bytes]],
+    actors: Sequence[str],
+) -> str | None:
+    """The first step where the replayed run did something else than the recording (same
+    choices can still hide changed code: another argument, another result)."""
+    for i, (r, lv) in enumerate(zip(recorded, live, strict=False), 1):
+        if r[0] != lv[0] or r[2] != lv[2] or r[3] != lv[3]:
+            return (
+                f"first different step {i}: recorded {_step(r, actors)}, replay {_step(lv, actors)}"
+            )
+    if len(recorded) != len(live):
+        return f"step count: recorded {len(recorded)}, replay {len(live)}"
+    return None
+
+
+def _step(ev: tuple[int, int, bytes, bytes], actors: Sequence[str]) -> str:
+    _seq, _src, _dst, op, label, args = msgpack.unpackb(ev[2], use_list=False)
+    name = actors[ev[0]] if 0 <= ev[0] < len(actors) else f"actor {ev[0]}"
+    if ev[3] == b"":
+        res = "parks"
+    elif ev[3] == b"!":
+        res = "violation"
+    else:
+        res = repr(msgpack.unpackb(ev[3], use_list=False)[1])
+    return f"{name} [{label}] {op}{args!r} -> {res}"
 
 
 def replay_log(path: Path, force: bool = False) -> Verdict:
@@ -71,8 +104,12 @@ def replay_trace(path: Path, force: bool = False) -> Verdict:
     t = read_trace(path)
     check_version(t.header.get("pcemu"), f"trace {str(path)!r}", force)
     spec = spec_from_header(t.header, f"trace {str(path)!r}")
-    _scen, result = execute(spec, replay=t.choices)
+    _scen, result = execute(spec, replay=t.choices, where=t.where)
     diffs = compare(t.end, result)
+    if diffs and not result.divergence:
+        first = first_event_difference(t.events, result.events, t.actors)
+        if first:
+            diffs.insert(0, first)
     return Verdict(not diffs, diffs, spec, t.header, result)
 
 

@@ -16,14 +16,14 @@ from __future__ import annotations
 import hashlib
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import msgpack
 import outcome
 import trio
 
-from emulator.choices import ChoiceSource, Divergence
+from emulator.choices import ChoiceSource, Divergence, Where
 from emulator.strategies import (
     DELAY_BUCKETS,
     STEP_NS,
@@ -169,6 +169,7 @@ class RunConfig:
     directed: Sequence[tuple[str, str]] = ()
     replay: tuple[list[int], list[int], list[str]] | None = None
     lenient: bool = False
+    replay_where: Sequence[Where] | None = None  # recorded contexts, verified in strict replay
 
 
 @dataclass
@@ -179,6 +180,7 @@ class RunResult:
     choices: tuple[list[int], list[int], list[str]] = ([], [], [])
     divergence: str | None = None
     model: Model | None = None
+    where: list[Where] = field(default_factory=list)  # per choice: (step, actor, label)
 
 
 class _Stop(Exception):
@@ -197,7 +199,7 @@ class Runtime:
             strategy = DirectedStrategy(strategy, cfg.directed)
         strategy.wants(self.names)
         self.strategy = strategy
-        self.src = ChoiceSource(cfg.replay, cfg.lenient)
+        self.src = ChoiceSource(cfg.replay, cfg.lenient, cfg.replay_where)
         self._now = 0
         self._steps = 0
         self._current = -1
@@ -223,7 +225,17 @@ class Runtime:
     def choose(self, n: int, kind: str) -> int:
         if n <= 1:
             return 0
-        return self.src.choose(n, kind, lambda: self.strategy.other(kind, n))
+        src = self.src
+        slot = self.slots[self._current]
+        try:
+            v = src.choose(n, kind, lambda: self.strategy.other(kind, n))
+            src.place(self._steps, slot.name, slot.label)
+        except Divergence as d:
+            if d.step >= 0:
+                raise
+            found = f"{d.found} for {slot.name} [{slot.label}]"
+            raise replace(d, found=found, step=self._steps) from None
+        return v
 
     def wake(self, actor: int) -> None:
         slot = self.slots[actor]
@@ -257,6 +269,7 @@ class Runtime:
             choices=(self.src.values, self.src.ns, self.src.kinds),
             divergence=self.divergence,
             model=self.model,
+            where=self.src.where,
         )
 
     async def _actor_main(
@@ -333,6 +346,8 @@ class Runtime:
                 else:
                     pos = src.record(n, "sched", strategy.pick(runnable, self._steps))
                 slot = slots[runnable[pos]]
+                if n > 1:
+                    src.place(self._steps + 1, slot.name, slot.label)
                 if use_delays:
                     if replaying:
                         b = src.replayed(DELAY_BUCKETS, "delay")
@@ -340,10 +355,12 @@ class Runtime:
                         b = src.record(
                             DELAY_BUCKETS, "delay", strategy.delay(slot.idx, slot.in_window)
                         )
+                    src.place(self._steps + 1, slot.name, slot.label)
                     if b:
                         slot.ready_at = now + delay_ns(b)
                         continue
             except Divergence as d:
+                d = self._asked_among(d, runnable)
                 self.divergence = str(d)
                 return self._outcome(HANG, error=f"replay diverged: {d}")
             self._steps += 1
@@ -384,6 +401,14 @@ class Runtime:
                 except Violation as v:
                     self._violation(v, None)
                 return self._outcome(CLEAN)
+
+    def _asked_among(self, d: Divergence, runnable: list[int]) -> Divergence:
+        """A kind/range mismatch is found before any actor is picked: name the live candidates
+        (error path only, so the hot loop builds no strings)."""
+        if d.step >= 0:
+            return d
+        cands = ", ".join(f"{self.slots[i].name} [{self.slots[i].label}]" for i in runnable)
+        return replace(d, found=f"{d.found} among {cands}", step=self._steps + 1)
 
     def _all_done(self) -> bool:
         return all(s.done or s.daemon for s in self.slots)

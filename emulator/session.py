@@ -6,11 +6,13 @@ hash. Logs, trace files, hunts and soaks are built on ``execute``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from emulator import __version__
 from emulator.catalog import load
+from emulator.choices import Where
 from emulator.errors import BadInput
 from emulator.runtime import RunConfig, RunResult, run_sync
 from emulator.scenario import Scenario
@@ -79,6 +81,7 @@ def execute(
     spec: RunSpec,
     replay: tuple[list[int], list[int], list[str]] | None = None,
     lenient: bool = False,
+    where: Sequence[Where] | None = None,
 ) -> tuple[Scenario, RunResult]:
     scen = validate(spec)
     setup = scen.build(spec.variant, resolved_options(scen, spec.options))
@@ -93,6 +96,7 @@ def execute(
         directed=setup.directed if spec.schedule == "directed" else (),
         replay=replay,
         lenient=lenient,
+        replay_where=where,
     )
     return scen, run_sync(setup.model, setup.actors, cfg)
 

@@ -1,11 +1,14 @@
 """Trace files: a msgpack stream with a versioned header, the choices, the events, the end.
 
-    {"format": "pcemu-trace", "version": 1, "header": {...run.start...}}
-    {"choices": [...], "ns": [...], "kinds": [...]}
+    {"format": "pcemu-trace", "version": 2, "header": {...run.start...}}
+    {"choices": [...], "ns": [...], "kinds": [...], "where": [[step, actor, label], ...]}
     {"actors": [...], "events": [[actor, vtime, request, reply], ...]}
     {"end": {...run.end...}}
 
 Requests and replies are the exact msgpack envelopes exchanged with the page-cache actor.
+Version 2 adds ``where``: for each choice, the step it decided, the actor and its pending label,
+so a strict replay can name the first choice whose context changed. Version 1 files (no
+``where``) are still read and replayed with the kind/range checks only.
 """
 
 from __future__ import annotations
@@ -16,10 +19,12 @@ from typing import Any
 
 import msgpack
 
+from emulator.choices import Where
 from emulator.errors import BadInput
 
 FORMAT = "pcemu-trace"
-VERSION = 1
+VERSION = 2
+READABLE = (1, 2)
 
 
 @dataclass
@@ -29,6 +34,7 @@ class Trace:
     actors: list[str]
     events: list[tuple[int, int, bytes, bytes]]
     end: dict[str, Any]
+    where: list[Where] | None = None  # None: a version 1 file, recorded without contexts
 
 
 def write_trace(path: Path, t: Trace) -> None:
@@ -36,7 +42,10 @@ def write_trace(path: Path, t: Trace) -> None:
     values, ns, kinds = t.choices
     with path.open("wb") as f:
         f.write(msgpack.packb({"format": FORMAT, "version": VERSION, "header": t.header}))
-        f.write(msgpack.packb({"choices": values, "ns": ns, "kinds": kinds}))
+        choices: dict[str, Any] = {"choices": values, "ns": ns, "kinds": kinds}
+        if t.where is not None:
+            choices["where"] = [list(w) for w in t.where]
+        f.write(msgpack.packb(choices))
         f.write(msgpack.packb({"actors": t.actors, "events": [list(e) for e in t.events]}))
         f.write(msgpack.packb({"end": t.end}))
 
@@ -57,10 +66,10 @@ def read_trace(path: Path) -> Trace:
     if not parts or not isinstance(parts[0], dict) or parts[0].get("format") != FORMAT:
         raise BadInput(f"{str(path)!r} is not a pcemu trace file (no {FORMAT} header)")
     version = parts[0].get("version")
-    if version != VERSION:
+    if version not in READABLE:
         raise BadInput(
-            f"trace file {str(path)!r} has format version {version!r}; this pcemu reads version "
-            f"{VERSION}: replay it with the pcemu that wrote it"
+            f"trace file {str(path)!r} has format version {version!r}; this pcemu reads versions "
+            f"{', '.join(map(str, READABLE))}: replay it with the pcemu that wrote it"
         )
     if len(parts) < 4 or not all(isinstance(p, dict) for p in parts[:4]):
         raise BadInput(
@@ -75,6 +84,9 @@ def read_trace(path: Path) -> Trace:
             actors=list(ev["actors"]),
             events=[(int(a), int(t), bytes(q), bytes(r)) for a, t, q, r in ev["events"]],
             end=dict(end["end"]),
+            where=[(int(s), str(a), str(lab)) for s, a, lab in ch["where"]]
+            if "where" in ch
+            else None,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise BadInput(
