@@ -10,10 +10,11 @@ Pointers are ``(oid, gen)`` tuples; actor code never holds a reference to model 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from actors.state import Ref
-from emulator.runtime import Port
+from emulator.runtime import ActorSpec, Port
 
 
 class K:
@@ -194,3 +195,12 @@ class K:
 
     async def mutex_is_locked_via(self, label: str, ref: Ref, fld: str) -> bool:
         return bool(await self.port.call("mutex_is_locked_via", label, ref, fld))
+
+
+def actor(name: str, program: Callable[[K], Awaitable[None]], daemon: bool = False) -> ActorSpec:
+    """Wrap ``async def program(k: K)`` as an actor (the usual way scenarios declare actors)."""
+
+    async def body(port: Port) -> None:
+        await program(K(port))
+
+    return ActorSpec(name, body, daemon)

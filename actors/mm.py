@@ -232,6 +232,14 @@ class MmMixin(LocksMixin):
         p = self.deref(actor, page)
         if not self.holds(actor, self.page_key(page)):
             raise Violation("INV-LOCK-3", f"mapping of page {p.name()} changed without PG_locked")
+        if p.f["mapping"] is None or p.f["anon"]:
+            # Every remover must re-check page->mapping under the page lock: somebody else may
+            # have removed the page (and dropped the cache's reference) before we locked it.
+            raise Violation(
+                "INV-REF-3",
+                f"delete_from_page_cache of page {p.name()} that is in no page cache "
+                f"(mapping=None): its cache reference was already dropped",
+            )
         m = self.objs[p.f["mapping"]]
         m.f["tree"].pop(p.f["index"], None)
         m.f["nrpages"] -= 1
