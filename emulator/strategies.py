@@ -111,7 +111,7 @@ class PctStrategy(Strategy):
 
     name = "pct"
 
-    def __init__(self, seed: int, depth: int = 3, k: int = 200) -> None:
+    def __init__(self, seed: int, depth: int = 3, k: int = 50) -> None:
         super().__init__(seed)
         self.depth = depth
         self.k = k
