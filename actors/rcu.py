@@ -29,6 +29,11 @@ class RcuMixin(KernelState):
         self.gp_actor: int | None = None
         self.gp_idle = False
         self.gp_waiting = False
+        # Eager mode: every grace period ends at the earliest legal moment, i.e. as soon as the
+        # last reader that predates the call_rcu / synchronize_rcu leaves (the most hostile
+        # legal RCU for code that trusts a stale pointer). Entries: (readers, object, waiter).
+        self.rcu_eager = False
+        self.eager: list[tuple[list[int], int, int]] = []
 
     def _kick_gp(self) -> None:
         if self.gp_actor is not None and self.gp_idle:
@@ -48,6 +53,8 @@ class RcuMixin(KernelState):
                 "INV-RCU-2", f"unbalanced RCU: rcu_read_unlock by {fr.name} at nesting 0"
             )
         fr.rcu -= 1
+        if fr.rcu == 0 and self.eager:
+            self._eager_reader_left(actor)
         if fr.rcu == 0 and actor in self.gp_readers:
             self.gp_readers.remove(actor)
             if not self.gp_readers and self.gp_waiting:
@@ -60,6 +67,9 @@ class RcuMixin(KernelState):
         o.state = RCU_PENDING
         o.freed_step = self.step
         self.wrote(o, "(call_rcu)", "RCU_PENDING")
+        if self.rcu_eager:
+            self._eager_queue(o.oid, -1)
+            return
         self.rcu_cbs.append(o.oid)
         self._kick_gp()
 
@@ -67,9 +77,45 @@ class RcuMixin(KernelState):
         if self._resumed:
             return None
         self.sleeps(actor, "synchronize_rcu")
+        if self.rcu_eager:
+            if self._eager_queue(-1, actor):
+                return None
+            return self.park(actor, "synchronize_rcu", None)
         self.rcu_sync.append(actor)
         self._kick_gp()
         return self.park(actor, "synchronize_rcu", None)
+
+    # -- eager grace periods ---------------------------------------------------------------
+
+    def _eager_queue(self, oid: int, waiter: int) -> bool:
+        """Queue a callback or a synchronize_rcu; True if its grace period already ended."""
+        readers = [i for i, fr in enumerate(self.frames) if fr.rcu > 0]
+        if not readers:
+            self._eager_complete(oid, waiter)
+            return True
+        self.eager.append((readers, oid, waiter))
+        return False
+
+    def _eager_reader_left(self, actor: int) -> None:
+        still = []
+        for readers, oid, waiter in self.eager:
+            if actor in readers:
+                readers.remove(actor)
+            if readers:
+                still.append((readers, oid, waiter))
+            else:
+                self._eager_complete(oid, waiter)
+        self.eager = still
+
+    def _eager_complete(self, oid: int, waiter: int) -> None:
+        if oid >= 0:
+            o = self.objs[oid]
+            o.state = FREE
+            o.gp_end_step = self.step
+            self.free_lists.setdefault(o.kind, []).append(oid)
+            self.wrote(o, "(gp end)", "FREE")
+        if waiter >= 0 and self.frames[waiter].waiting is not None:
+            self.wake(waiter)
 
     # -- the grace-period actor's steps -----------------------------------------------------
 

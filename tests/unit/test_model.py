@@ -180,3 +180,46 @@ async def test_engine_runs_inside_an_existing_trio_loop() -> None:
         m, [actor("a", body), actor("b", body)], RunConfig(make_strategy("pct", 2))
     )
     assert r.outcome.status == "clean" and r.outcome.steps == 4
+
+
+def test_eager_rcu_frees_as_soon_as_the_last_preexisting_reader_leaves() -> None:
+    m = PageCacheModel()
+    m.rcu_eager = True
+    inode = m.ref(m.new("inode", {"i_count": 0}))
+
+    async def reader(k: K) -> None:
+        await k.rcu_read_lock("R1")
+        await k.read("R2", inode, "i_count")
+        await k.rcu_read_unlock("R3")
+        await k.read("R4", inode, "i_count")
+
+    async def freer(k: K) -> None:
+        await k.call_rcu("F1", inode)
+
+    cfg = RunConfig(
+        make_strategy("random", 0), directed=[("CPU0", "R1"), ("CPU1", "F1"), ("CPU0", "R4")]
+    )
+    r = run_sync(m, [actor("CPU0", reader), actor("CPU1", freer)], cfg)
+    v = r.outcome.violation
+    assert v is not None and (v.oracle, v.label) == ("INV-UAF-2", "R4")
+
+
+def test_eager_synchronize_rcu_waits_for_readers_only() -> None:
+    m = PageCacheModel()
+    m.rcu_eager = True
+    order: list[str] = []
+
+    async def reader(k: K) -> None:
+        await k.rcu_read_lock("R1")
+        await k.note("R2", "inside")
+        order.append("reader leaves")
+        await k.rcu_read_unlock("R3")
+
+    async def syncer(k: K) -> None:
+        await k.synchronize_rcu("S1")
+        order.append("sync returns")
+
+    cfg = RunConfig(make_strategy("random", 1), directed=[("CPU0", "R1"), ("CPU1", "S1")])
+    r = run_sync(m, [actor("CPU0", reader), actor("CPU1", syncer)], cfg)
+    assert r.outcome.status == "clean", r.outcome
+    assert order == ["reader leaves", "sync returns"]
