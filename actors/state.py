@@ -123,6 +123,42 @@ class KernelState:
             text += f" = {self.fmt(result)}"
         return text
 
+    def snapshot(self) -> list[str]:
+        """The state at the end of the run, for failure reports: every actor's locks, RCU
+        nesting and wait; every object with its key fields and its last writes."""
+        out = ["actors:"]
+        for i, fr in enumerate(self.frames):
+            parts = []
+            if fr.held:
+                held = ", ".join(
+                    f"{self.lock_name(k)} (at {lab}, step {st})" for k, (st, lab) in fr.held.items()
+                )
+                parts.append(f"holds {held}")
+            if fr.rcu:
+                parts.append(
+                    f"in RCU read-side section (nesting {fr.rcu}, opened at {fr.rcu_label})"
+                )
+            if fr.waiting is not None:
+                parts.append(f"parked on {self.wait_info(i).what}")
+            out.append(f"  {fr.name}: " + ("; ".join(parts) if parts else "holds nothing"))
+        out.append("objects:")
+        for o in self.objs.values():
+            fields = ", ".join(
+                f"{k}={self._show(k, v)}" for k, v in o.f.items() if k not in ("holders",)
+            )
+            out.append(f"  {o.gname()} {o.state}: {fields}")
+            for fld, val, label, step in o.history[-HISTORY:]:
+                out.append(f"      step {step} [{label}] {fld} := {val}")
+        return out
+
+    def _show(self, k: str, v: Any) -> str:
+        if k in POINTERS and isinstance(v, int):
+            t = self.objs.get(v)
+            return t.name() if t else f"#{v}"
+        if isinstance(v, dict) and len(v) > 6:
+            return f"{{{len(v)} entries}}"
+        return repr(v)
+
     # -- helpers for subclasses --------------------------------------------------------------
 
     @property

@@ -92,6 +92,11 @@ def render(header: dict[str, Any], result: RunResult, repro: Sequence[str]) -> s
         out.extend(interleaving(result.events, result.actor_names, result.model))
         if v is not None:
             out.append(f"      => {v.oracle} at step {v.step}: {v.message}")
+        snapshot = getattr(result.model, "snapshot", None)
+        if callable(snapshot):
+            out.append("")
+            out.append("State when it fired:")
+            out.extend(str(line) for line in snapshot())
     if repro:
         out.append("")
         out.append("Reproduce:")
