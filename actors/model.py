@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from actors.anon import AnonMixin
+from actors.futex import FutexMixin
+from actors.gup import GupMixin
 from actors.rcu import RcuMixin
 
 
-class PageCacheModel(AnonMixin, RcuMixin):
+class PageCacheModel(FutexMixin, GupMixin, AnonMixin, RcuMixin):
     """All kernel state of one run; owns every object and applies every primitive atomically."""
