@@ -20,6 +20,7 @@ from emulator.errors import BadInput
 from emulator.replay import replay_file
 from emulator.report import render
 from emulator.session import RunSpec, execute, validate
+from emulator.soak import cli as soak_cli
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_BAD = 0, 1, 2
 
@@ -244,6 +245,10 @@ def replay(file: Path, force: bool, quiet: bool) -> None:
     for d in v.differences:
         click.echo(f"  {d}")
     sys.exit(EXIT_FOUND)
+
+
+cli.add_command(soak_cli.soak)
+cli.add_command(soak_cli.findings)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

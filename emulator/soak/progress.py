@@ -1,0 +1,134 @@
+"""Seeing a soak run: a live rich display on a terminal; off a terminal (``docker logs``), one
+structlog JSON line per event and one heartbeat line every ``--heartbeat`` seconds.
+
+These lines carry wall-clock timestamps: they are the service's log, not a run's log.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+import structlog
+
+from emulator.soak.store import FindingRow
+
+
+class Progress:
+    """No output at all (benchmarks, library use)."""
+
+    interval = 3600.0
+
+    def event(self, name: str, **kw: Any) -> None:
+        pass
+
+    def tick(self, snap: dict[str, Any], findings: Sequence[FindingRow]) -> None:
+        pass
+
+    def close(self, snap: dict[str, Any], findings: Sequence[FindingRow]) -> None:
+        pass
+
+
+class JsonProgress(Progress):
+    def __init__(self, interval: float, out: TextIO | None = None) -> None:
+        self.interval = interval
+        self.log: Any = structlog.wrap_logger(
+            structlog.PrintLogger(out or sys.stderr),
+            processors=[
+                structlog.processors.TimeStamper(fmt="iso", utc=True),
+                structlog.processors.JSONRenderer(sort_keys=True),
+            ],
+        )
+
+    def event(self, name: str, **kw: Any) -> None:
+        self.log.info(name, **kw)
+
+    def tick(self, snap: dict[str, Any], findings: Sequence[FindingRow]) -> None:
+        self.log.info("soak.heartbeat", **snap)
+
+    def close(self, snap: dict[str, Any], findings: Sequence[FindingRow]) -> None:
+        self.log.info("soak.end", **snap)
+
+
+class RichProgress(Progress):
+    interval = 0.5
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        from rich.console import Console
+        from rich.live import Live
+
+        self.console = Console(file=out or sys.stderr)
+        self.live = Live(console=self.console, auto_refresh=False, transient=False)
+        self.live.start()
+
+    def event(self, name: str, **kw: Any) -> None:
+        if name == "soak.finding":
+            tag = "expected" if kw.get("expected") else "NEW"
+            self.console.print(
+                f"[bold red]finding[/] ({tag}) {kw['kind']} {kw['scenario']}/{kw['variant']} "
+                f"{kw['oracle']} at {kw['label']}  seed {kw['seed']} ({kw['strategy']})"
+            )
+        elif name == "soak.worker.replaced":
+            self.console.print(
+                f"[yellow]worker {kw['worker']} replaced[/]: {kw['why']} at "
+                f"{kw['scenario']}/{kw['variant']} seed {kw['seed']}"
+            )
+        elif name in ("soak.start", "soak.stopping", "soak.abandoning", "soak.nondeterminism"):
+            detail = ", ".join(f"{k}={v}" for k, v in kw.items() if v is not None)
+            self.console.print(f"[bold]{name}[/] {detail}")
+
+    def tick(self, snap: dict[str, Any], findings: Sequence[FindingRow]) -> None:
+        self.live.update(render(snap, findings), refresh=True)
+
+    def close(self, snap: dict[str, Any], findings: Sequence[FindingRow]) -> None:
+        self.live.update(render(snap, findings), refresh=True)
+        self.live.stop()
+
+
+def render(snap: dict[str, Any], findings: Sequence[FindingRow]) -> Any:
+    from rich.console import Group
+    from rich.table import Table
+
+    planned = snap.get("planned_runs")
+    done = f"{snap['runs']}" + (f" / {planned}" if planned else "")
+    head = Table.grid(padding=(0, 2))
+    head.add_row(
+        f"[bold]soak[/] {snap['elapsed_s']:.0f}s",
+        f"runs {done}",
+        f"{snap['runs_per_s']:.1f} runs/s",
+        f"{snap['steps_per_s']:.0f} steps/s",
+        f"workers {snap['workers']}",
+        f"findings {snap['findings']}",
+        f"restarts {snap['worker_restarts']}",
+        f"self-checks {snap['selfchecks']}",
+    )
+    if snap.get("stopping"):
+        head.add_row(f"[yellow]stopping: {snap['stopping']}[/]")
+    seeds = Table(title="seeds done", title_justify="left", box=None)
+    seeds.add_column("scenario")
+    seeds.add_column("runs", justify="right")
+    for name, n in snap["runs_by_scenario"].items():
+        seeds.add_row(name, str(n))
+    found = Table(title="findings", title_justify="left", box=None)
+    for col in ("kind", "scenario", "variant", "oracle", "label", "count", "seed"):
+        found.add_column(col, justify="right" if col in ("count", "seed") else "left")
+    for f in findings[:20]:
+        found.add_row(
+            f.kind,
+            f.scenario,
+            f.variant,
+            f.oracle,
+            f.label,
+            str(f.count),
+            f"{f.seed} {f.strategy}",
+        )
+    return Group(head, seeds, found)
+
+
+def choose(mode: str, heartbeat: float) -> Progress:
+    if mode == "off":
+        return Progress()
+    if mode == "rich" or (mode == "auto" and sys.stderr.isatty()):
+        return RichProgress()
+    return JsonProgress(heartbeat)
