@@ -59,13 +59,19 @@ def main() -> None:
         names = [n for n in names if n in a.only.split(",")]
     hunts = [(n, s, h * SPACING, a.cap) for n in names for s in STRATEGIES for h in range(a.hunts)]
     chunk = 250
-    fixes = [(n, s, c, min(chunk, a.fixed - c)) for n in names for s in STRATEGIES
-             for c in range(0, a.fixed, chunk)]
+    fixes = [
+        (n, s, c, min(chunk, a.fixed - c))
+        for n in names
+        for s in STRATEGIES
+        for c in range(0, a.fixed, chunk)
+    ]
     with ProcessPoolExecutor(a.workers) as pool:
         hunt_res = list(pool.map(hunt, hunts, chunksize=4))
         fixed_res = list(pool.map(fixed, fixes, chunksize=2))
-    print(f"{'scenario':<28} {'strategy':<7} {'median':>6} {'max':>5} {'found':>6} "
-          f"{'steps/run':>9} {'fixed bad':>9}")
+    print(
+        f"{'scenario':<28} {'strategy':<7} {'median':>6} {'max':>5} {'found':>6} "
+        f"{'steps/run':>9} {'fixed bad':>9}"
+    )
     for n in names:
         for s in STRATEGIES:
             counts = [c for nn, ss, c, _ in hunt_res if (nn, ss) == (n, s)]
@@ -76,8 +82,10 @@ def main() -> None:
             med = statistics.median(counts)
             mx = max(counts)
             shown_max = f"{mx}" if mx <= a.cap else f">{a.cap}"
-            print(f"{n:<28} {s:<7} {med:>6g} {shown_max:>5} {found:>3}/{len(counts):<2} "
-                  f"{steps / max(runs, 1):>9.0f} {bad:>4}/{a.fixed}")
+            print(
+                f"{n:<28} {s:<7} {med:>6g} {shown_max:>5} {found:>3}/{len(counts):<2} "
+                f"{steps / max(runs, 1):>9.0f} {bad:>4}/{a.fixed}"
+            )
 
 
 if __name__ == "__main__":

@@ -95,7 +95,9 @@ def main() -> None:
         e, steps = engine_rate(iters)
         f, reqs = floor_rate(iters)
         best_e, best_f = max(best_e, e), max(best_f, f)
-    print(f"engine: {best_e:,.0f} steps/s ({steps} steps, {ACTORS} actors, chaos, msgpack, oracles)")
+    print(
+        f"engine: {best_e:,.0f} steps/s ({steps} steps, {ACTORS} actors, chaos, msgpack, oracles)"
+    )
     print(f"floor:  {best_f:,.0f} req/s  ({reqs} request/reply pairs, bare trio channels)")
     print(f"ratio:  {best_e / best_f:.2f} (target >= 0.50)")
 
