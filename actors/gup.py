@@ -196,6 +196,20 @@ async def fault_file(k: KF, mm: Ref, vma: Ref, addr: int, write: bool) -> bool:
         return True
 
 
+async def munmap(k: KF, mm: Ref, vma: Ref, addrs: tuple[int, ...]) -> None:
+    """munmap of one vma: detach it under mmap_sem held for writing, then zap its ptes (each
+    under the pte lock; the ptes' page references go with them)."""
+    await k.begin("MU0", "munmap")
+    await k.mutex_lock("MU1", mm)  # down_write(&mm->mmap_sem)
+    await k.vma_detach("MU2", mm, vma)
+    for addr in addrs:
+        await k.spin_lock("MU3", mm, "ptl")
+        await k.pte_zap("MU3", mm, addr)
+        await k.spin_unlock("MU3", mm, "ptl")
+    await k.mutex_unlock("MU4", mm)
+    await k.end("MU4", "munmap")
+
+
 async def _size_pages(k: KF, label: str, inode: Ref) -> int:
     size = int(await k.read(label, inode, "i_size"))
     return (size + PAGE - 1) // PAGE

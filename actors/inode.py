@@ -143,6 +143,13 @@ class InodeMixin(MmMixin, RcuMixin):
 # -- actor-side routines -------------------------------------------------------------------
 
 
+async def close_file(k: KF, inode: Ref) -> None:
+    """close() of the last file descriptor: fput -> dput -> iput of the file's reference."""
+    await k.begin("CL0", "close")
+    await iput(k, inode)
+    await k.end("CL9", "close")
+
+
 async def iput(k: KF, inode: Ref) -> None:
     """iput: the last reference to an unlinked inode evicts it (E1-E5)."""
     if await k.iput_dec("E1", inode) != 0:

@@ -32,7 +32,7 @@ async def get_futex_key(k: KF, mm: Ref, addr: int, l5: str) -> int | None:
     """FUTEX_WAIT's get_futex_key (a read-only op): the key's oid, or None for -EFAULT."""
     holder = f"gup:{k.name}"
     while True:
-        page, ro = await _gup_for_futex(k, mm, addr, holder)
+        page, ro = await gup_for_futex(k, mm, addr, holder)
         if page is None:
             await k.futex_efault("L1", mm, addr, None)
             return None
@@ -51,7 +51,7 @@ async def get_futex_key(k: KF, mm: Ref, addr: int, l5: str) -> int | None:
         return key
 
 
-async def _gup_for_futex(k: KF, mm: Ref, addr: int, holder: str) -> tuple[Ref | None, bool]:
+async def gup_for_futex(k: KF, mm: Ref, addr: int, holder: str) -> tuple[Ref | None, bool]:
     """L1 (9ea71503a8ed): ask for a writable page; a read-only op falls back to read access."""
     page = await gup(k, mm, addr, True, holder)
     if page is not None:
