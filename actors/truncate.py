@@ -1,0 +1,161 @@
+"""Steps of truncate and invalidate (kernel-scenarios.md 2.4 "unmap_mapping_range",
+"truncate_pagecache", "invalidate_inode_pages2_range") and the oracles they arm:
+
+INV-EOF-1   once truncate to S has returned (until i_size grows), no pte of any vma of the file
+            maps file index >= ceil(S/PAGE): neither the file page nor a COW copy of it.
+INV-INVAL-1 once invalidate_inode_pages2 has returned success, no page it removed is mapped.
+INV-MAP-1   (extended) a page-cache page is never removed from the cache while a pte maps it.
+
+INV-EOF-1 does not cover cache pages beyond EOF. From 2.6.23 until invalidate_lock (5.15) a
+fault that passed FF1 before the truncate can read a page in at an index the truncate has
+already passed; FF6 then refuses to map it. Such a page is unreachable through any pte and is
+harmless, so flagging it would make every FIXED variant fail.
+
+The actor-side routines live in ``actors/unmap.py``.
+"""
+
+from __future__ import annotations
+
+from actors.mm import MmMixin
+from actors.objects import Obj
+from actors.state import Ref
+from emulator.violations import Violation
+
+PAGE = 4096
+I_MMAP = "i_mmap_lock"
+
+# What an unmapper needs to know about one vma of the file: (mm, start, end, pgoff).
+Span = tuple[Ref, int, int, int]
+
+
+class TruncateMixin(MmMixin):
+    def __init__(self) -> None:
+        super().__init__()
+        self.eof_first: dict[int, int] = {}  # mapping oid -> first index beyond EOF (armed)
+        self.inval_removed: dict[int, list[Ref]] = {}  # actor -> pages its invalidate removed
+        self.invalidated: dict[Ref, int] = {}  # page (oid, gen) -> step invalidate returned
+
+    # -- i_size ------------------------------------------------------------------------------
+
+    def op_trunc_i_size_write(self, actor: int, inode: Ref, size: int) -> None:
+        """i_size_write (caller holds i_rwsem). Growing the file ends INV-EOF-1's watch."""
+        o = self.deref(actor, inode)
+        self.set(o, "i_size", size)
+        first = self.eof_first.get(o.f["i_mapping"])
+        if first is not None and (size + PAGE - 1) // PAGE > first:
+            del self.eof_first[o.f["i_mapping"]]
+
+    # -- unmapping ---------------------------------------------------------------------------
+
+    def op_trunc_vmas(self, actor: int, mapping: Ref) -> tuple[Span, ...]:
+        """Walk i_mmap (the caller holds the i_mmap lock): every vma mapping the file."""
+        m = self.deref(actor, mapping)
+        if not self.holds(actor, (m.oid, I_MMAP)):
+            raise Violation("INV-LOCK-3", f"i_mmap of {m.name()} walked without its lock")
+        spans = []
+        for v in m.f["i_mmap"]:
+            vma = self.objs[v]
+            mm = self.objs[vma.f["mm"]]
+            spans.append((self.ref(mm), vma.f["start"], vma.f["end"], vma.f["pgoff"]))
+        return tuple(spans)
+
+    def op_trunc_zap_range(
+        self, actor: int, mm: Ref, start: int, end: int, check_mapping: int | None
+    ) -> int:
+        """zap_pte_range over [start, end) under the pte lock. With ``check_mapping`` (even_cows
+        == 0) only ptes of pages still in that mapping go: private COW copies stay."""
+        m = self.deref(actor, mm)
+        zapped = 0
+        for addr in sorted(m.f["ptes"]):
+            if not start <= addr < end:
+                continue
+            page = self.objs[m.f["ptes"][addr][0]]
+            if check_mapping is not None and page.f["mapping"] != check_mapping:
+                continue
+            self.op_pte_zap(actor, mm, addr)
+            zapped += 1
+        return zapped
+
+    # -- removal from the page cache ---------------------------------------------------------
+
+    def op_trunc_delete(self, actor: int, page: Ref, why: str, fail_if_dirty: bool) -> bool:
+        """__delete_from_page_cache under the tree lock (truncate T2e, invalidate I4). A page
+        that a pte still maps would leave that pte pointing outside the cache: INV-MAP-1.
+        invalidate_complete_page2 refuses a dirty page (False)."""
+        p = self.deref(actor, page)
+        if fail_if_dirty and p.f["dirty"]:
+            return False
+        if p.f["mapcount"] >= 0:
+            raise Violation(
+                "INV-MAP-1",
+                f"{why} removes page {p.name()} from the cache of "
+                f"address_space#{p.f['mapping']}@{p.f['index']} while "
+                f"{p.f['mapcount'] + 1} pte(s) still map it",
+            )
+        self.op_delete_from_page_cache(actor, page)
+        if why == "invalidate2":
+            self.inval_removed.setdefault(actor, []).append(page)
+        return True
+
+    # -- arming the oracles ------------------------------------------------------------------
+
+    def op_trunc_done(self, actor: int, mapping: Ref, first: int) -> None:
+        """truncate returns: from now on no pte may map file index >= first (INV-EOF-1)."""
+        m = self.deref(actor, mapping)
+        self.eof_first[m.oid] = first
+        for v in m.f["i_mmap"]:
+            vma = self.objs[v]
+            mm = self.objs[vma.f["mm"]]
+            for addr in sorted(mm.f["ptes"]):
+                if vma.f["start"] <= addr < vma.f["end"]:
+                    self._check_eof(mm, vma, addr)
+
+    def op_trunc_invalidate_done(self, actor: int, mapping: Ref, ok: bool) -> None:
+        """invalidate_inode_pages2 returns: on success none of the pages it removed may be
+        mapped, now or later (INV-INVAL-1)."""
+        self.deref(actor, mapping)
+        removed = self.inval_removed.pop(actor, [])
+        if not ok:
+            return
+        for ref in removed:
+            p = self.objs[ref[0]]
+            if p.gen == ref[1] and p.f["mapcount"] >= 0:
+                raise Violation("INV-INVAL-1", f"invalidated page {p.name()} still mapped")
+            self.invalidated[ref] = self.step
+
+    # -- checks at pte installation ----------------------------------------------------------
+
+    def check_pte(self, m: Obj, addr: int, p: Obj) -> None:
+        super().check_pte(m, addr, p)
+        vma = self.vma_at(m, addr)
+        if vma is None or vma.f["file"] is None:
+            return
+        self._check_eof(m, vma, addr)
+        since = self.invalidated.get((p.oid, p.gen))
+        if since is not None:
+            raise Violation(
+                "INV-INVAL-1",
+                f"invalidated page {p.name()} mapped at ({m.name()}, addr {addr:#x}) after "
+                f"invalidate_inode_pages2 returned at step {since}",
+            )
+
+    def _check_eof(self, m: Obj, vma: Obj, addr: int) -> None:
+        mapping = self.objs[vma.f["file"]].f["i_mapping"]
+        first = self.eof_first.get(mapping)
+        if first is None:
+            return
+        index = vma.f["pgoff"] + (addr - vma.f["start"]) // PAGE
+        if index >= first:
+            inode = self.objs[vma.f["file"]]
+            raise Violation(
+                "INV-EOF-1",
+                f"pte/page beyond EOF after truncate: index {index}, size {inode.f['i_size']} "
+                f"(pte {m.name()} addr {addr:#x} maps {self._pte_page(m, addr)})",
+            )
+
+    def _pte_page(self, m: Obj, addr: int) -> str:
+        pte = m.f["ptes"].get(addr)
+        if pte is None:
+            return "nothing"
+        p = self.objs[pte[0]]
+        return f"{p.name()} ({p.f['ptype']})"
