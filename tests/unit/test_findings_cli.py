@@ -1,0 +1,82 @@
+"""Bad input to ``pcemu soak`` and ``pcemu findings``: one line naming the value and the fix,
+exit status 2, before any worker starts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from emulator.cli import main
+from emulator.soak.cli import parse_duration, parse_listen
+from emulator.soak.store import BatchRow, Store
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    with pytest.raises(SystemExit) as exc:
+        main(list(argv))
+    err = capsys.readouterr().err
+    return int(exc.value.code or 0), err
+
+
+def test_durations() -> None:
+    assert parse_duration("90") == 90
+    assert parse_duration("10m") == 600
+    assert parse_duration("1h30m") == 5400
+    assert parse_duration("1d") == 86400
+
+
+def test_listen_addresses() -> None:
+    assert parse_listen("127.0.0.1:0") == ("127.0.0.1", 0)
+    assert parse_listen("0.0.0.0:9477") == ("0.0.0.0", 9477)
+    assert parse_listen("[::1]:80") == ("::1", 80)
+    assert parse_listen(":9000") == ("127.0.0.1", 9000)
+    assert parse_listen("off") is None
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--duration", "soon"], "--duration 'soon' is not a duration; write e.g. 90s, 10m"),
+        (["--shard", "2/2"], "--shard '2/2' is not I/N with 0 <= I < N"),
+        (["--listen", "localhost"], "--listen 'localhost' is not HOST:PORT"),
+        (["--selfcheck", "2"], "--selfcheck 2 must be a fraction between 0 and 1"),
+        (["--workers", "0"], "--workers 0 must be at least 1"),
+        (["--scenarios", "nope"], "unknown scenario 'nope'"),
+        (["--strategies", "dfs"], "unknown strategy 'dfs' in --strategies"),
+        (["--variants", "sideways"], "variant 'sideways' in --variants is not a variant"),
+    ],
+)
+def test_bad_soak_arguments(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, err = run(capsys, "soak", "--out", str(tmp_path / "o"), *args)
+    assert code == 2
+    assert err.startswith("pcemu: error: ") and message in err
+    assert err.count("\n") == 1
+
+
+def test_a_soak_directory_is_continued_only_with_resume_and_the_same_layout(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    store = Store(tmp_path)
+    store.set_meta(batch="50", shard="0/1", seeds="100")
+    store.commit_batch(BatchRow("anon-vma-reuse|buggy|chaos", "0/1", 0, 0, 49, 50, 1, 0), [], 1)
+    store.close()
+    code, err = run(capsys, "soak", "--out", str(tmp_path), "--seeds", "100")
+    assert code == 2 and "already holds a soak; pass --resume to continue it" in err
+    code, err = run(
+        capsys, "soak", "--out", str(tmp_path), "--seeds", "100", "--batch", "20", "--resume"
+    )
+    assert code == 2 and "was started with --batch 50; resume it with the same --batch" in err
+    code, err = run(capsys, "soak", "--out", str(tmp_path), "--resume")
+    assert code == 2 and "was started with --seeds 100; resume it with the same --seeds" in err
+
+
+def test_findings_of_a_directory_without_a_store(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, err = run(capsys, "findings", str(tmp_path / "nothing"))
+    assert code == 2 and "holds no findings store (findings.db)" in err
+    code, err = run(capsys, "findings", str(tmp_path), "--merge", str(tmp_path / "nothing"))
+    assert code == 2 and "holds no findings store" in err
