@@ -104,6 +104,36 @@ def run_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return f
 
 
+def keep_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    f = click.option(
+        "--no-save", is_flag=True, help="do not keep a failing run's log and trace file"
+    )(f)
+    return click.option(
+        "--save-dir",
+        type=click.Path(path_type=Path),
+        default=Path("pcemu-runs"),
+        show_default=True,
+        help="where a failing run's log and trace are kept when --log/--trace are not given",
+    )(f)
+
+
+def kept_paths(
+    spec: RunSpec,
+    failed: bool,
+    log: Path | None,
+    trace: Path | None,
+    save_dir: Path,
+    no_save: bool,
+) -> tuple[Path | None, Path | None]:
+    """A failing run is worth keeping: unless told otherwise, its log and trace go to
+    save_dir, named after what reproduces them."""
+    if not failed or no_save or log is not None or trace is not None:
+        return log, trace
+    stem = Path(spec.scenario).stem if spec.scenario.endswith(".py") else spec.scenario
+    base = save_dir / f"{stem}-{spec.variant}-{spec.strategy}-{spec.schedule}-s{spec.seed}"
+    return base.with_suffix(".jsonl"), base.with_suffix(".pctrace")
+
+
 def make_spec(
     name: str,
     variant: str,
@@ -155,6 +185,7 @@ def make_spec(
     help="write the trace file (choices and every step) here",
 )
 @click.option("--log-steps", is_flag=True, help="also log one event per step (slow)")
+@keep_options
 def run(
     name: str,
     seed: int,
@@ -167,11 +198,14 @@ def run(
     log: Path | None,
     trace: Path | None,
     log_steps: bool,
+    save_dir: Path,
+    no_save: bool,
 ) -> None:
     """Run one scenario (a built-in NAME or a path to a scenario script) under one seed."""
     spec = make_spec(name, variant, seed, strategy, params, options, budget, schedule)
     scen, result = execute(spec)
     header = spec.header(scen)
+    log, trace = kept_paths(spec, result.outcome.failed, log, trace, save_dir, no_save)
     save(header, result, log, trace, log_steps)
     click.echo(render(header, result, repro_commands(spec, log, trace)))
     sys.exit(EXIT_FOUND if result.outcome.failed else EXIT_CLEAN)
@@ -196,6 +230,7 @@ def run(
     default=None,
     help="write the failing run's trace file here",
 )
+@keep_options
 def hunt(
     name: str,
     seeds: int,
@@ -207,6 +242,8 @@ def hunt(
     budget: int | None,
     log: Path | None,
     trace: Path | None,
+    save_dir: Path,
+    no_save: bool,
 ) -> None:
     """Run seeds START.. until one fails; print it and how to reproduce it."""
     if seeds <= 0:
@@ -219,6 +256,7 @@ def hunt(
         steps += result.outcome.steps
         if result.outcome.failed:
             header = spec.header(scen)
+            log, trace = kept_paths(spec, True, log, trace, save_dir, no_save)
             save(header, result, log, trace)
             click.echo(f"hunt: seed {seed} fails after {seed - start + 1} seeds ({steps} steps)")
             click.echo(render(header, result, repro_commands(spec, log, trace)))

@@ -13,6 +13,11 @@ from emulator import __version__
 from emulator.cli import main
 
 
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+
+
 def pcemu(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     with pytest.raises(SystemExit) as e:
         main(list(argv))
@@ -102,10 +107,18 @@ def test_replay_detects_a_doctored_outcome(
     assert "DIVERGED" in out and "trace hash: recorded 000" in out
 
 
-def test_hunt_finds_the_first_failing_seed(capsys: pytest.CaptureFixture[str]) -> None:
+def test_hunt_finds_the_first_failing_seed_and_keeps_its_log(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     code, out, _ = pcemu(capsys, "hunt", "anon-vma-reuse", "--seeds", "200")
     assert code == 1
     assert out.startswith("hunt: seed ")
+    seed = out.split()[2]
+    kept = Path("pcemu-runs") / f"anon-vma-reuse-buggy-chaos-seeded-s{seed}.jsonl"
+    assert kept.is_file() and kept.with_suffix(".pctrace").is_file()
+    assert f"pcemu replay {kept}" in out
+    code, out, _ = pcemu(capsys, "replay", str(kept), "-q")
+    assert code == 0, out
     code, out, _ = pcemu(capsys, "hunt", "anon-vma-reuse", "--variant", "fixed", "--seeds", "50")
     assert code == 0 and out.startswith("hunt: 50 seeds from 0 clean")
 
