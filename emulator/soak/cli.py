@@ -18,7 +18,8 @@ import trio
 from emulator.catalog import builtin, is_script, load
 from emulator.errors import BadInput
 from emulator.session import validate
-from emulator.soak.plan import Lane, Plan, Shard
+from emulator.soak import shards
+from emulator.soak.plan import Lane, Plan
 from emulator.soak.progress import choose
 from emulator.soak.store import Store
 from emulator.soak.summary import finding_dict, render_findings, render_summary
@@ -289,17 +290,19 @@ def _soak(
         raise BadInput(f"--grace {grace:g} must be zero or more seconds")
     if not 0 <= selfcheck <= 1:
         raise BadInput(f"--selfcheck {selfcheck:g} must be a fraction between 0 and 1")
-    plan = Plan(
-        make_lanes(scenarios, variants, strategies), Shard.parse(shard), batch, seeds, selfcheck
-    )
+    seconds = parse_duration(duration) if duration is not None else None
+    address = parse_listen(listen)
+    lanes = make_lanes(scenarios, variants, strategies)
+    the_shard, out = shards.resolve(shard, out)  # last: auto/N claims a directory
+    plan = Plan(lanes, the_shard, batch, seeds, selfcheck)
     cfg = SoakConfig(
         out=out,
         workers=workers or default_workers(),
-        duration=parse_duration(duration) if duration is not None else None,
+        duration=seconds,
         watchdog=watchdog,
         grace=grace,
         heartbeat=heartbeat,
-        listen=parse_listen(listen),
+        listen=address,
         argv=tuple(sys.argv),
     )
     store = Store(out)

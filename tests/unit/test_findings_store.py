@@ -172,3 +172,22 @@ def test_findings_listing_ends_every_row_with_its_reproduce_command(tmp_path: Pa
     assert lines[1].endswith("pcemu run anon-vma-reuse --variant fixed --seed 8 --strategy pct")
     assert lines[2].endswith(f"pcemu replay {tmp_path}/findings/{RACE.sig}/chaos-3.pctrace")
     store.close()
+
+
+def test_auto_shards_are_claimed_once_each_until_released(tmp_path: Path) -> None:
+    from emulator.errors import BadInput
+    from emulator.soak import shards
+
+    try:
+        got = [shards.resolve("auto/2", tmp_path) for _ in range(2)]
+        assert got == [
+            (Shard(0, 2), tmp_path / "shard-0-of-2"),
+            (Shard(1, 2), tmp_path / "shard-1-of-2"),
+        ]
+        with pytest.raises(BadInput, match=r"all 2 shards .* are taken by running soaks"):
+            shards.resolve("auto/2", tmp_path)
+        assert shards.resolve("1/2", tmp_path) == (Shard(1, 2), tmp_path)
+    finally:
+        shards.release_all()
+    assert shards.resolve("auto/2", tmp_path)[0] == Shard(0, 2)
+    shards.release_all()
