@@ -181,6 +181,7 @@ class RunResult:
     divergence: str | None = None
     model: Model | None = None
     where: list[Where] = field(default_factory=list)  # per choice: (step, actor, label)
+    wakes: list[tuple[int, int]] = field(default_factory=list)  # (waking step, woken actor)
 
 
 class _Stop(Exception):
@@ -208,6 +209,8 @@ class Runtime:
         self._win_start = {s for s, _ in cfg.windows}
         self._win_end = {e for _, e in cfg.windows}
         self.divergence: str | None = None
+        # Who woke whom: explain draws wake-up arrows from it (a parked step does not say).
+        self.wakes: list[tuple[int, int]] = []
 
     # -- Control ---------------------------------------------------------------------------
 
@@ -242,6 +245,7 @@ class Runtime:
         if slot.parked:
             slot.parked = False
             slot.resumed = True
+            self.wakes.append((self._steps, actor))
 
     # -- running -----------------------------------------------------------------------------
 
@@ -270,6 +274,7 @@ class Runtime:
             divergence=self.divergence,
             model=self.model,
             where=self.src.where,
+            wakes=self.wakes,
         )
 
     async def _actor_main(
