@@ -1,0 +1,350 @@
+"""Shrinking a failing run: a shorter, simpler choice sequence that still trips the same oracle.
+
+Delta debugging over the recorded choices, in the spirit of Hypothesis' shrinker: delete chunks,
+zero chunks, lower single values, and move a switch onto a neighbouring scheduling choice. Every
+candidate runs in *lenient* replay (clamped values, 0 past the end), so any edit is a valid run;
+a candidate is kept only if the same oracle fires at the same actor and label and the run is
+strictly simpler. Simpler means, in this order: fewer actor switches, fewer steps, fewer injected
+delays, fewer non-default choices, a shorter then lexicographically smaller sequence. The order
+is a well-founded key, so the search always ends.
+
+The result is re-recorded from the accepted lenient run (values, ranges, kinds and contexts as
+the run asked them), so it replays *strictly*, and it is replayed strictly once more before it
+is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from emulator.artifacts import end_event
+from emulator.errors import BadInput
+from emulator.replay import Verdict, replay_file
+from emulator.report import switches
+from emulator.runtime import RunResult
+from emulator.session import RunSpec, execute, validate
+from emulator.tracefile import Trace, write_trace
+
+MAX_RUNS = 4000  # candidate runs; a run of a scenario costs milliseconds
+
+
+@dataclass(frozen=True)
+class Target:
+    """What must still happen: the oracle, and (unless relaxed) where it fires."""
+
+    oracle: str
+    actor: str | None
+    label: str | None
+
+    def hit(self, result: RunResult) -> bool:
+        v = result.outcome.violation
+        if v is None or v.oracle != self.oracle:
+            return False
+        return self.actor is None or (v.actor == self.actor and v.label == self.label)
+
+    def __str__(self) -> str:
+        return (
+            self.oracle if self.actor is None else f"{self.oracle} at {self.actor} [{self.label}]"
+        )
+
+
+@dataclass(frozen=True)
+class Measure:
+    steps: int
+    switches: int
+    delays: int
+    choices: int
+
+    @classmethod
+    def of(cls, result: RunResult) -> Measure:
+        values, _ns, kinds = result.choices
+        delays = sum(1 for v, k in zip(values, kinds, strict=True) if k == "delay" and v)
+        return cls(result.outcome.steps, switches(result.events), delays, len(values))
+
+
+@dataclass
+class Shrunk:
+    target: Target
+    before: Measure
+    after: Measure
+    runs: int
+    trace: Trace
+    result: RunResult
+    spec: RunSpec
+
+
+def _trimmed(values: list[int]) -> list[int]:
+    """Lenient replay answers 0 past the end, so trailing zeros say nothing."""
+    end = len(values)
+    while end and values[end - 1] == 0:
+        end -= 1
+    return values[:end]
+
+
+Key = tuple[int, int, int, int, int, tuple[int, ...]]
+
+
+def _key(result: RunResult) -> Key:
+    m = Measure.of(result)
+    vals = _trimmed(result.choices[0])
+    return (m.switches, m.steps, m.delays, sum(1 for v in vals if v), len(vals), tuple(vals))
+
+
+class Shrinker:
+    def __init__(self, spec: RunSpec, target: Target, start: RunResult, max_runs: int) -> None:
+        # Candidates run under a tighter step budget: one that needs many more steps than the
+        # failure we have is no simpler, and a livelocked candidate must not cost a full budget.
+        # Kept runs end before this budget, so they replay identically under the original one.
+        budget = min(spec.budget or validate(spec).budget, 2 * start.outcome.steps + 200)
+        self.spec = replace(spec, budget=budget)
+        self.target = target
+        self.best = start
+        self.best_key = _key(start)
+        self.values = _trimmed(start.choices[0])
+        self.kinds = list(start.choices[2])
+        self.runs = 0
+        self.max_runs = max_runs
+        self.seen: set[tuple[int, ...]] = {tuple(self.values)}
+
+    @property
+    def exhausted(self) -> bool:
+        return self.runs >= self.max_runs
+
+    def attempt(self, candidate: list[int]) -> bool:
+        """Run a candidate; keep it if it trips the target and is simpler than the best."""
+        cand = _trimmed(candidate)
+        key = tuple(cand)
+        if key in self.seen or self.exhausted:
+            return False
+        self.seen.add(key)
+        self.runs += 1
+        n = len(cand)
+        _scen, result = execute(self.spec, replay=(cand, [0] * n, [""] * n), lenient=True)
+        if not self.target.hit(result):
+            return False
+        k = _key(result)
+        if k >= self.best_key:
+            return False
+        self.best, self.best_key = result, k
+        self.values = _trimmed(result.choices[0])
+        self.kinds = list(result.choices[2])
+        self.seen.add(tuple(self.values))
+        return True
+
+    # -- passes ------------------------------------------------------------------------------
+    # Each pass walks the current best sequence, which may shrink under it: indices are
+    # re-checked against its current length at every step.
+
+    def _chunks(self) -> Iterator[tuple[int, int]]:
+        k = 1
+        while k * 2 <= len(self.values):
+            k *= 2
+        while k >= 1:
+            i = len(self.values) - k
+            while i >= 0:
+                yield i, k
+                i -= k if k > 1 else 1
+                i = min(i, len(self.values) - k)
+            k //= 2
+
+    def delete_chunks(self) -> bool:
+        improved = False
+        for i, k in self._chunks():
+            if self.exhausted:
+                break
+            v = self.values
+            improved |= self.attempt(v[:i] + v[i + k :])
+        return improved
+
+    def zero_chunks(self) -> bool:
+        improved = False
+        for i, k in self._chunks():
+            if self.exhausted:
+                break
+            v = self.values
+            if any(v[i : i + k]):
+                improved |= self.attempt(v[:i] + [0] * k + v[i + k :])
+        return improved
+
+    def lower_values(self) -> bool:
+        improved = False
+        i = 0
+        while i < len(self.values) and not self.exhausted:
+            x = self.values[i]
+            for lower in sorted({0, 1, x // 2, x - 1}):
+                if 0 <= lower < x and self.attempt(self._with(i, lower)):
+                    improved = True
+                    break
+            i += 1
+        return improved
+
+    def move_switches(self) -> bool:
+        """A switch (non-zero scheduling choice) moved to the previous or next scheduling
+        choice: blocks of one actor merge when the switch lands where another already was."""
+        improved = False
+        i = 0
+        while i < len(self.values) and not self.exhausted:
+            x = self.values[i]
+            if x and i < len(self.kinds) and self.kinds[i] == "sched":
+                for j in self._neighbours(i):
+                    cand = self._with(i, 0)
+                    cand[j] = x
+                    if self.attempt(cand):
+                        improved = True
+                        break
+            i += 1
+        return improved
+
+    def zero_pairs(self) -> bool:
+        """Two non-default choices zeroed together: a switch away and the switch back (or a
+        delay and the switch it caused) only disappear as a pair."""
+        improved = False
+        i = 0
+        while i < len(self.values) and not self.exhausted:
+            j = i + 1
+            while self.values[i] and j < len(self.values) and not self.exhausted:
+                if self.values[j] and self.attempt(self._with(j, 0, self._with(i, 0))):
+                    improved = True
+                    break
+                j += 1
+            i += 1
+        return improved
+
+    def other_picks(self) -> bool:
+        """Any other runnable actor at a scheduling choice: not smaller as a number, but the
+        key (switches first) decides whether the run got simpler."""
+        improved = False
+        i = 0
+        # The whole recorded run, not just the trimmed sequence: the default answers past its
+        # end are choices too, and a switch may be worth making there.
+        while i < len(self.best.choices[0]) and not self.exhausted:
+            if self.kinds[i] == "sched":
+                x = self.values[i] if i < len(self.values) else 0
+                for alt in range(self.best.choices[1][i]):
+                    if alt != x and self.attempt(self._with(i, alt)):
+                        improved = True
+                        break
+            i += 1
+        return improved
+
+    def one_deviation(self) -> bool:
+        """Start over from the default run (every choice 0) and make a single choice differ:
+        a failure that needs one switch or one delay is found directly, however tangled the
+        recorded schedule was (edits of the recording can get stuck in its shape)."""
+        _scen, default = execute(self.spec, replay=([], [], []), lenient=True)
+        self.runs += 1
+        _values, ns, kinds = default.choices
+        improved = False
+        for i, (kind, n) in enumerate(zip(kinds, ns, strict=True)):
+            if self.exhausted:
+                break
+            alts = range(1, n) if kind != "delay" else (n - 1,)
+            for alt in alts:
+                if self.attempt([0] * i + [alt]):
+                    improved = True
+        return improved
+
+    def _neighbours(self, i: int) -> list[int]:
+        kinds = self.kinds
+        out = []
+        for step in (-1, 1):
+            j = i + step
+            while 0 <= j < min(len(kinds), len(self.values)) and kinds[j] != "sched":
+                j += step
+            if 0 <= j < min(len(kinds), len(self.values)):
+                out.append(j)
+        return out
+
+    def _with(self, i: int, value: int, base: list[int] | None = None) -> list[int]:
+        cand = list(self.values if base is None else base)
+        if i >= len(cand):
+            cand.extend([0] * (i + 1 - len(cand)))
+        cand[i] = value
+        return cand
+
+    def run(self) -> RunResult:
+        self.one_deviation()
+        passes: list[Callable[[], bool]] = [
+            self.delete_chunks,
+            self.zero_chunks,
+            self.lower_values,
+            self.zero_pairs,
+            self.move_switches,
+            self.other_picks,
+        ]
+        improved = True
+        while improved and not self.exhausted:
+            improved = False
+            for p in passes:
+                improved |= p()
+        return self.best
+
+
+def target_of(result: RunResult, any_site: bool) -> Target:
+    v = result.outcome.violation
+    if v is None:
+        status = result.outcome.status
+        raise BadInput(
+            f"the recorded run ended {status!r}, not in an oracle violation: nothing to shrink "
+            "(shrink the trace of a failing run)"
+        )
+    if any_site:
+        return Target(v.oracle, None, None)
+    return Target(v.oracle, v.actor, v.label)
+
+
+def shrink_verdict(v: Verdict, any_site: bool = False, max_runs: int = MAX_RUNS) -> Shrunk:
+    target = target_of(v.result, any_site)
+    s = Shrinker(v.spec, target, v.result, max_runs)
+    best = s.run()
+    # Re-record: the kept lenient run's own choices, contexts and events, checked by a strict
+    # replay under the recording's original budget.
+    _scen, again = execute(v.spec, replay=best.choices, where=best.where)
+    if again.divergence or again.outcome.trace_hash != best.outcome.trace_hash:
+        raise RuntimeError(
+            f"shrunk run does not replay strictly ({again.divergence or 'trace hash differs'})"
+        )
+    header = dict(v.spec.header(validate(v.spec)))
+    header["shrunk_from"] = v.result.outcome.trace_hash
+    trace = Trace(header, best.choices, best.actor_names, best.events, end_event(best), best.where)
+    return Shrunk(target, Measure.of(v.result), Measure.of(best), s.runs, trace, best, v.spec)
+
+
+def shrink_file(
+    path: Path, out: Path, force: bool = False, any_site: bool = False, max_runs: int = MAX_RUNS
+) -> Shrunk:
+    v = replay_file(path, force)
+    if not v.reproduced:
+        raise BadInput(
+            f"{str(path)!r} does not replay on this pcemu ({v.differences[0]}); shrink needs a "
+            "recording that reproduces (see pcemu replay)"
+        )
+    if max_runs <= 0:
+        raise BadInput(f"--max-runs {max_runs} must be a positive number of candidate runs")
+    shrunk = shrink_verdict(v, any_site, max_runs)
+    write_trace(out, shrunk.trace)
+    return shrunk
+
+
+def directed_switches(spec: RunSpec, target: Target) -> int | None:
+    """Switches of the scenario's directed schedule (the spec's numbered interleaving), when it
+    trips the same oracle: the yardstick for a shrunk interleaving."""
+    _scen, result = execute(replace(spec, schedule="directed"))
+    if result.outcome.violation is None or result.outcome.violation.oracle != target.oracle:
+        return None
+    return switches(result.events)
+
+
+def summary(s: Shrunk, out: Path, directed: int | None) -> list[str]:
+    b, a = s.before, s.after
+    yard = f"   (directed schedule: {directed})" if directed is not None else ""
+    return [
+        f"shrink: {s.target} still fires; {s.runs} candidate runs",
+        f"  steps     {b.steps:>5} -> {a.steps}",
+        f"  switches  {b.switches:>5} -> {a.switches}{yard}",
+        f"  delays    {b.delays:>5} -> {a.delays}",
+        f"  choices   {b.choices:>5} -> {a.choices}",
+        f"wrote {out}  (pcemu replay {out}; pcemu explain {out})",
+    ]

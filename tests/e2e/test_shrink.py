@@ -1,0 +1,126 @@
+"""Shrinking: the result replays strictly and still trips the same oracle at the same place, and
+a failure found from a seed shrinks to no more actor switches than twice the scenario's
+directed schedule (the spec's numbered interleaving)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from emulator.artifacts import save
+from emulator.catalog import builtin
+from emulator.cli import main
+from emulator.replay import replay_file
+from emulator.report import switches
+from emulator.session import RunSpec, execute
+from emulator.shrink import Measure, directed_switches, shrink_file
+from emulator.tracefile import read_trace
+
+# Every scenario the issue holds to the 2x target; one still being written is skipped only
+# while its module is absent from the catalogue.
+TARGETS = ("anon-vma-reuse", "fuse-write-deadlock")
+
+
+def first_failure(name: str, tmp_path: Path, strategy: str = "chaos") -> tuple[RunSpec, Path]:
+    """The first seed that fails, as a hunt finds it, saved as a trace."""
+    for seed in range(300):
+        spec = RunSpec(scenario=name, variant="buggy", seed=seed, strategy=strategy)
+        scen, result = execute(spec)
+        if result.outcome.violation is not None:
+            trace = tmp_path / f"{name}-{seed}.pctrace"
+            save(spec.header(scen), result, None, trace)
+            return spec, trace
+    raise AssertionError(f"{name}: no failing seed in 300")
+
+
+def need(name: str) -> None:
+    if name not in builtin():
+        pytest.skip(f"scenario {name} is not in the catalogue yet")
+
+
+@pytest.mark.parametrize("name", TARGETS)
+def test_shrunk_failure_meets_twice_the_directed_switches(name: str, tmp_path: Path) -> None:
+    need(name)
+    spec, trace = first_failure(name, tmp_path)
+    out = tmp_path / "min.pctrace"
+    s = shrink_file(trace, out)
+    directed = directed_switches(spec, s.target)
+    assert directed is not None, f"{name}: the directed schedule does not trip {s.target.oracle}"
+    assert s.after.switches <= 2 * directed, (s.before, s.after, directed)
+    assert s.after.switches <= s.before.switches and s.after.steps <= s.before.steps + 20
+    # The written file is the accepted run itself and replays strictly, same place, same hash.
+    v = replay_file(out)
+    assert v.reproduced, v.differences
+    vio = v.result.outcome.violation
+    assert vio is not None and s.target.hit(v.result)
+    assert switches(v.result.events) == s.after.switches
+    assert read_trace(out).header["shrunk_from"] == read_trace(trace).end["trace_hash"]
+
+
+def test_shrink_keeps_oracle_actor_and_label_and_reduces(tmp_path: Path) -> None:
+    _spec, trace = first_failure("anon-vma-reuse", tmp_path)
+    before = read_trace(trace)
+    s = shrink_file(trace, tmp_path / "min.pctrace")
+    after = read_trace(tmp_path / "min.pctrace")
+    assert after.end["violation"]["oracle"] == before.end["violation"]["oracle"]
+    assert after.end["violation"]["actor"] == before.end["violation"]["actor"]
+    assert after.end["violation"]["label"] == before.end["violation"]["label"]
+    b, a = s.before, s.after
+    assert (a.switches, a.steps, a.delays) < (b.switches, b.steps, b.delays)
+    assert after.where is not None and len(after.where) == len(after.choices[0])
+
+
+def test_shrinking_a_shrunk_trace_changes_nothing(tmp_path: Path) -> None:
+    _spec, trace = first_failure("anon-vma-reuse", tmp_path)
+    once = shrink_file(trace, tmp_path / "once.pctrace")
+    twice = shrink_file(tmp_path / "once.pctrace", tmp_path / "twice.pctrace")
+    assert twice.after == once.after
+    assert read_trace(tmp_path / "twice.pctrace").end == read_trace(tmp_path / "once.pctrace").end
+
+
+def test_measure_counts_switches_and_injected_delays(tmp_path: Path) -> None:
+    _spec, trace = first_failure("anon-vma-reuse", tmp_path)
+    v = replay_file(trace)
+    m = Measure.of(v.result)
+    values, _ns, kinds = v.result.choices
+    assert m.steps == v.result.outcome.steps and m.choices == len(values)
+    assert m.delays == sum(1 for x, k in zip(values, kinds, strict=True) if k == "delay" and x)
+    assert m.switches == switches(v.result.events)
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as e:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    return (e.value.code if isinstance(e.value.code, int) else 1), out, err
+
+
+def test_cli_shrink_reports_the_reduction(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _spec, trace = first_failure("anon-vma-reuse", tmp_path)
+    code, out, err = run_cli(capsys, "shrink", str(trace))
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("shrink: INV-ID-1 at CPU0 [A7] still fires; ")
+    assert [x.split()[0] for x in lines[1:5]] == ["steps", "switches", "delays", "choices"]
+    assert "(directed schedule: 3)" in lines[2]
+    default = trace.with_name(trace.name.replace(".pctrace", ".min.pctrace"))
+    assert lines[5].startswith(f"wrote {default}")
+    code, out, _ = run_cli(capsys, "replay", "-q", str(default))
+    assert code == 0 and out.startswith("replay: reproduced (violation")
+
+
+def test_cli_shrink_refuses_a_clean_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    spec = RunSpec(scenario="anon-vma-reuse", variant="fixed", seed=1)
+    scen, result = execute(spec)
+    assert not result.outcome.failed
+    trace = tmp_path / "clean.pctrace"
+    save(spec.header(scen), result, None, trace)
+    code, _out, err = run_cli(capsys, "shrink", str(trace))
+    assert code == 2
+    assert err == (
+        "pcemu: error: the recorded run ended 'clean', not in an oracle violation: nothing to "
+        "shrink (shrink the trace of a failing run)\n"
+    )
