@@ -13,9 +13,10 @@ from typing import Any, NoReturn
 
 import click
 
-from emulator import __version__
+from emulator import __version__, cli_debug
 from emulator.artifacts import repro_commands, save
 from emulator.catalog import builtin
+from emulator.cli_debug import finding_file
 from emulator.errors import BadInput
 from emulator.replay import replay_file
 from emulator.report import render
@@ -266,11 +267,28 @@ def hunt(
 
 
 @cli.command()
-@click.argument("file", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path), required=False)
 @click.option("--force", is_flag=True, help="replay a file written by another pcemu version")
 @click.option("--quiet", "-q", is_flag=True, help="only the verdict")
-def replay(file: Path, force: bool, quiet: bool) -> None:
-    """Re-run a recorded run (a --log or --trace file) and check it is reproduced exactly."""
+@click.option("--finding", default=None, help="a soak finding's id (its sig) instead of FILE")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="the soak directory holding --finding",
+)
+def replay(
+    file: Path | None, force: bool, quiet: bool, finding: str | None, out: Path | None
+) -> None:
+    """Re-run a recorded run (a --log or --trace file, or a soak finding) and check it is
+    reproduced exactly."""
+    if finding is not None:
+        if out is None or file is not None:
+            raise BadInput("--finding ID needs --out DIR (the soak directory) and no FILE")
+        file = finding_file(out, finding)
+    elif file is None:
+        raise BadInput("give a --log or --trace FILE, or --finding ID --out DIR")
     v = replay_file(file, force)
     if not quiet:
         click.echo(render(v.spec.header(validate(v.spec)), v.result, []))
@@ -287,6 +305,8 @@ def replay(file: Path, force: bool, quiet: bool) -> None:
 
 cli.add_command(soak_cli.soak)
 cli.add_command(soak_cli.findings)
+cli.add_command(cli_debug.shrink)
+cli.add_command(cli_debug.explain_cmd)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

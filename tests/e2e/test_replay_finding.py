@@ -1,0 +1,76 @@
+"""``pcemu replay --finding ID --out DIR``: a soak finding replayed by its id (its sig, or an
+unambiguous prefix), through the soak's findings store."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from emulator.artifacts import save
+from emulator.cli import main
+from emulator.session import RunSpec, execute
+from emulator.soak.findings import classify
+from emulator.soak.store import BatchRow, Hit, Store
+
+
+def soak_dir(tmp_path: Path, with_trace: bool = True) -> tuple[Path, str]:
+    """A findings store holding one finding of anon-vma-reuse, as a soak worker leaves it."""
+    out = tmp_path / "soak"
+    out.mkdir()
+    spec = RunSpec(scenario="anon-vma-reuse", variant="buggy", seed=33)
+    scen, result = execute(spec)
+    found = classify(scen, spec.scenario, spec.variant, result)
+    assert found is not None
+    trace = "findings/f.pctrace" if with_trace else None
+    if trace:
+        save(spec.header(scen), result, None, out / trace)
+    store = Store(out)
+    try:
+        store.commit_batch(
+            BatchRow("anon-vma-reuse|buggy|chaos", "0/1", 0, 33, 34, 1, result.outcome.steps, 1),
+            [Hit(found, 1, 33, "chaos", dataclasses.asdict(spec), None, trace)],
+            None,
+        )
+    finally:
+        store.close()
+    return out, found.sig
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as e:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    return (e.value.code if isinstance(e.value.code, int) else 1), out, err
+
+
+def test_replay_a_finding_by_id_and_by_prefix(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, sig = soak_dir(tmp_path)
+    for ident in (sig, sig[:6].upper()):
+        code, stdout, err = run_cli(capsys, "replay", "-q", "--finding", ident, "--out", str(out))
+        assert code == 0, err
+        assert stdout.startswith("replay: reproduced (violation, 34 steps")
+
+
+def test_unknown_or_traceless_finding_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, sig = soak_dir(tmp_path, with_trace=False)
+    code, _, err = run_cli(capsys, "replay", "--finding", "ffffffff", "--out", str(out))
+    assert code == 2
+    assert err == (
+        f"pcemu: error: no finding 'ffffffff' in '{out}'; list ids with "
+        f"pcemu findings {out} --json\n"
+    )
+    code, _, err = run_cli(capsys, "replay", "--finding", sig, "--out", str(out))
+    assert code == 2
+    assert err.startswith(f"pcemu: error: finding {sig} (violation INV-ID-1 at A7) left no trace")
+    code, _, err = run_cli(capsys, "replay", "--finding", sig)
+    assert code == 2
+    assert err == "pcemu: error: --finding ID needs --out DIR (the soak directory) and no FILE\n"
+    code, _, err = run_cli(capsys, "replay")
+    assert code == 2
+    assert err == "pcemu: error: give a --log or --trace FILE, or --finding ID --out DIR\n"
