@@ -37,6 +37,7 @@ class WorkerProc:
         self.pid: int | None = None
         self.unpacker = protocol.unpacker()
         self.starts = 0
+        self.runs = 0  # runs made by the current process
 
     @property
     def alive(self) -> bool:
@@ -47,6 +48,7 @@ class WorkerProc:
         env = dict(os.environ, PYTHONHASHSEED=str(random.randrange(1, 2**32)))
         self.unpacker = protocol.unpacker()
         self.starts += 1
+        self.runs = 0
         self.proc = await trio.lowlevel.open_process(
             [sys.executable, "-m", "emulator.soak.worker"],
             stdin=subprocess.PIPE,

@@ -70,10 +70,10 @@ class RichProgress(Progress):
                 f"{kw['oracle']} at {kw['label']}  seed {kw['seed']} ({kw['strategy']})"
             )
         elif name == "soak.worker.replaced":
-            self.console.print(
-                f"[yellow]worker {kw['worker']} replaced[/]: {kw['why']} at "
-                f"{kw['scenario']}/{kw['variant']} seed {kw['seed']}"
+            where = (
+                f" at {kw['scenario']}/{kw['variant']} seed {kw['seed']}" if "seed" in kw else ""
             )
+            self.console.print(f"[yellow]worker {kw['worker']} replaced[/]: {kw['why']}{where}")
         elif name in ("soak.start", "soak.stopping", "soak.abandoning", "soak.nondeterminism"):
             detail = ", ".join(f"{k}={v}" for k, v in kw.items() if v is not None)
             self.console.print(f"[bold]{name}[/] {detail}")

@@ -41,10 +41,19 @@ def finding_dict(f: FindingRow, directory: Path) -> dict[str, Any]:
     return d
 
 
+def note(f: FindingRow) -> str:
+    """A violation the scenario declares for this variant is expected; any other is news."""
+    if f.kind != "violation":
+        return "-"
+    return "expected" if f.expected else "UNEXPECTED"
+
+
 def render_findings(rows: Sequence[FindingRow], directory: Path) -> list[str]:
     if not rows:
         return ["no findings"]
-    table = [("KIND", "SCENARIO", "VARIANT", "ORACLE", "LABEL", "COUNT", "SEED", "STRATEGY", "")]
+    table = [
+        ("KIND", "SCENARIO", "VARIANT", "ORACLE", "LABEL", "COUNT", "SEED", "STRATEGY", "NOTE")
+    ]
     for f in rows:
         table.append(
             (
@@ -56,13 +65,13 @@ def render_findings(rows: Sequence[FindingRow], directory: Path) -> list[str]:
                 str(f.count),
                 str(f.seed),
                 f.strategy,
-                "expected" if f.expected else "",
+                note(f),
             )
         )
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     out = []
     for n, r in enumerate(table):
-        cells = "  ".join(c.ljust(widths[i]) for i, c in enumerate(r)).rstrip()
+        cells = "  ".join(c.ljust(widths[i]) for i, c in enumerate(r))
         out.append(cells + ("  REPLAY" if n == 0 else "  " + repro(rows[n - 1], directory)))
     return out
 

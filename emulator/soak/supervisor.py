@@ -18,6 +18,7 @@ the front of the queue.
 from __future__ import annotations
 
 import signal
+import sqlite3
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -36,6 +37,7 @@ from emulator.soak.store import CHECK_LANE, BatchRow, FindingRow, Hit, Store
 from emulator.soak.summary import write_summary
 
 STARTUP_FAILURES = 3  # a worker that cannot start this many times in a row ends the soak
+RECYCLE_RUNS = 20_000  # runs after which a worker process is replaced by a fresh one
 
 
 class SoakError(Exception):
@@ -67,8 +69,9 @@ class Pending:
     expect: list[tuple[str, int]] | None = None  # self-check: (first hash, its pid) per item
 
     @property
-    def culprit(self) -> int:
-        return next(i for i, r in enumerate(self.results) if r is None)
+    def culprit(self) -> int | None:
+        """The item a worker was in when it went: the first without a result."""
+        return next((i for i, r in enumerate(self.results) if r is None), None)
 
 
 @dataclass
@@ -254,6 +257,10 @@ class Supervisor:
                     self._gone(w, pending, gone)
                     continue
                 self._complete(pending)
+                if w.runs >= RECYCLE_RUNS:
+                    # A fresh process now and then: bounded memory over days, and a new hash
+                    # seed for the self-check to compare against.
+                    await w.stop()
         finally:
             with trio.CancelScope(shield=True):
                 if self._work.cancel_called:
@@ -338,12 +345,13 @@ class Supervisor:
             msg = await w.recv(self.cfg.watchdog)
             if isinstance(msg, list):
                 i, r = ItemResult.from_wire(msg)
-                self._record(p, start + i, r, w.pid or 0)
+                self._record(p, start + i, r, w.pid or 0, w)
             elif isinstance(msg, dict) and msg.get("op") == "done":
                 return
 
-    def _record(self, p: Pending, idx: int, r: ItemResult, pid: int) -> None:
+    def _record(self, p: Pending, idx: int, r: ItemResult, pid: int, w: WorkerProc) -> None:
         p.results[idx] = r
+        w.runs += 1
         p.pids[idx] = pid
         st = self.stats
         if p.expect is None:
@@ -354,6 +362,11 @@ class Supervisor:
             st.check_runs += 1
 
     def _gone(self, w: WorkerProc, p: Pending, gone: WorkerGone) -> None:
+        self.stats.restarts += 1
+        if p.culprit is None:  # it went after its last result: the batch itself is whole
+            self.progress.event("soak.worker.replaced", worker=w.wid, pid=w.pid, why=str(gone))
+            self._complete(p)
+            return
         idx = p.culprit
         lane = self.plan.lanes[p.items[idx][0]]
         seed = p.items[idx][1]
@@ -362,8 +375,7 @@ class Supervisor:
         else:
             f = fnd.worker_died(lane.scenario, lane.variant, gone.returncode)
         payload = {"f": f.as_dict(), "spec": _spec(lane.spec(seed)), "log": None, "trace": None}
-        self._record(p, idx, ItemResult(0, None, payload), w.pid or 0)
-        self.stats.restarts += 1
+        self._record(p, idx, ItemResult(0, None, payload), w.pid or 0, w)
         self.progress.event(
             "soak.worker.replaced",
             worker=w.wid,
@@ -429,7 +441,11 @@ class Supervisor:
                 len(hits),
             )
             self._check_k += 1
-        res = self.store.commit_batch(row, hits, self.session)
+        try:
+            res = self.store.commit_batch(row, hits, self.session)
+        except sqlite3.Error as exc:
+            # Nothing of this batch is in the store; --resume runs it again.
+            raise SoakError(f"cannot write the findings store in {self.cfg.out}: {exc}") from exc
         self.store.remove_files(res.stale_files)
         self.inflight.pop(p.jid, None)
         if p.expect is None:
