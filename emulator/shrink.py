@@ -235,6 +235,16 @@ class Shrinker:
         recorded schedule was (edits of the recording can get stuck in its shape)."""
         _scen, default = execute(self.spec, replay=([], [], []), lenient=True)
         self.runs += 1
+        self.seen.add(())
+        if self.target.hit(default):
+            # The default run fails by itself (a livelock, a self-deadlock): nothing is simpler
+            # than no choices at all; deviating from it one choice at a time would only cost.
+            k = _key(default)
+            if k < self.best_key:
+                self.best, self.best_key, self.values = default, k, []
+                self.kinds = list(default.choices[2])
+                return True
+            return False
         _values, ns, kinds = default.choices
         improved = False
         for i, (kind, n) in enumerate(zip(kinds, ns, strict=True)):

@@ -124,3 +124,15 @@ def test_cli_shrink_refuses_a_clean_run(tmp_path: Path, capsys: pytest.CaptureFi
         "pcemu: error: the recorded run ended 'clean', not in an oracle violation: nothing to "
         "shrink (shrink the trace of a failing run)\n"
     )
+
+
+def test_a_failure_of_the_default_run_shrinks_to_no_choices(tmp_path: Path) -> None:
+    """A livelock needs no interleaving at all: the shrinker tries the default run first and
+    stops deviating from it (a thousand-step run would otherwise cost a thousand runs)."""
+    name = "futex-zero-page-livelock"
+    need(name)
+    _spec, trace = first_failure(name, tmp_path)
+    s = shrink_file(trace, tmp_path / "min.pctrace")
+    assert s.after.delays == 0 and s.after.switches == 0
+    assert all(v == 0 for v in s.result.choices[0])
+    assert s.runs < 20
