@@ -161,19 +161,21 @@ def _truthy_take(result: Any) -> bool:
 
 
 def _lock_effect(step: Step) -> str | None:
-    """ "take", "release", "wait" or None, from the primitive's name and outcome."""
-    op = step.op
+    """ "take", "release", "wait" or None, from the words of the primitive's name (``lock``,
+    ``trylock``, ``unlock``: ``mutex_is_locked`` or ``fault_lookup`` are not lock steps) and
+    its outcome."""
     if step.status == FIRES:
         return None  # the oracle stopped the step before it had any effect
-    if "unlock" in op:
+    words = step.op.split("_")
+    if "unlock" in words:
         return "release"
-    if "is_locked" in op or op.endswith("locked") or "lock" not in op:
-        return None
-    if step.status == PARKS:
-        return "wait"
-    if "trylock" in op:
+    if "trylock" in words:
+        if step.status == PARKS:
+            return "wait"
         return "take" if _truthy_take(step.result) else None
-    return "take"
+    if "lock" in words:
+        return "wait" if step.status == PARKS else "take"
+    return None
 
 
 def _track_locks(steps: list[Step], n_actors: int, model: Model | None) -> None:

@@ -115,13 +115,18 @@ class Shrinker:
     def attempt(self, candidate: list[int]) -> bool:
         """Run a candidate; keep it if it trips the target and is simpler than the best."""
         cand = _trimmed(candidate)
-        key = tuple(cand)
-        if key in self.seen or self.exhausted:
+        if tuple(cand) in self.seen or self.exhausted:
             return False
-        self.seen.add(key)
+        return self._consider(self._run(cand))
+
+    def _run(self, cand: list[int]) -> RunResult:
+        self.seen.add(tuple(cand))
         self.runs += 1
         n = len(cand)
         _scen, result = execute(self.spec, replay=(cand, [0] * n, [""] * n), lenient=True)
+        return result
+
+    def _consider(self, result: RunResult) -> bool:
         if not self.target.hit(result):
             return False
         k = _key(result)
@@ -233,18 +238,11 @@ class Shrinker:
         """Start over from the default run (every choice 0) and make a single choice differ:
         a failure that needs one switch or one delay is found directly, however tangled the
         recorded schedule was (edits of the recording can get stuck in its shape)."""
-        _scen, default = execute(self.spec, replay=([], [], []), lenient=True)
-        self.runs += 1
-        self.seen.add(())
+        default = self._run([])
         if self.target.hit(default):
             # The default run fails by itself (a livelock, a self-deadlock): nothing is simpler
             # than no choices at all; deviating from it one choice at a time would only cost.
-            k = _key(default)
-            if k < self.best_key:
-                self.best, self.best_key, self.values = default, k, []
-                self.kinds = list(default.choices[2])
-                return True
-            return False
+            return self._consider(default)
         _values, ns, kinds = default.choices
         improved = False
         for i, (kind, n) in enumerate(zip(kinds, ns, strict=True)):
