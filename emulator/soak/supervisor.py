@@ -130,7 +130,6 @@ class Supervisor:
             if (c := committed.get(lane.key)) is not None
         )
         self.batches = self.plan.batches(committed)
-        self.session = self.store.begin_session(list(self.cfg.argv))
         self._check_k = self.store.next_check_k(self.store.store_id)
         self._refresh()
         init = {
@@ -145,6 +144,8 @@ class Supervisor:
 
                 self.listen = await outer.start(serve_status, self, self.cfg.listen)
                 (self.cfg.out / "endpoint").write_text(f"http://{self.listen}\n")
+            # A session begins once nothing can refuse to start any more (a taken port).
+            self.session = self.store.begin_session(list(self.cfg.argv))
             self.progress.event(
                 "soak.start",
                 session=self.session,
