@@ -42,6 +42,7 @@ class AnonMixin(MmMixin):
         self.committed.pop((actor, ref[0]), None)
         super().op_mutex_unlock(actor, ref)
         self.freed_locked.pop(ref[0], None)
+
     def new_anon_vma(self, root: int | None = None) -> int:
         o = self.new("anon_vma", anon_vma_fields())
         o.f["root"] = o.oid if root is None else root
