@@ -166,7 +166,9 @@ def _unwrap(exc: BaseException) -> BaseException:
     "--shard",
     default="0/1",
     show_default=True,
-    help="I/N: this machine's share of the seeds (N machines never overlap)",
+    envvar="PCEMU_SHARD",
+    help="I/N: this machine's share of the seeds (N machines never overlap); auto/N: claim "
+    "a free shard I under --out, for N replicas sharing one volume [env: PCEMU_SHARD]",
 )
 @click.option(
     "--listen",
@@ -293,25 +295,36 @@ def _soak(
     seconds = parse_duration(duration) if duration is not None else None
     address = parse_listen(listen)
     lanes = make_lanes(scenarios, variants, strategies)
-    the_shard, out = shards.resolve(shard, out)  # last: auto/N claims a directory
-    plan = Plan(lanes, the_shard, batch, seeds, selfcheck)
-    cfg = SoakConfig(
-        out=out,
-        workers=workers or default_workers(),
-        duration=seconds,
-        watchdog=watchdog,
-        grace=grace,
-        heartbeat=heartbeat,
-        listen=address,
-        argv=tuple(sys.argv),
-    )
-    store = Store(out)
+    the_shard, out = shards.resolve(shard, out)  # last: it locks (or claims) a directory
     try:
-        check_resume(store, resume, plan, out)
-        sup = Supervisor(cfg, plan, store, choose(progress, heartbeat))
+        plan = Plan(lanes, the_shard, batch, seeds, selfcheck)
+        cfg = SoakConfig(
+            out=out,
+            workers=workers or default_workers(),
+            duration=seconds,
+            watchdog=watchdog,
+            grace=grace,
+            heartbeat=heartbeat,
+            listen=address,
+            argv=tuple(sys.argv),
+        )
+        summary = supervise(cfg, plan, resume, progress, early)
+    finally:
+        shards.release_all()
+    click.echo(render_summary(summary))
+
+
+def supervise(
+    cfg: SoakConfig, plan: Plan, resume: bool, progress: str, early: list[int]
+) -> dict[str, Any]:
+    """Open the store, run the supervisor to its end, close the store; the summary."""
+    store = Store(cfg.out)
+    try:
+        check_resume(store, resume, plan, cfg.out)
+        sup = Supervisor(cfg, plan, store, choose(progress, cfg.heartbeat))
         sup.early_signals = early
         try:
-            summary = trio.run(sup.run)
+            return trio.run(sup.run)
         except BaseException as exc:
             inner = _unwrap(exc)
             if isinstance(inner, SoakError):
@@ -320,7 +333,6 @@ def _soak(
             raise inner from None
     finally:
         store.close()
-    click.echo(render_summary(summary))
 
 
 @click.command()

@@ -80,3 +80,14 @@ def test_findings_of_a_directory_without_a_store(
     assert code == 2 and "holds no findings store (findings.db)" in err
     code, err = run(capsys, "findings", str(tmp_path), "--merge", str(tmp_path / "nothing"))
     assert code == 2 and "holds no findings store" in err
+
+
+def test_shard_comes_from_pcemu_shard_when_not_given(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PCEMU_SHARD", "5/2")
+    code, err = run(capsys, "soak", "--out", str(tmp_path / "o"))
+    assert code == 2 and "--shard '5/2' is not I/N" in err
+    monkeypatch.setenv("PCEMU_SHARD", "auto/x")
+    code, err = run(capsys, "soak", "--out", str(tmp_path / "o"))
+    assert code == 2 and "--shard 'auto/x': write auto/N with N >= 1" in err

@@ -187,6 +187,8 @@ def test_auto_shards_are_claimed_once_each_until_released(tmp_path: Path) -> Non
         with pytest.raises(BadInput, match=r"all 2 shards .* are taken by running soaks"):
             shards.resolve("auto/2", tmp_path)
         assert shards.resolve("1/2", tmp_path) == (Shard(1, 2), tmp_path)
+        with pytest.raises(BadInput, match="another soak is running in --out"):
+            shards.resolve("0/1", tmp_path)
     finally:
         shards.release_all()
     assert shards.resolve("auto/2", tmp_path)[0] == Shard(0, 2)
