@@ -114,4 +114,24 @@ check_results "$WORK/compose"
 "${COMPOSE[@]}" run --rm --no-deps soak findings /data >"$WORK/findings.txt" 2>&1 \
   || fail "pcemu findings /data failed: $(cat "$WORK/findings.txt")"
 log "pcemu findings /data: $(wc -l <"$WORK/findings.txt") lines"
+"${COMPOSE[@]}" down -v >/dev/null 2>&1
+
+# --- 3. scale-out: two replicas on one volume claim shards 0/2 and 1/2; merge their stores ---
+log "docker compose up --scale soak=2 with PCEMU_SHARD=auto/2"
+PCEMU_SHARD=auto/2 PCEMU_PORT='' "${COMPOSE[@]}" up -d --no-build --scale soak=2 >/dev/null 2>&1
+for i in 1 2; do
+  wait_for 180 "committed batches in replica $i" \
+    "${COMPOSE[@]}" exec -T --index "$i" soak python -c \
+    "import glob, sqlite3, sys; dbs = glob.glob('/data/shard-*-of-2/findings.db'); sys.exit(len(dbs) < 2 or min(sqlite3.connect(d).execute('SELECT COUNT(*) FROM batches').fetchone()[0] for d in dbs) < 1)"
+done
+"${COMPOSE[@]}" stop >/dev/null 2>&1
+for cid in $("${COMPOSE[@]}" ps -aq soak); do
+  [ "$(exit_code "$cid")" = 0 ] || fail "a replica exited with $(exit_code "$cid")"
+done
+"${COMPOSE[@]}" run --rm --no-deps -e PCEMU_SHARD=0/1 soak findings /data/merged \
+  --merge /data/shard-0-of-2 --merge /data/shard-1-of-2 >"$WORK/merged.txt" 2>&1 \
+  || fail "merging the shards failed: $(cat "$WORK/merged.txt")"
+grep -q '^merged /data/shard-0-of-2: ' "$WORK/merged.txt" || fail "shard 0 not merged"
+grep -q '^merged /data/shard-1-of-2: ' "$WORK/merged.txt" || fail "shard 1 not merged"
+log "$(grep '^merged' "$WORK/merged.txt" | tr '\n' ' ')"
 log "passed"
