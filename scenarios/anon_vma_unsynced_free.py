@@ -1,0 +1,162 @@
+"""003b (i) — a lock-only holder of an anon_vma vs an anon_vma_free that does not sync on the lock.
+
+Thread: S003, Paul E. McKenney on Peter Zijlstra's "[PATCH 13/13] mm: Optimize
+page_lock_anon_vma" (LKML 2010-04-09). McKenney: "Can the above mutex be contended?"; Peter:
+"when the holder of the lock finds a !0 refcount it knows it can't go away because any free will
+first wait to acquire the lock". That wait is anon_vma_free's "if the root lock is held, take it
+and drop it" (88c22088bf23 "mm: Optimize page_lock_anon_vma() fast-path", kept with its ordering
+comment in mm/rmap.c@00170fdd0846).
+
+The walker's fast path returns the anon_vma holding only its root lock: no reference, and out of
+the RCU section. Nothing but that sync keeps the object alive for it. BUGGY = the ablation
+(kernel-scenarios.md 003b (i)): anon_vma_free frees at once. FIXED = the sync as landed.
+
+Both variants use the 88c22088bf23 walker (refcount validation) with Hugh Dickins' 2014 fix
+already applied (A9': put_anon_vma outside the RCU section), so that they differ in the free
+only: without A9' the walker's own slow path trips INV-RCU-1 (scenario anon-vma-rcu-sleep).
+
+Actors: CPU0 = reclaim's rmap walk of anon page P (P locked and isolated); CPU1 = the only
+process mapping P exits (zap, unlink, drop the structural reference); CPU2 = migration of
+another page of the same anon_vma A, holding a page_get_anon_vma reference it drops when done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from actors.kapi import K, actor
+from actors.model import PageCacheModel
+from actors.objects import ANON
+from actors.state import Ref
+from emulator.scenario import Scenario, Setup
+from scenarios.anon_vma_lock import page_unlock_anon_vma, put_anon_vma, put_anon_vma_final
+
+ADDR = 0x4000
+OTHERS = (0x1000, 0x2000)  # other anon pages of the vma, below P
+
+
+async def page_lock_anon_vma_refcount(k: K, page: Ref) -> Ref | None:
+    """88c22088bf23 page_lock_anon_vma + Hugh 2014: a trylocked anon_vma is trusted when its
+    refcount is not zero (A6), which is only safe if every free first syncs on the lock."""
+    await k.rcu_read_lock("A1")
+    m, anon = await k.page_mapping("A2", page)
+    if m is None or not anon or not await k.page_mapped("A3", page):
+        await k.rcu_read_unlock("A12")
+        return None
+    av: Ref = m
+    await k.note("A4", "anon_vma = mapping - PAGE_MAPPING_ANON", av)
+    ok, _root = await k.mutex_trylock_via("A5", av, "root")
+    if ok:
+        if await k.atomic_read("A6", av, "refcount") == 0:
+            await k.mutex_unlock_via("A6", av, "root")
+            await k.rcu_read_unlock("A12")
+            return None
+        await k.commit("A7", av, "returned locked as the page's anon_vma")
+        await k.rcu_read_unlock("A12")
+        return av
+    if not await k.atomic_inc_not_zero("A8", av, "refcount"):
+        await k.rcu_read_unlock("A12")
+        return None
+    if not await k.page_mapped("A9", page):
+        await k.rcu_read_unlock("A9")  # A9' (Hugh 2014): leave the section first
+        await put_anon_vma(k, av)
+        return None
+    await k.rcu_read_unlock("A10")
+    await k.mutex_lock_via("A10", av, "root")
+    if await k.atomic_dec_and_test("A11", av, "refcount"):
+        await k.mutex_unlock_via("A11", av, "root")
+        await put_anon_vma_final(k, av)
+        return None
+    await k.commit("A11", av, "returned locked as the page's anon_vma")
+    return av
+
+
+async def rmap_walk(k: K, page: Ref) -> None:
+    await k.begin("R3", "try_to_unmap")
+    av = await page_lock_anon_vma_refcount(k, page)
+    if av is not None:
+        await k.avc_walk("W1", av)
+        await page_unlock_anon_vma(k, av)
+    await k.end("R3", "try_to_unmap")
+
+
+async def exit_mmap(k: K, mm: Ref, vma: Ref, sync: bool) -> None:
+    """exit_mmap: zap the vma's ptes in address order (P's last), unlink_anon_vmas, drop the
+    structural reference."""
+    await k.begin("X0", "exit_mmap")
+    for addr in (*OTHERS, ADDR):
+        await k.spin_lock("X1", mm, "ptl")
+        await k.pte_zap("X2", mm, addr)
+        await k.spin_unlock("X3", mm, "ptl")
+    av: Ref = await k.read("U0", vma, "anon_vma")
+    await k.mutex_lock_via("U1", av, "root")
+    empty = await k.avc_unlink("U2", av, vma)
+    await k.mutex_unlock_via("U3", av, "root")
+    if empty:
+        await put_anon_vma(k, av, sync)
+    await k.end("X4", "exit_mmap")
+
+
+async def migrate_other_page(k: K, av: Ref, sync: bool) -> None:
+    """CPU2: migration of another page of A is done; drop its page_get_anon_vma reference."""
+    await k.begin("MG0", "migrate_pages")
+    await k.note("MG1", "remove_migration_ptes done")
+    await put_anon_vma(k, av, sync)
+    await k.end("MG4", "migrate_pages")
+
+
+def build(variant: str, options: Mapping[str, str]) -> Setup:
+    sync = variant == "fixed"
+    model = PageCacheModel()
+    mm = model.new_mm()
+    a = model.new_anon_vma()
+    vma = model.new_vma(mm, 0, 0x10000, anon_vma=a)
+    model.objs[a].f["chain"] = (vma.oid,)
+    model.objs[a].f["refcount"] = 2  # the structural reference + CPU2's
+    page = model.new_page(ANON, holders=("isolate:CPU0",))  # reclaim isolated P
+    page.f["mapping"] = a
+    page.f["anon"] = 1
+    model.map_initial(mm, ADDR, page)
+    for addr in OTHERS:
+        other = model.new_page(ANON)
+        other.f["mapping"] = a
+        other.f["anon"] = 1
+        model.map_initial(mm, addr, other)
+    p, av = model.ref(page), (a, 1)
+
+    async def reclaim(k: K) -> None:
+        if not await k.trylock_page("R1", p):
+            return
+        await rmap_walk(k, p)
+        await k.unlock_page("R6", p)
+        await k.put_page("R6", p, "isolate:CPU0")
+
+    async def exiter(k: K) -> None:
+        await exit_mmap(k, model.ref(mm), model.ref(vma), sync)
+
+    async def migration(k: K) -> None:
+        await migrate_other_page(k, av, sync)
+
+    return Setup(
+        model=model,
+        actors=[actor("CPU0", reclaim), actor("CPU1", exiter), actor("CPU2", migration)],
+        windows=[("A3", "A5"), ("A6", "W2"), ("MG0", "PA1")],
+        directed=[
+            ("CPU0", "A4"),  # 2. av = A; P mapped
+            ("CPU1", "X4"),  # 3. zap P, unlink, put_anon_vma 2 -> 1
+            ("CPU0", "A12"),  # 4. trylock ok, refcount 1 != 0 -> A returned locked, RCU left
+            ("CPU2", "AF4"),  # 5. put 1 -> 0 -> anon_vma_free: kmem_cache_free under CPU0
+        ],
+    )
+
+
+SCENARIO = Scenario(
+    name="anon-vma-unsynced-free",
+    spec_id="003b",
+    thread="S003 McKenney on [PATCH 13/13] mm: Optimize page_lock_anon_vma (2010-04-09)",
+    title="anon_vma freed under a walker that holds only its lock (free without lock sync)",
+    era="E2011",
+    commits="anon_vma_free sync ablated -> 88c22088bf23 anon_vma_free (lock, unlock, free)",
+    build=build,
+    expects={"buggy": ("INV-AV-1",), "fixed": ()},
+)
