@@ -66,8 +66,9 @@ class FuseMixin(KernelState):
         self.fuse_waiting[actor] = req
         return self.park(actor, f"fuse reply to {r.kind} #{req}", None)
 
-    def op_fuse_dev_read(self, actor: int) -> tuple[int, str, Any] | Any:
-        """The daemon's read(/dev/fuse): the oldest request, or sleep idle until one comes."""
+    def op_fuse_dev_read(self, actor: int) -> Any:
+        """The daemon's read(/dev/fuse): (request, kind, arg) of the oldest request, or sleep
+        idle until one comes."""
         self.fuse_daemon = actor
         if not self.fuse_queue:
             self.fuse_daemon_idle = True

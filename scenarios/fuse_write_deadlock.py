@@ -20,7 +20,8 @@ deterministic single-writer self-deadlock (pwritev(fd, iov, 2, 8180) with iov[1]
 page iov[0] writes into). The not-uptodate source pages also keep 5.9 fault-around (M5) from
 mapping them early, which is why fault-around is left out here: it could not change the result.
 Option page_lock_policy: 5.9 is P-UNFAIR (5ef64cc8987a, the default); P-OLD and P-FAIR as in
-kernel-scenarios.md 1.9 (fairness cannot hide a cycle, only stealing can delay it).
+kernel-scenarios.md 1.9. The policy decides who gets a contended page next, not whether a writer
+that holds one page faults on another, so every policy deadlocks.
 """
 
 from __future__ import annotations
