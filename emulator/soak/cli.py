@@ -285,9 +285,11 @@ def _soak(
     for flag, value in (("--workers", workers), ("--seeds", seeds), ("--batch", batch)):
         if value is not None and value < 1:
             raise BadInput(f"{flag} {value} must be at least 1")
-    for flag, fvalue in (("--watchdog", watchdog), ("--heartbeat", heartbeat)):
-        if fvalue <= 0:
-            raise BadInput(f"{flag} {fvalue:g} must be a positive number of seconds")
+    if heartbeat <= 0:
+        raise BadInput(f"--heartbeat {heartbeat:g} must be a positive number of seconds")
+    if watchdog < 1:
+        # Below a second, a loaded machine's pauses would pass for hung runs.
+        raise BadInput(f"--watchdog {watchdog:g} is too short; give at least 1 second")
     if grace < 0:
         raise BadInput(f"--grace {grace:g} must be zero or more seconds")
     if not 0 <= selfcheck <= 1:

@@ -17,6 +17,7 @@ the front of the queue.
 
 from __future__ import annotations
 
+import dataclasses
 import signal
 import sqlite3
 import time
@@ -38,6 +39,8 @@ from emulator.soak.summary import write_summary
 
 STARTUP_FAILURES = 3  # a worker that cannot start this many times in a row ends the soak
 RECYCLE_RUNS = 20_000  # runs after which a worker process is replaced by a fresh one
+PREFETCH = 2  # jobs sent to a worker ahead: the one it runs and the next
+COALESCE = 0.01  # seconds a worker's results gather in its pipe between reads
 
 
 class SoakError(Exception):
@@ -243,28 +246,42 @@ class Supervisor:
             self.progress.tick(self.snapshot(), self.findings)
 
     async def _drive(self, w: WorkerProc) -> None:
+        """Keep one worker busy: a job running and the next one already queued in its pipe
+        (so it never waits for a commit or for the supervisor to wake), results read in
+        bursts."""
+        sent: deque[tuple[Pending, int]] = deque()
         try:
             while True:
-                if not w.alive:
-                    await self._start(w)
-                job = self._take(w)
-                if job is None:
-                    return
-                pending, start = job
-                self.inflight[pending.jid] = pending
-                try:
-                    await self._run(w, pending, start)
-                except WorkerGone as gone:
-                    self._gone(w, pending, gone)
-                    continue
-                self._complete(pending)
-                if w.runs >= RECYCLE_RUNS:
+                if not sent and w.alive and w.runs >= RECYCLE_RUNS:
                     # A fresh process now and then: bounded memory over days, and a new hash
                     # seed for the self-check to compare against.
                     await w.stop()
+                depth = PREFETCH if w.runs < RECYCLE_RUNS or not w.alive else 1
+                try:
+                    while len(sent) < depth and (job := self._take(w)) is not None:
+                        self.inflight[job[0].jid] = job[0]
+                        sent.append(job)
+                        if not w.alive:
+                            await self._start(w)
+                        await self._send(w, *job)
+                    if not sent:
+                        return
+                    p, start = sent[0]
+                    await self._receive(w, p, start)
+                except WorkerGone as gone:
+                    # The worker was in the first job sent; the ones queued behind it never
+                    # started and go back to the front of the queue, after its remainder.
+                    jobs = list(sent)
+                    sent.clear()
+                    for job in reversed(jobs[1:]):
+                        self.retry.appendleft(job)
+                    self._gone(w, jobs[0][0], gone)
+                    continue
+                sent.popleft()
+                self._complete(p)
         finally:
             with trio.CancelScope(shield=True):
-                if self._work.cancel_called:
+                if self._work.cancel_called or sent:
                     await w.kill()
                 else:
                     await w.stop()
@@ -332,7 +349,7 @@ class Supervisor:
             0,
         )
 
-    async def _run(self, w: WorkerProc, p: Pending, start: int) -> None:
+    async def _send(self, w: WorkerProc, p: Pending, start: int) -> None:
         await w.send(
             {
                 "op": "job",
@@ -342,8 +359,10 @@ class Supervisor:
                 "known": self.known,
             }
         )
+
+    async def _receive(self, w: WorkerProc, p: Pending, start: int) -> None:
         while True:
-            msg = await w.recv(self.cfg.watchdog)
+            msg = await w.recv(self.cfg.watchdog, COALESCE)
             if isinstance(msg, list):
                 i, r = ItemResult.from_wire(msg)
                 self._record(p, start + i, r, w.pid or 0, w)
@@ -498,8 +517,6 @@ class Supervisor:
 
 
 def _spec(spec: Any) -> dict[str, Any]:
-    import dataclasses
-
     return dataclasses.asdict(spec)
 
 

@@ -42,6 +42,7 @@ def test_listen_addresses() -> None:
         (["--listen", "localhost"], "--listen 'localhost' is not HOST:PORT"),
         (["--selfcheck", "2"], "--selfcheck 2 must be a fraction between 0 and 1"),
         (["--workers", "0"], "--workers 0 must be at least 1"),
+        (["--watchdog", "0.5"], "--watchdog 0.5 is too short; give at least 1 second"),
         (["--scenarios", "nope"], "unknown scenario 'nope'"),
         (["--strategies", "dfs"], "unknown strategy 'dfs' in --strategies"),
         (["--variants", "sideways"], "variant 'sideways' in --variants is not a variant"),
