@@ -360,7 +360,7 @@ def findings(directory: Path, merge: Sequence[Path], as_json: bool) -> None:
             try:
                 n = store.merge(other)
             finally:
-                other.close()
+                other.close(checkpoint=False)
             click.echo(
                 f"merged {other_dir}: {n['batches']} of {n['of']} batches new, "
                 f"{n['findings']} findings",
@@ -374,4 +374,4 @@ def findings(directory: Path, merge: Sequence[Path], as_json: bool) -> None:
             for line in render_findings(rows, directory):
                 click.echo(line)
     finally:
-        store.close()
+        store.close(checkpoint=bool(merge))

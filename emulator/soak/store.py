@@ -171,10 +171,14 @@ class Store:
                 f"format {FORMAT}: use the pcemu that wrote it"
             )
 
-    def close(self) -> None:
-        # If another reader holds the WAL it stays consistent, only not folded in.
-        with contextlib.suppress(sqlite3.OperationalError):
-            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    def close(self, checkpoint: bool = True) -> None:
+        """Close; by default fold the WAL into the database file first, so a finished soak
+        leaves one self-contained file. A reader of a store that a soak is writing passes
+        False: a checkpoint would wait for that writer."""
+        if checkpoint:
+            # If another reader holds the WAL it stays consistent, only not folded in.
+            with contextlib.suppress(sqlite3.OperationalError):
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.db.close()
 
     class _Tx:
