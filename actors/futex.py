@@ -17,8 +17,9 @@ one that drop_caches removed while the futex held a reference (S001: "Someone do
 
 from __future__ import annotations
 
-from actors.inode import I_FREEING, REMOVED_BY, InodeMixin
+from actors.inode import I_FREEING, REMOVED_BY
 from actors.objects import LIVE, SPECIAL, ZERO, Obj
+from actors.shmem import ShmemMixin
 from actors.state import Ref
 from emulator.violations import Violation
 
@@ -26,7 +27,9 @@ from emulator.violations import Violation
 SPURIOUS_REMOVALS = ("swapout", "drop_caches")
 
 
-class FutexMixin(InodeMixin):
+class FutexMixin(ShmemMixin):
+    """Builds on inodes (key pins) and shmem (PG_swapcache decides INV-FUTEX-3)."""
+
     def __init__(self) -> None:
         super().__init__()
         self.futex_keys: dict[int, Obj] = {}  # live keys by oid, in creation order

@@ -8,25 +8,26 @@ readers never contend with each other in these scenarios, and munmap takes it fo
 
 vmas carry a ``vkind`` saying which fault handler serves them: "anon" (a read fault maps the
 ZERO_PAGE), "special" (gate area, install_special_mapping: the pte is always there, faults
-SIGBUS) and "file" (filemap_fault: find_lock_page or read the page in).
+SIGBUS), "file" (filemap_fault: find_lock_page or read the page in) and "shmem" (shmem_fault,
+which may swap the page back in: actors/shmem.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
-from actors.kfutex import KF
+from actors.kfutex import KF, VmaInfo
 from actors.mm import MmMixin
 from actors.objects import FILE, SPECIAL, ZERO, Obj
 from actors.pgcache import find_lock_page, finish_fault
+from actors.shmem import shmem_fault
 from actors.state import Ref
 from emulator.violations import Violation
 
 PAGE = 4096
 
 # A fault handler: (k, mm, vma, addr, write) -> True once the pte is installed, False = SIGBUS.
-FaultHandler = Callable[[KF, Ref, Ref, int, bool], Awaitable[bool]]
+FaultHandler = Callable[[KF, Ref, VmaInfo, int, bool], Awaitable[bool]]
 
 
 class GupMixin(MmMixin):
@@ -48,7 +49,7 @@ class GupMixin(MmMixin):
 
     # -- steps -------------------------------------------------------------------------------
 
-    def op_gup_vma_info(self, actor: int, vma: Ref) -> tuple[str, int, int, int, Ref | None]:
+    def op_gup_vma_info(self, actor: int, vma: Ref) -> VmaInfo:
         """The vma fields a fault needs (stable under mmap_sem): kind, writable, start, pgoff,
         and the file's inode."""
         v = self.deref(actor, vma)
@@ -134,7 +135,8 @@ async def _follow_or_fault(k: KF, mm: Ref, addr: int, write: bool, holder: str) 
     vma = await k.find_vma("G4", mm, addr)
     if vma is None:
         return None
-    if write and not (await k.call("gup_vma_info", "G4", vma))[1]:
+    info = await k.vma_info("G4", vma)
+    if write and not info[1]:
         return None  # VM_WRITE missing: -EFAULT
     while True:
         await k.spin_lock("G5", mm, "ptl")
@@ -144,20 +146,19 @@ async def _follow_or_fault(k: KF, mm: Ref, addr: int, write: bool, holder: str) 
             await k.spin_unlock("G5", mm, "ptl")
             return pte[0]
         await k.spin_unlock("G5", mm, "ptl")
-        if not await handle_mm_fault(k, mm, vma, addr, write):
+        if not await handle_mm_fault(k, mm, info, addr, write):
             return None
 
 
-async def handle_mm_fault(k: KF, mm: Ref, vma: Ref, addr: int, write: bool) -> bool:
+async def handle_mm_fault(k: KF, mm: Ref, info: VmaInfo, addr: int, write: bool) -> bool:
     """The fault hook: dispatch on the vma's kind."""
-    info: tuple[Any, ...] = await k.call("gup_vma_info", "FA0", vma)
-    handler = FAULT_HANDLERS.get(str(info[0]))
+    handler = FAULT_HANDLERS.get(info[0])
     if handler is None:
         raise NotImplementedError(f"no fault handler for vma kind {info[0]!r}")
-    return await handler(k, mm, vma, addr, write)
+    return await handler(k, mm, info, addr, write)
 
 
-async def fault_anon(k: KF, mm: Ref, vma: Ref, addr: int, write: bool) -> bool:
+async def fault_anon(k: KF, mm: Ref, info: VmaInfo, addr: int, write: bool) -> bool:
     """A read fault on a never-written private anonymous page maps the ZERO_PAGE (1.5)."""
     if write:
         raise NotImplementedError("anonymous write faults (COW) are not modelled")
@@ -167,15 +168,16 @@ async def fault_anon(k: KF, mm: Ref, vma: Ref, addr: int, write: bool) -> bool:
     return True
 
 
-async def fault_special(k: KF, mm: Ref, vma: Ref, addr: int, write: bool) -> bool:
+async def fault_special(k: KF, mm: Ref, info: VmaInfo, addr: int, write: bool) -> bool:
     """Gate area and special mappings are populated at setup; a fault there is SIGBUS."""
     return False
 
 
-async def fault_file(k: KF, mm: Ref, vma: Ref, addr: int, write: bool) -> bool:
+async def fault_file(k: KF, mm: Ref, info: VmaInfo, addr: int, write: bool) -> bool:
     """filemap_fault (FF1-FF6) + finish_fault, E2007 rules: the page is locked and its mapping
     and i_size re-checked before the pte goes in."""
-    _kind, writable, start, pgoff, inode = await k.call("gup_vma_info", "FF0", vma)
+    _kind, writable, start, pgoff, inode = info
+    assert inode is not None
     mapping = await k.read("FF0", inode, "i_mapping")
     index = pgoff + (addr - start) // PAGE
     holder = f"fault:{k.name}"
@@ -219,4 +221,5 @@ FAULT_HANDLERS: dict[str, FaultHandler] = {
     "anon": fault_anon,
     "special": fault_special,
     "file": fault_file,
+    "shmem": shmem_fault,
 }

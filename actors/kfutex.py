@@ -4,8 +4,14 @@ with one awaitable per op of actors/inode.py, actors/futex.py, actors/gup.py and
 
 from __future__ import annotations
 
+from typing import Any
+
 from actors.kapi import K
 from actors.state import Ref
+
+# What a fault handler knows of its vma (read once, stable under mmap_sem): kind, writable,
+# vm_start, vm_pgoff and the file's inode.
+VmaInfo = tuple[str, int, int, int, Ref | None]
 
 
 class KF(K):
@@ -57,8 +63,62 @@ class KF(K):
         r: Ref | None = await self.port.call("gup_read_in", label, mapping, index, holder)
         return r
 
+    async def vma_info(self, label: str, vma: Ref) -> VmaInfo:
+        kind, writable, start, pgoff, inode = await self.port.call("gup_vma_info", label, vma)
+        return str(kind), int(writable), int(start), int(pgoff), inode
+
     async def map_zero_page(self, label: str, mm: Ref, addr: int) -> bool:
         return bool(await self.port.call("gup_map_zero", label, mm, addr))
 
     async def vma_detach(self, label: str, mm: Ref, vma: Ref) -> None:
         await self.port.call("gup_vma_detach", label, mm, vma)
+
+    # -- shmem, swap cache, reclaim, drop_caches (actors/shmem.py) -----------------------------
+    async def swap_alloc(self, label: str, page: Ref) -> int:
+        return int(await self.port.call("swap_alloc", label, page))
+
+    async def swap_add(self, label: str, page: Ref, entry: int) -> None:
+        await self.port.call("swap_add", label, page, entry)
+
+    async def shmem_swap_out(self, label: str, page: Ref) -> None:
+        await self.port.call("shmem_swap_out", label, page)
+
+    async def swap_writeout(self, label: str, page: Ref) -> None:
+        await self.port.call("swap_writeout", label, page)
+
+    async def swap_io_wait(self, label: str) -> Ref:
+        r: Ref = await self.port.call("swap_io_wait", label)
+        return r
+
+    async def swap_io_done(self, label: str, page: Ref) -> None:
+        await self.port.call("swap_io_done", label, page)
+
+    async def shmem_find(self, label: str, mapping: Ref, index: int) -> tuple[str, Any]:
+        kind, what = await self.port.call("shmem_find", label, mapping, index)
+        return str(kind), what
+
+    async def swap_lookup(self, label: str, entry: int, holder: str) -> Ref | None:
+        r: Ref | None = await self.port.call("swap_lookup", label, entry, holder)
+        return r
+
+    async def swap_confirm(self, label: str, page: Ref, mapping: Ref, index: int) -> bool:
+        return bool(await self.port.call("swap_confirm", label, page, mapping, index))
+
+    async def shmem_swap_in(self, label: str, page: Ref, mapping: Ref, index: int) -> None:
+        await self.port.call("shmem_swap_in", label, page, mapping, index)
+
+    async def swap_delete(self, label: str, page: Ref) -> None:
+        await self.port.call("swap_delete", label, page)
+
+    async def reclaim_rmap(self, label: str, page: Ref) -> tuple[tuple[Ref, int], ...]:
+        r: tuple[tuple[Ref, int], ...] = await self.port.call("reclaim_rmap", label, page)
+        return r
+
+    async def reclaim_pageout_ok(self, label: str, page: Ref) -> bool:
+        return bool(await self.port.call("reclaim_pageout_ok", label, page))
+
+    async def drop_invalidatable(self, label: str, page: Ref, mapping: Ref) -> bool:
+        return bool(await self.port.call("drop_invalidatable", label, page, mapping))
+
+    async def remove_mapping(self, label: str, page: Ref, holder: str, freeze: bool) -> bool:
+        return bool(await self.port.call("drop_remove_mapping", label, page, holder, freeze))

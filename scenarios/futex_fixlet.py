@@ -38,6 +38,7 @@ async def get_futex_key(k: KF, mm: Ref, addr: int, l5: str) -> int | None:
             return None
         await k.note("L1", "page = get_user_pages_fast(uaddr)", page)
         head: Ref = await k.note("L2", "page_head = compound_head(page)", page)
+        await k.might_sleep("L3", "lock_page")  # lock_page's might_sleep: a preemption point
         await k.lock_page("L3", head)
         mapping, anon = await k.page_mapping("L4", head)
         if mapping is None:

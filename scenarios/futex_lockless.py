@@ -72,6 +72,8 @@ async def get_futex_key(
 
 async def _swizzled(k: KF, page: Ref, swizzle: str) -> bool:
     """K5-K7: under the page lock, is this a shmem page on its way to or from swap cache?"""
+    # lock_page() starts with might_sleep(): a voluntary preemption point (cond_resched).
+    await k.might_sleep("K5", "lock_page")
     await k.lock_page("K5", page)
     swizzled = bool(await k.page_flag("K6", page, "swapcache"))
     if swizzle == FINAL and not swizzled:
