@@ -51,12 +51,6 @@ class InodeMixin(MmMixin, RcuMixin):
                 f"still references it",
             )
 
-    # -- setup -----------------------------------------------------------------------------
-
-    def new_inode(self, size: int, nlink: int = 1) -> tuple[Obj, Obj]:
-        """An open file's inode (i_count 1 = the struct file) with its i_data."""
-        return self.new_file(size, nlink)
-
     # -- i_count up ------------------------------------------------------------------------
 
     def op_inode_ihold(self, actor: int, inode: Ref) -> int:
