@@ -334,7 +334,7 @@ def supervise(
                 sys.exit(1)
             raise inner from None
     finally:
-        store.close()
+        store.close(checkpoint=True)
 
 
 @click.command()

@@ -171,10 +171,10 @@ class Store:
                 f"format {FORMAT}: use the pcemu that wrote it"
             )
 
-    def close(self, checkpoint: bool = True) -> None:
-        """Close; by default fold the WAL into the database file first, so a finished soak
-        leaves one self-contained file. A reader of a store that a soak is writing passes
-        False: a checkpoint would wait for that writer."""
+    def close(self, checkpoint: bool = False) -> None:
+        """Close. A writer that is done (the soak at its end, a merge) passes ``checkpoint``
+        to fold the WAL into the database file, leaving one self-contained file; a reader
+        must not: the checkpoint would wait for a soak still writing."""
         if checkpoint:
             # If another reader holds the WAL it stays consistent, only not folded in.
             with contextlib.suppress(sqlite3.OperationalError):

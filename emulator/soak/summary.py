@@ -41,6 +41,9 @@ def finding_dict(f: FindingRow, directory: Path) -> dict[str, Any]:
     return d
 
 
+ID_CHARS = 8  # of the signature: what `pcemu replay --finding ID --out DIR` takes
+
+
 def note(f: FindingRow) -> str:
     """A violation the scenario declares for this variant is expected; any other is news."""
     if f.kind != "violation":
@@ -52,11 +55,23 @@ def render_findings(rows: Sequence[FindingRow], directory: Path) -> list[str]:
     if not rows:
         return ["no findings"]
     table = [
-        ("KIND", "SCENARIO", "VARIANT", "ORACLE", "LABEL", "COUNT", "SEED", "STRATEGY", "NOTE")
+        (
+            "ID",
+            "KIND",
+            "SCENARIO",
+            "VARIANT",
+            "ORACLE",
+            "LABEL",
+            "COUNT",
+            "SEED",
+            "STRATEGY",
+            "NOTE",
+        )
     ]
     for f in rows:
         table.append(
             (
+                f.sig[:ID_CHARS],
                 f.kind,
                 f.scenario,
                 f.variant,

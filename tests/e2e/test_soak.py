@@ -43,7 +43,10 @@ def test_the_same_race_from_many_seeds_is_one_finding_with_a_count(tmp_path: Pat
     listing = pcemu("findings", str(out), cwd=tmp_path)
     assert listing.returncode == 0
     row = next(ln for ln in listing.stdout.splitlines() if "INV-ID-1" in ln)
-    assert row.split()[5:7] == [str(inv[0]), str(inv[1])]
+    assert row.split()[6:8] == [str(inv[0]), str(inv[1])]
+    # The listing's ID names the finding for `pcemu replay --finding`.
+    done = pcemu("replay", "-q", "--finding", row.split()[0], "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0 and "replay: reproduced (violation" in done.stdout, done.stderr
     assert row.endswith(
         f"pcemu replay {out}/findings/{row.rsplit('/', 2)[1]}/chaos-{inv[1]}.pctrace"
     )

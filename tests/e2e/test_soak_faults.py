@@ -66,7 +66,7 @@ def test_raise_hang_and_dead_worker_are_findings_and_the_soak_goes_on(tmp_path: 
 
     listing = pcemu("findings", str(out), cwd=tmp_path)
     assert listing.returncode == 0, listing.stderr
-    lines = {ln.split()[1]: ln for ln in listing.stdout.splitlines()[1:]}
+    lines = {ln.split()[2]: ln for ln in listing.stdout.splitlines()[1:]}
     # No trace of a run that never finished: its seed is the reproducer.
     assert lines[str(spinning)].endswith(
         f"pcemu run {spinning} --variant buggy --seed {bad[0]} --strategy chaos"
