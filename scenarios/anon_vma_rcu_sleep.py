@@ -10,7 +10,8 @@ may sleep. Fixed by Hugh Dickins' 2014 "mm: fix sleeping function warning from _
 (Fixes: 88c22088bf23; trinity: down_write < __put_anon_vma < page_get_anon_vma): "we should
 not put_anon_vma() from inside an rcu_read_lock()ed section" (A9': leave the section first).
 
-Actors: CPU0 = reclaim's rmap walk of anon page P; CPU1 = the only process mapping P exits;
+Actors: CPU0 = reclaim (shrink_page_list) on anon page P: the rmap walk of page_referenced,
+then, if P is still mapped, the one of try_to_unmap; CPU1 = the only process mapping P exits;
 CPU2 = migration of another page of the same anon_vma A, holding its own reference on A and
 taking A's root lock for its rmap walk (so CPU0's trylock can fail and it takes the slow path).
 
@@ -38,6 +39,9 @@ from scenarios.anon_vma_lock import (
 )
 
 ADDR = 0x1000
+# Chaos hints: CPU0 between taking its reference and re-checking page_mapped; CPU2 while it
+# holds the root lock (so CPU0's trylock fails and it takes the slow path).
+WINDOWS = [("A8", "A9"), ("MG1", "MG3")]
 
 
 async def page_lock_anon_vma_naive(k: K, page: Ref) -> Ref | None:
@@ -88,13 +92,19 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     model.map_initial(mm, ADDR, page)
     p, av = model.ref(page), (a, 1)
 
-    async def reclaim(k: K) -> None:
-        if not await k.trylock_page("R1", p):
-            return
+    async def walk(k: K) -> None:
         if variant == "buggy-naive":
             await rmap_walk_naive(k, p)
         else:
             await rmap_walk_anon(k, p, fixed=variant == "fixed")
+
+    async def reclaim(k: K) -> None:
+        """shrink_page_list on P: page_referenced's rmap walk, then try_to_unmap's."""
+        if not await k.trylock_page("R1", p):
+            return
+        await walk(k)  # page_referenced (rmap_walk_anon brackets any walk as try_to_unmap)
+        if await k.page_mapped("R3", p):
+            await walk(k)  # try_to_unmap
         await k.unlock_page("R6", p)
         await k.put_page("R6", p, "isolate:CPU0")
 
@@ -107,7 +117,7 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     return Setup(
         model=model,
         actors=[actor("CPU0", reclaim), actor("CPU1", exiter), actor("CPU2", migration)],
-        windows=[("A8", "A9"), ("MG1", "MG3")],
+        windows=WINDOWS,
         directed=[
             ("CPU2", "MG1"),  # 1. CPU2 holds A.root.lock
             ("CPU0", "A8"),  # 2. CPU0 A1-A5: trylock fails; A8 refcount 2 -> 3

@@ -15,9 +15,10 @@ Both variants use the 88c22088bf23 walker (refcount validation) with Hugh Dickin
 already applied (A9': put_anon_vma outside the RCU section), so that they differ in the free
 only: without A9' the walker's own slow path trips INV-RCU-1 (scenario anon-vma-rcu-sleep).
 
-Actors: CPU0 = reclaim's rmap walk of anon page P (P locked and isolated); CPU1 = the only
-process mapping P exits (zap, unlink, drop the structural reference); CPU2 = migration of
-another page of the same anon_vma A, holding a page_get_anon_vma reference it drops when done.
+Actors: CPU0 = reclaim (shrink_page_list) on anon page P, locked and isolated: the rmap walk of
+page_referenced, then, if P is still mapped, the one of try_to_unmap; CPU1 = the only process
+mapping P exits (zap, unlink, drop the structural reference); CPU2 = migration of another page
+of the same anon_vma A, holding a page_get_anon_vma reference it drops when done.
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ from scenarios.anon_vma_lock import page_unlock_anon_vma, put_anon_vma, put_anon
 
 ADDR = 0x4000
 OTHERS = (0x1000, 0x2000)  # other anon pages of the vma, below P
+# Chaos hints: CPU0 between its page_mapped check and the trylock (CPU1's exit has to fit),
+# and while it holds the lock on trust; CPU2 before it drops its reference.
+WINDOWS = [("A3", "A5"), ("A6", "W2"), ("MG0", "PA1")]
 
 
 async def page_lock_anon_vma_refcount(k: K, page: Ref) -> Ref | None:
@@ -72,12 +76,11 @@ async def page_lock_anon_vma_refcount(k: K, page: Ref) -> Ref | None:
 
 
 async def rmap_walk(k: K, page: Ref) -> None:
-    await k.begin("R3", "try_to_unmap")
+    """An anon rmap walk (page_referenced_anon, try_to_unmap_anon) under the anon_vma lock."""
     av = await page_lock_anon_vma_refcount(k, page)
     if av is not None:
         await k.avc_walk("W1", av)
         await page_unlock_anon_vma(k, av)
-    await k.end("R3", "try_to_unmap")
 
 
 async def exit_mmap(k: K, mm: Ref, vma: Ref, sync: bool) -> None:
@@ -127,7 +130,9 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     async def reclaim(k: K) -> None:
         if not await k.trylock_page("R1", p):
             return
-        await rmap_walk(k, p)
+        await rmap_walk(k, p)  # page_referenced
+        if await k.page_mapped("R3", p):
+            await rmap_walk(k, p)  # try_to_unmap
         await k.unlock_page("R6", p)
         await k.put_page("R6", p, "isolate:CPU0")
 
@@ -140,7 +145,7 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     return Setup(
         model=model,
         actors=[actor("CPU0", reclaim), actor("CPU1", exiter), actor("CPU2", migration)],
-        windows=[("A3", "A5"), ("A6", "W2"), ("MG0", "PA1")],
+        windows=WINDOWS,
         directed=[
             ("CPU0", "A4"),  # 2. av = A; P mapped
             ("CPU1", "X4"),  # 3. zap P, unlink, put_anon_vma 2 -> 1
