@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import random
+import secrets
 import signal
 import subprocess
 import sys
@@ -45,7 +45,7 @@ class WorkerProc:
 
     async def start(self, timeout: float) -> None:
         """Spawn the process and wait for it to say it is ready (imports done)."""
-        env = dict(os.environ, PYTHONHASHSEED=str(random.randrange(1, 2**32)))
+        env = dict(os.environ, PYTHONHASHSEED=str(1 + secrets.randbelow(2**32 - 1)))
         self.unpacker = protocol.unpacker()
         self.starts += 1
         self.runs = 0
