@@ -43,6 +43,14 @@ PREFETCH = 2  # jobs sent to a worker ahead: the one it runs and the next
 COALESCE = 0.01  # seconds a worker's results gather in its pipe between reads
 
 
+class _DiedIdle(Exception):
+    """The worker process was gone before a job was delivered to it (nothing in flight)."""
+
+    def __init__(self, gone: WorkerGone) -> None:
+        super().__init__(str(gone))
+        self.gone = gone
+
+
 class SoakError(Exception):
     """The soak cannot go on (workers cannot start). One line for the user."""
 
@@ -258,16 +266,32 @@ class Supervisor:
                     await w.stop()
                 depth = PREFETCH if w.runs < RECYCLE_RUNS or not w.alive else 1
                 try:
-                    while len(sent) < depth and (job := self._take(w)) is not None:
+                    # Never hand a job to a fresh process while jobs sent to the one that died
+                    # are unaccounted for: reading what it sent before dying (below) is what
+                    # names the seed that killed it. Results carry no job id, so a job left in
+                    # `sent` across a restart would be credited with the next job's results.
+                    while (
+                        len(sent) < depth
+                        and (w.alive or not sent)
+                        and (job := self._take(w)) is not None
+                    ):
                         self.inflight[job[0].jid] = job[0]
-                        sent.append(job)
                         if not w.alive:
                             await self._start(w)
-                        await self._send(w, *job)
+                        if not await self._deliver(w, job, sent):
+                            break
                     if not sent:
                         return
                     p, start = sent[0]
                     await self._receive(w, p, start)
+                except _DiedIdle as idle:
+                    # Nothing of ours was in it: replace it, no finding, the job is re-queued.
+                    self.stats.restarts += 1
+                    self.progress.event(
+                        "soak.worker.replaced", worker=w.wid, pid=w.pid, why=str(idle.gone)
+                    )
+                    await w.kill()
+                    continue
                 except WorkerGone as gone:
                     # The worker was in the first job sent; the ones queued behind it never
                     # started and go back to the front of the queue, after its remainder.
@@ -285,6 +309,21 @@ class Supervisor:
                     await w.kill()
                 else:
                     await w.stop()
+
+    async def _deliver(
+        self, w: WorkerProc, job: tuple[Pending, int], sent: deque[tuple[Pending, int]]
+    ) -> bool:
+        """Send a job to the worker; if the process is gone, the job goes back to the queue and
+        False tells the caller to read what the jobs already in flight produced."""
+        try:
+            await self._send(w, *job)
+        except WorkerGone as gone:
+            self.retry.appendleft(job)
+            if not sent:
+                raise _DiedIdle(gone) from None
+            return False
+        sent.append(job)
+        return True
 
     async def _start(self, w: WorkerProc) -> None:
         try:
