@@ -44,6 +44,9 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
         return await futex_wait(k, mm, uaddr, pin=pin)
 
     model, actors = unlinked_file_world(cpu0)
+    # rcu=eager: every grace period ends the moment its last pre-existing reader leaves
+    # (the most hostile legal RCU); gp-actor: the RCU actor's steps are scheduled.
+    model.rcu_eager = options.get("rcu", "gp-actor") == "eager"
     model.strict_ihold = strict
     directed = DIRECTED if strict else DIRECTED + ONWARD
     return Setup(model=model, actors=actors, windows=WINDOWS, directed=directed)
@@ -58,5 +61,5 @@ SCENARIO = Scenario(
     commits="ihold ablation -> 65d8fc777f6d (atomic_inc_not_zero)",
     build=build,
     expects={"buggy": ("INV-FUTEX-2", "INV-FUTEX-1", "INV-UAF-2"), "fixed": ()},
-    options={"ihold": ("strict", "warn")},
+    options={"ihold": ("strict", "warn"), "rcu": ("gp-actor", "eager")},
 )

@@ -44,6 +44,9 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
         return await futex_wait(k, mm, uaddr, validate=validate)
 
     model, actors = unlinked_file_world(cpu0)
+    # rcu=eager: every grace period ends the moment its last pre-existing reader leaves
+    # (the most hostile legal RCU); gp-actor: the RCU actor's steps are scheduled.
+    model.rcu_eager = options.get("rcu", "gp-actor") == "eager"
     return Setup(model=model, actors=actors, windows=WINDOWS, directed=DIRECTED)
 
 
@@ -56,4 +59,5 @@ SCENARIO = Scenario(
     commits="K11 ablated -> 65d8fc777f6d",
     build=build,
     expects={"buggy": ("INV-UAF-2",), "fixed": ()},
+    options={"rcu": ("gp-actor", "eager")},
 )
