@@ -9,6 +9,8 @@ ones they replace (the spec writes them A4', A5' ...), so one directed schedule 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from actors.kapi import K
 from actors.state import Ref
 
@@ -36,9 +38,11 @@ async def put_anon_vma_final(k: K, av: Ref, sync: bool = True) -> None:
         await anon_vma_free(k, root, sync)
 
 
-async def page_lock_anon_vma_buggy(k: K, page: Ref) -> Ref | None:
+async def page_lock_anon_vma_buggy(k: K, page: Ref, leave_rcu_first: bool = False) -> Ref | None:
     """88c22088bf23 page_lock_anon_vma (S003 13/13): validates a trylocked anon_vma by its
-    refcount, re-reads av->root at every lock operation, and puts inside the RCU section."""
+    refcount, re-reads av->root at every lock operation, and puts inside the RCU section.
+    ``leave_rcu_first`` applies only Hugh's 2014 A9' on top (003b needs the refcount check
+    without the 003c bug)."""
     av: Ref | None = None
     await k.rcu_read_lock("A1")
     m, anon = await k.page_mapping("A2", page)
@@ -55,6 +59,10 @@ async def page_lock_anon_vma_buggy(k: K, page: Ref) -> Ref | None:
         elif not await k.atomic_inc_not_zero("A8", av, "refcount"):
             av = None
         elif not await k.page_mapped("A9", page):
+            if leave_rcu_first:
+                await k.rcu_read_unlock("A9")  # A9' (Hugh 2014): leave the section first
+                await put_anon_vma(k, av)
+                return None
             await put_anon_vma(k, av)  # still inside the RCU read-side section
             av = None
         else:
@@ -122,18 +130,22 @@ async def rmap_walk_anon(k: K, page: Ref, fixed: bool) -> None:
     await k.end("R3", "try_to_unmap")
 
 
-async def zap_and_unlink(k: K, mm: Ref, vma: Ref, addr: int) -> None:
-    """exit_mmap: zap the page's pte, then unlink_anon_vmas and drop the structural ref."""
+async def zap_and_unlink(
+    k: K, mm: Ref, vma: Ref, addr: int, before: Sequence[int] = (), sync: bool = True
+) -> None:
+    """exit_mmap: zap the vma's ptes in address order (``before``, then the page's), then
+    unlink_anon_vmas and drop the structural ref (``sync``: anon_vma_free syncs on the lock)."""
     await k.begin("X0", "exit_mmap")
-    await k.spin_lock("X1", mm, "ptl")
-    await k.pte_zap("X2", mm, addr)
-    await k.spin_unlock("X3", mm, "ptl")
+    for a in (*before, addr):
+        await k.spin_lock("X1", mm, "ptl")
+        await k.pte_zap("X2", mm, a)
+        await k.spin_unlock("X3", mm, "ptl")
     av = await k.read("U0", vma, "anon_vma")
     await k.mutex_lock_via("U1", av, "root")
     empty = await k.avc_unlink("U2", av, vma)
     await k.mutex_unlock_via("U3", av, "root")
     if empty:
-        await put_anon_vma(k, av)
+        await put_anon_vma(k, av, sync)
     await k.end("X4", "exit_mmap")
 
 

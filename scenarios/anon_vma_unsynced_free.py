@@ -30,7 +30,12 @@ from actors.model import PageCacheModel
 from actors.objects import ANON
 from actors.state import Ref
 from emulator.scenario import Scenario, Setup
-from scenarios.anon_vma_lock import page_unlock_anon_vma, put_anon_vma, put_anon_vma_final
+from scenarios.anon_vma_lock import (
+    page_lock_anon_vma_buggy,
+    page_unlock_anon_vma,
+    put_anon_vma,
+    zap_and_unlink,
+)
 
 ADDR = 0x4000
 OTHERS = (0x1000, 0x2000)  # other anon pages of the vma, below P
@@ -39,65 +44,14 @@ OTHERS = (0x1000, 0x2000)  # other anon pages of the vma, below P
 WINDOWS = [("A3", "A5"), ("A6", "W2"), ("MG0", "PA1")]
 
 
-async def page_lock_anon_vma_refcount(k: K, page: Ref) -> Ref | None:
-    """88c22088bf23 page_lock_anon_vma + Hugh 2014: a trylocked anon_vma is trusted when its
-    refcount is not zero (A6), which is only safe if every free first syncs on the lock."""
-    await k.rcu_read_lock("A1")
-    m, anon = await k.page_mapping("A2", page)
-    if m is None or not anon or not await k.page_mapped("A3", page):
-        await k.rcu_read_unlock("A12")
-        return None
-    av: Ref = m
-    await k.note("A4", "anon_vma = mapping - PAGE_MAPPING_ANON", av)
-    ok, _root = await k.mutex_trylock_via("A5", av, "root")
-    if ok:
-        if await k.atomic_read("A6", av, "refcount") == 0:
-            await k.mutex_unlock_via("A6", av, "root")
-            await k.rcu_read_unlock("A12")
-            return None
-        await k.commit("A7", av, "returned locked as the page's anon_vma")
-        await k.rcu_read_unlock("A12")
-        return av
-    if not await k.atomic_inc_not_zero("A8", av, "refcount"):
-        await k.rcu_read_unlock("A12")
-        return None
-    if not await k.page_mapped("A9", page):
-        await k.rcu_read_unlock("A9")  # A9' (Hugh 2014): leave the section first
-        await put_anon_vma(k, av)
-        return None
-    await k.rcu_read_unlock("A10")
-    await k.mutex_lock_via("A10", av, "root")
-    if await k.atomic_dec_and_test("A11", av, "refcount"):
-        await k.mutex_unlock_via("A11", av, "root")
-        await put_anon_vma_final(k, av)
-        return None
-    await k.commit("A11", av, "returned locked as the page's anon_vma")
-    return av
-
-
 async def rmap_walk(k: K, page: Ref) -> None:
-    """An anon rmap walk (page_referenced_anon, try_to_unmap_anon) under the anon_vma lock."""
-    av = await page_lock_anon_vma_refcount(k, page)
+    """An anon rmap walk (page_referenced_anon, try_to_unmap_anon) under the anon_vma lock:
+    88c22088bf23's walker, which trusts a trylocked anon_vma whose refcount is not zero (A6),
+    with Hugh's A9' so that the free is the only difference between the variants."""
+    av = await page_lock_anon_vma_buggy(k, page, leave_rcu_first=True)
     if av is not None:
         await k.avc_walk("W1", av)
         await page_unlock_anon_vma(k, av)
-
-
-async def exit_mmap(k: K, mm: Ref, vma: Ref, sync: bool) -> None:
-    """exit_mmap: zap the vma's ptes in address order (P's last), unlink_anon_vmas, drop the
-    structural reference."""
-    await k.begin("X0", "exit_mmap")
-    for addr in (*OTHERS, ADDR):
-        await k.spin_lock("X1", mm, "ptl")
-        await k.pte_zap("X2", mm, addr)
-        await k.spin_unlock("X3", mm, "ptl")
-    av: Ref = await k.read("U0", vma, "anon_vma")
-    await k.mutex_lock_via("U1", av, "root")
-    empty = await k.avc_unlink("U2", av, vma)
-    await k.mutex_unlock_via("U3", av, "root")
-    if empty:
-        await put_anon_vma(k, av, sync)
-    await k.end("X4", "exit_mmap")
 
 
 async def migrate_other_page(k: K, av: Ref, sync: bool) -> None:
@@ -137,7 +91,7 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
         await k.put_page("R6", p, "isolate:CPU0")
 
     async def exiter(k: K) -> None:
-        await exit_mmap(k, model.ref(mm), model.ref(vma), sync)
+        await zap_and_unlink(k, model.ref(mm), model.ref(vma), ADDR, OTHERS, sync)
 
     async def migration(k: K) -> None:
         await migrate_other_page(k, av, sync)
