@@ -84,6 +84,9 @@ docker run -d --name "$RUN_NAME" --health-interval 2s --health-start-period 60s 
 wait_for 120 "a healthy container" \
   sh -c "[ \"\$(docker inspect -f '{{.State.Health.Status}}' $RUN_NAME)\" = healthy ]"
 wait_for 120 "committed batches" committed "$WORK/run/findings.db"
+# Heartbeats come every 2 s: a fast start can commit batches before the first one.
+wait_for 60 "a heartbeat line in docker logs" \
+  sh -c "docker logs '$RUN_NAME' 2>&1 | grep -q '\"event\": \"soak.heartbeat\"'"
 log "docker stop"
 docker stop -t 30 "$RUN_NAME" >/dev/null
 [ "$(exit_code "$RUN_NAME")" = 0 ] || fail "exit status $(exit_code "$RUN_NAME") after docker stop"
