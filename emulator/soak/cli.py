@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -136,6 +137,23 @@ def _unwrap(exc: BaseException) -> BaseException:
     return exc
 
 
+@contextlib.contextmanager
+def early_signals() -> Iterator[list[int]]:
+    """SIGTERM/SIGINT that arrive before the supervisor's own receiver is in place are noted,
+    not lost (the supervisor replays them); the previous handlers come back afterwards."""
+    early: list[int] = []
+
+    def note(signum: int, _frame: FrameType | None) -> None:
+        early.append(signum)
+
+    old = {s: signal.signal(s, note) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield early
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
 @click.command()
 @click.option(
     "--scenarios",
@@ -232,88 +250,39 @@ def soak(
 
     Stops when --seeds are done, --duration is over, or at SIGTERM/SIGINT (exit 0 with a
     summary). After a crash, --resume continues from the last committed batch."""
-    early: list[int] = []
-
-    def note(signum: int, _frame: FrameType | None) -> None:
-        early.append(signum)
-
-    old = {s: signal.signal(s, note) for s in (signal.SIGTERM, signal.SIGINT)}
-    try:
-        _soak(
-            scenarios,
-            variants,
-            strategies,
-            workers,
-            duration,
-            seeds,
-            batch,
-            out,
-            resume,
-            shard,
-            listen,
-            selfcheck,
-            watchdog,
-            grace,
-            heartbeat,
-            progress,
-            early,
-        )
-    finally:
-        for s, h in old.items():
-            signal.signal(s, h)
-
-
-def _soak(
-    scenarios: str,
-    variants: str,
-    strategies: str,
-    workers: int | None,
-    duration: str | None,
-    seeds: int | None,
-    batch: int,
-    out: Path,
-    resume: bool,
-    shard: str,
-    listen: str,
-    selfcheck: float,
-    watchdog: float,
-    grace: float,
-    heartbeat: float,
-    progress: str,
-    early: list[int],
-) -> None:
-    for flag, value in (("--workers", workers), ("--seeds", seeds), ("--batch", batch)):
-        if value is not None and value < 1:
-            raise BadInput(f"{flag} {value} must be at least 1")
-    if heartbeat <= 0:
-        raise BadInput(f"--heartbeat {heartbeat:g} must be a positive number of seconds")
-    if watchdog < 1:
-        # Below a second, a loaded machine's pauses would pass for hung runs.
-        raise BadInput(f"--watchdog {watchdog:g} is too short; give at least 1 second")
-    if grace < 0:
-        raise BadInput(f"--grace {grace:g} must be zero or more seconds")
-    if not 0 <= selfcheck <= 1:
-        raise BadInput(f"--selfcheck {selfcheck:g} must be a fraction between 0 and 1")
-    seconds = parse_duration(duration) if duration is not None else None
-    address = parse_listen(listen)
-    lanes = make_lanes(scenarios, variants, strategies)
-    the_shard, out = shards.resolve(shard, out)  # last: it locks (or claims) a directory
-    try:
-        plan = Plan(lanes, the_shard, batch, seeds, selfcheck)
-        cfg = SoakConfig(
-            out=out,
-            workers=workers or default_workers(),
-            duration=seconds,
-            watchdog=watchdog,
-            grace=grace,
-            heartbeat=heartbeat,
-            listen=address,
-            argv=tuple(sys.argv),
-        )
-        summary = supervise(cfg, plan, resume, progress, early)
-    finally:
-        shards.release_all()
-    click.echo(render_summary(summary))
+    with early_signals() as early:
+        for flag, value in (("--workers", workers), ("--seeds", seeds), ("--batch", batch)):
+            if value is not None and value < 1:
+                raise BadInput(f"{flag} {value} must be at least 1")
+        if heartbeat <= 0:
+            raise BadInput(f"--heartbeat {heartbeat:g} must be a positive number of seconds")
+        if watchdog < 1:
+            # Below a second, a loaded machine's pauses would pass for hung runs.
+            raise BadInput(f"--watchdog {watchdog:g} is too short; give at least 1 second")
+        if grace < 0:
+            raise BadInput(f"--grace {grace:g} must be zero or more seconds")
+        if not 0 <= selfcheck <= 1:
+            raise BadInput(f"--selfcheck {selfcheck:g} must be a fraction between 0 and 1")
+        seconds = parse_duration(duration) if duration is not None else None
+        address = parse_listen(listen)
+        lanes = make_lanes(scenarios, variants, strategies)
+        the_shard, out = shards.resolve(shard, out)  # last: it locks (or claims) a directory
+        try:
+            plan = Plan(lanes, the_shard, batch, seeds, selfcheck)
+            cfg = SoakConfig(
+                out=out,
+                workers=workers or default_workers(),
+                duration=seconds,
+                watchdog=watchdog,
+                grace=grace,
+                heartbeat=heartbeat,
+                listen=address,
+                argv=tuple(sys.argv),
+            )
+            summary = supervise(cfg, plan, resume, progress, early)
+        finally:
+            shards.release_all()
+        click.echo(render_summary(summary))
 
 
 def supervise(
