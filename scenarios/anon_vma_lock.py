@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from actors.kapi import K
+from actors.model import PageCacheModel
+from actors.objects import ANON, Obj
 from actors.state import Ref
 
 
@@ -162,3 +164,21 @@ async def anon_vma_fork(k: K, parent_av: Ref, child_vma: Ref) -> None:
     await k.mutex_unlock("F6", root)
     await k.write("F7", child_vma, "anon_vma", av)
     await k.end("F8", "fork")
+
+
+def mapped_anon_page(
+    model: PageCacheModel, addr: int, refcount: int = 1
+) -> tuple[Obj, int, Obj, Obj]:
+    """Thread 003's initial state: a process whose one vma maps anon page P at ``addr``; P's
+    anon_vma A is its own root and holds ``refcount`` references (1 = the structural one); reclaim
+    (CPU0) has isolated P. Returns (mm, A's oid, vma, P)."""
+    mm = model.new_mm()
+    a = model.new_anon_vma()
+    vma = model.new_vma(mm, 0, 0x10000, anon_vma=a)
+    model.objs[a].f["chain"] = (vma.oid,)
+    model.objs[a].f["refcount"] = refcount
+    page = model.new_page(ANON, holders=("isolate:CPU0",))  # reclaim isolated P
+    page.f["mapping"] = a
+    page.f["anon"] = 1
+    model.map_initial(mm, addr, page)
+    return mm, a, vma, page

@@ -28,10 +28,10 @@ from collections.abc import Mapping
 
 from actors.kapi import K, actor
 from actors.model import PageCacheModel
-from actors.objects import ANON
 from actors.state import Ref
 from emulator.scenario import Scenario, Setup
 from scenarios.anon_vma_lock import (
+    mapped_anon_page,
     page_unlock_anon_vma,
     put_anon_vma,
     rmap_walk_anon,
@@ -81,15 +81,8 @@ async def migrate_other_page(k: K, av: Ref) -> None:
 
 def build(variant: str, options: Mapping[str, str]) -> Setup:
     model = PageCacheModel()
-    mm = model.new_mm()
-    a = model.new_anon_vma()
-    vma = model.new_vma(mm, 0, 0x10000, anon_vma=a)
-    model.objs[a].f["chain"] = (vma.oid,)
-    model.objs[a].f["refcount"] = 2  # the structural reference + CPU2's
-    page = model.new_page(ANON, holders=("isolate:CPU0",))  # reclaim isolated P
-    page.f["mapping"] = a
-    page.f["anon"] = 1
-    model.map_initial(mm, ADDR, page)
+    # refcount 2: the structural reference + CPU2's
+    mm, a, vma, page = mapped_anon_page(model, ADDR, refcount=2)
     p, av = model.ref(page), (a, 1)
 
     async def walk(k: K) -> None:

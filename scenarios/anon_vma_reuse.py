@@ -17,11 +17,15 @@ from collections.abc import Mapping
 
 from actors.kapi import K
 from actors.model import PageCacheModel
-from actors.objects import ANON
 from actors.rcu import RCU_ACTOR, rcu_gp_actor
 from emulator.runtime import ActorSpec, Port
 from emulator.scenario import Scenario, Setup
-from scenarios.anon_vma_lock import anon_vma_fork, rmap_walk_anon, zap_and_unlink
+from scenarios.anon_vma_lock import (
+    anon_vma_fork,
+    mapped_anon_page,
+    rmap_walk_anon,
+    zap_and_unlink,
+)
 
 ADDR = 0x1000
 
@@ -29,14 +33,7 @@ ADDR = 0x1000
 def build(variant: str, options: Mapping[str, str]) -> Setup:
     model = PageCacheModel()
     # The exiting process: one vma mapping anon page P, whose anon_vma A is its own root.
-    mm1 = model.new_mm()
-    a = model.new_anon_vma()
-    vma1 = model.new_vma(mm1, 0, 0x10000, anon_vma=a)
-    model.objs[a].f["chain"] = (vma1.oid,)
-    page = model.new_page(ANON, holders=("isolate:CPU0",))  # reclaim isolated P
-    page.f["mapping"] = a
-    page.f["anon"] = 1
-    model.map_initial(mm1, ADDR, page)
+    mm1, _a, vma1, page = mapped_anon_page(model, ADDR)
     # An unrelated process that forks: its anon_vma R2 is the root of the child's new one.
     mm2 = model.new_mm()
     r2 = model.new_anon_vma()

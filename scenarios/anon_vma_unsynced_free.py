@@ -31,6 +31,7 @@ from actors.objects import ANON
 from actors.state import Ref
 from emulator.scenario import Scenario, Setup
 from scenarios.anon_vma_lock import (
+    mapped_anon_page,
     page_lock_anon_vma_buggy,
     page_unlock_anon_vma,
     put_anon_vma,
@@ -65,15 +66,8 @@ async def migrate_other_page(k: K, av: Ref, sync: bool) -> None:
 def build(variant: str, options: Mapping[str, str]) -> Setup:
     sync = variant == "fixed"
     model = PageCacheModel()
-    mm = model.new_mm()
-    a = model.new_anon_vma()
-    vma = model.new_vma(mm, 0, 0x10000, anon_vma=a)
-    model.objs[a].f["chain"] = (vma.oid,)
-    model.objs[a].f["refcount"] = 2  # the structural reference + CPU2's
-    page = model.new_page(ANON, holders=("isolate:CPU0",))  # reclaim isolated P
-    page.f["mapping"] = a
-    page.f["anon"] = 1
-    model.map_initial(mm, ADDR, page)
+    # refcount 2: the structural reference + CPU2's
+    mm, a, vma, page = mapped_anon_page(model, ADDR, refcount=2)
     for addr in OTHERS:
         other = model.new_page(ANON)
         other.f["mapping"] = a

@@ -24,11 +24,11 @@ from collections.abc import Mapping
 
 from actors.kfutex import KF
 from actors.model import PageCacheModel
-from actors.objects import FILE
 from actors.shmem import drop_caches, kswapd
 from emulator.runtime import ActorSpec, Port
 from emulator.scenario import Scenario, Setup
 from scenarios.futex_fixlet import FIXED, futex_wait
+from scenarios.futex_lockless import shared_file_page
 
 PAGE = 4096
 UADDR = 0x7F0000000000
@@ -48,15 +48,7 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     freeze = variant == "fixed"
     model = PageCacheModel()
     model.ref4_drop_caches = options.get("ref4", "off") == "on"
-    mm = model.new_mm()
-    inode, mapping = model.new_file(4 * PAGE)
-    vma = model.new_vma(
-        mm, UADDR, UADDR + 4 * PAGE, vkind="file", file=inode.oid, shared=1, writable=1
-    )
-    mapping.f["i_mmap"].append(vma.oid)
-    page = model.new_page(FILE)
-    model.cache_initial(mapping, page, 0)
-    model.map_initial(mm, UADDR, page)
+    mm, _inode, mapping, _vma, page = shared_file_page(model)
     mm_ref, page_ref, mapping_ref = model.ref(mm), model.ref(page), model.ref(mapping)
 
     async def cpu0(port: Port) -> None:

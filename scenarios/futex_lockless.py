@@ -22,7 +22,7 @@ from actors.gup import PAGE, munmap
 from actors.inode import close_file, iput
 from actors.kfutex import KF
 from actors.model import PageCacheModel
-from actors.objects import FILE
+from actors.objects import FILE, Obj
 from actors.rcu import RCU_ACTOR, rcu_gp_actor
 from actors.state import Ref
 from emulator.runtime import ActorSpec, Port
@@ -150,6 +150,21 @@ UADDR = 0x7F0000000000  # the futex word: page 0 of a MAP_SHARED mapping of file
 WAITS = 8
 
 
+def shared_file_page(model: PageCacheModel, nlink: int = 1) -> tuple[Obj, Obj, Obj, Obj, Obj]:
+    """A process maps file F MAP_SHARED at UADDR; F's page P at index 0 is cached and mapped by
+    the process's pte. Returns (mm, inode, mapping, vma, P)."""
+    mm = model.new_mm()
+    inode, mapping = model.new_file(4 * PAGE, nlink=nlink)
+    vma = model.new_vma(
+        mm, UADDR, UADDR + 4 * PAGE, vkind="file", file=inode.oid, shared=1, writable=1
+    )
+    mapping.f["i_mmap"].append(vma.oid)
+    page = model.new_page(FILE)
+    model.cache_initial(mapping, page, 0)
+    model.map_initial(mm, UADDR, page)
+    return mm, inode, mapping, vma, page
+
+
 def unlinked_file_world(
     cpu0: Callable[[KF, Ref, int], Awaitable[object]],
 ) -> tuple[PageCacheModel, list[ActorSpec]]:
@@ -158,15 +173,7 @@ def unlinked_file_world(
     runs ``cpu0``, CPU1 (thread B) munmaps and closes, CPU2 (another task) opens a file, which
     may reuse F's inode memory once RCU has freed it."""
     model = PageCacheModel()
-    mm = model.new_mm()
-    inode, mapping = model.new_file(4 * PAGE, nlink=0)
-    vma = model.new_vma(
-        mm, UADDR, UADDR + 4 * PAGE, vkind="file", file=inode.oid, shared=1, writable=1
-    )
-    mapping.f["i_mmap"].append(vma.oid)
-    page = model.new_page(FILE)
-    model.cache_initial(mapping, page, 0)
-    model.map_initial(mm, UADDR, page)
+    mm, inode, _mapping, vma, _page = shared_file_page(model, nlink=0)
     mm_ref, vma_ref, inode_ref = model.ref(mm), model.ref(vma), model.ref(inode)
 
     async def thread_a(port: Port) -> None:
