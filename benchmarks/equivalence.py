@@ -60,6 +60,11 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=40)
     ap.add_argument("--compare", metavar="FILE", help="a file written by an earlier run")
+    ap.add_argument(
+        "--ignore-hash",
+        action="store_true",
+        help="compare everything but the trace hash (for a deliberate rename of ops on the wire)",
+    )
     args = ap.parse_args()
     now = rows(args.seeds)
     if not args.compare:
@@ -68,7 +73,15 @@ def main() -> int:
         return 0
     with open(args.compare) as f:
         before = {r["key"]: r for r in map(json.loads, f)}
-    diff = [r for r in now if before.get(r["key"]) != r]
+
+    def same(a: dict[str, Any] | None, b: dict[str, Any]) -> bool:
+        if a is None:
+            return False
+        if args.ignore_hash:
+            a, b = {**a, "hash": ""}, {**b, "hash": ""}
+        return a == b
+
+    diff = [r for r in now if not same(before.get(r["key"]), r)]
     missing = sorted(set(before) - {r["key"] for r in now})
     for r in diff:
         print("differs:", json.dumps(before.get(r["key"])), "->", json.dumps(r))
