@@ -5,7 +5,7 @@ from __future__ import annotations
 from actors.mm import MmMixin
 from actors.objects import anon_vma_fields
 from actors.state import Ref
-from emulator.violations import Violation
+from emulator.engine.violations import Violation
 
 
 class AnonMixin(MmMixin):

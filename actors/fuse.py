@@ -15,7 +15,7 @@ from typing import Any
 
 from actors.kfault import KV
 from actors.state import KernelState, Ref
-from emulator.runtime import Port, WaitInfo
+from emulator.engine.runtime import Port, WaitInfo
 
 FUSE_DAEMON = "FUSED"
 

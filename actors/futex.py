@@ -21,7 +21,7 @@ from actors.inode import I_FREEING, REMOVED_BY
 from actors.objects import LIVE, SPECIAL, ZERO, Obj
 from actors.shmem import ShmemMixin
 from actors.state import Ref
-from emulator.violations import Violation
+from emulator.engine.violations import Violation
 
 # Ways a page can lose its mapping that must never fail a valid futex.
 SPURIOUS_REMOVALS = ("swapout", "drop_caches")

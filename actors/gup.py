@@ -22,7 +22,7 @@ from actors.objects import FILE, SPECIAL, ZERO, Obj
 from actors.pgcache import find_lock_page, finish_fault
 from actors.shmem import shmem_fault
 from actors.state import Ref
-from emulator.violations import Violation
+from emulator.engine.violations import Violation
 
 PAGE = 4096
 

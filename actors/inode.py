@@ -20,7 +20,7 @@ from actors.objects import Obj
 from actors.pgcache import find_get_page
 from actors.rcu import RcuMixin
 from actors.state import Ref
-from emulator.violations import Violation
+from emulator.engine.violations import Violation
 
 I_FREEING = "I_FREEING"
 

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from actors.state import Ref
-from emulator.runtime import ActorSpec, Port
+from emulator.engine.runtime import ActorSpec, Port
 
 
 class K:

@@ -9,7 +9,7 @@ from typing import Any
 from actors.kapi import K
 from actors.state import Ref
 from actors.truncate import Span
-from emulator.runtime import ActorSpec, Port
+from emulator.engine.runtime import ActorSpec, Port
 
 
 class KV(K):

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from actors.state import IO_OWNER, KernelState, Lock, LockKey, Ref
-from emulator.violations import Violation
+from emulator.engine.violations import Violation
 
 POLICIES = ("P-OLD", "P-FAIR", "P-UNFAIR")
 

@@ -8,7 +8,7 @@ from typing import Any
 from actors.locks import LocksMixin
 from actors.objects import ANON, FREE, Obj, page_fields
 from actors.state import Ref
-from emulator.violations import Violation
+from emulator.engine.violations import Violation
 
 PTL = "ptl"
 

@@ -12,8 +12,8 @@ from typing import Any
 
 from actors.objects import FREE, RCU_PENDING
 from actors.state import KernelState, Ref
-from emulator.runtime import Port
-from emulator.violations import Violation
+from emulator.engine.runtime import Port
+from emulator.engine.violations import Violation
 
 RCU_ACTOR = "RCU"
 

@@ -28,8 +28,8 @@ from actors.mm import PTL
 from actors.objects import SHMEM, Obj
 from actors.pgcache import find_get_page, finish_fault
 from actors.state import IO_OWNER, Ref
-from emulator.runtime import Port
-from emulator.violations import Violation
+from emulator.engine.runtime import Port
+from emulator.engine.violations import Violation
 
 PAGE = 4096
 IO_ACTOR = "IO"

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from actors.objects import FREE, LIVE, POINTERS, RCU_PENDING, REFCOUNTS, TYPESAFE, Obj
-from emulator.livelock import RetryMonitor
-from emulator.runtime import PARKED, Control, WaitInfo
-from emulator.violations import Violation
+from emulator.engine.livelock import RetryMonitor
+from emulator.engine.runtime import PARKED, Control, WaitInfo
+from emulator.engine.violations import Violation
 
 Ref = tuple[int, int]
 LockKey = tuple[int, str]

@@ -19,7 +19,7 @@ from __future__ import annotations
 from actors.mm import MmMixin
 from actors.objects import Obj
 from actors.state import Ref
-from emulator.violations import Violation
+from emulator.engine.violations import Violation
 
 PAGE = 4096
 I_MMAP = "i_mmap_lock"

@@ -16,9 +16,9 @@ import argparse
 import statistics
 from concurrent.futures import ProcessPoolExecutor
 
-from emulator.catalog import builtin
-from emulator.session import run_once
-from emulator.strategies import STRATEGIES
+from emulator.engine.strategies import STRATEGIES
+from emulator.run.catalog import builtin
+from emulator.run.session import run_once
 
 SPACING = 100_000
 

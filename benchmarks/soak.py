@@ -31,11 +31,12 @@ from pathlib import Path
 
 import trio
 
-from emulator.session import execute
+from emulator.run.session import execute
+from emulator.soak.jobs import SoakConfig
 from emulator.soak.plan import Lane, Plan
 from emulator.soak.progress import Progress
 from emulator.soak.store import Store
-from emulator.soak.supervisor import SoakConfig, Supervisor
+from emulator.soak.supervisor import Supervisor
 from emulator.soak.worker import run_item
 
 LANES = (Lane("anon-vma-reuse", "buggy", "chaos"), Lane("anon-vma-reuse", "fixed", "chaos"))

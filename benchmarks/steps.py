@@ -21,8 +21,8 @@ import trio
 from actors.kapi import K
 from actors.model import PageCacheModel
 from actors.objects import FILE
-from emulator.runtime import ActorSpec, Port, RunConfig, run_sync
-from emulator.strategies import make_strategy
+from emulator.engine.runtime import ActorSpec, Port, RunConfig, run_sync
+from emulator.engine.strategies import make_strategy
 
 ACTORS = 4
 OPS_PER_ITER = 5

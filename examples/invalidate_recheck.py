@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from actors.kapi import K, actor
 from actors.model import PageCacheModel
 from actors.objects import FILE
-from emulator.scenario import Scenario, Setup
+from emulator.run.scenario import Scenario, Setup
 
 
 def build(variant: str, options: Mapping[str, str]) -> Setup:

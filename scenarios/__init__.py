@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from emulator.scenario import Scenario
+from emulator.run.scenario import Scenario
 
 
 def catalog() -> list[Scenario]:

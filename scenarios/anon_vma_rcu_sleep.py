@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from actors.kapi import K, actor
 from actors.model import PageCacheModel
 from actors.state import Ref
-from emulator.scenario import Scenario, Setup
+from emulator.run.scenario import Scenario, Setup
 from scenarios.anon_vma_lock import (
     mapped_anon_page,
     page_unlock_anon_vma,

@@ -18,8 +18,8 @@ from collections.abc import Mapping
 from actors.kapi import K
 from actors.model import PageCacheModel
 from actors.rcu import RCU_ACTOR, rcu_gp_actor
-from emulator.runtime import ActorSpec, Port
-from emulator.scenario import Scenario, Setup
+from emulator.engine.runtime import ActorSpec, Port
+from emulator.run.scenario import Scenario, Setup
 from scenarios.anon_vma_lock import (
     anon_vma_fork,
     mapped_anon_page,

@@ -29,7 +29,7 @@ from actors.kapi import K, actor
 from actors.model import PageCacheModel
 from actors.objects import ANON
 from actors.state import Ref
-from emulator.scenario import Scenario, Setup
+from emulator.run.scenario import Scenario, Setup
 from scenarios.anon_vma_lock import (
     mapped_anon_page,
     page_lock_anon_vma_buggy,

@@ -25,7 +25,7 @@ from actors.kfault import KV, vactor
 from actors.model import PageCacheModel
 from actors.objects import ANON
 from actors.unmap import truncate_pagecache
-from emulator.scenario import Scenario, Setup
+from emulator.run.scenario import Scenario, Setup
 
 MAP = 0x400000
 NPAGES = 2

@@ -40,7 +40,7 @@ from actors.mm import PTL
 from actors.model import PageCacheModel
 from actors.state import Ref
 from actors.unmap import invalidate_inode_pages2
-from emulator.scenario import Scenario, Setup
+from emulator.run.scenario import Scenario, Setup
 
 MAP = 0x200000
 

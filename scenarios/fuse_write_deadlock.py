@@ -34,8 +34,8 @@ from actors.fuse import FUSE_DAEMON, fuse_daemon, fuse_readpage, fuse_request
 from actors.kfault import KV, vactor
 from actors.model import PageCacheModel
 from actors.state import Ref
-from emulator.runtime import ActorSpec
-from emulator.scenario import Scenario, Setup
+from emulator.engine.runtime import ActorSpec
+from emulator.run.scenario import Scenario, Setup
 
 MAP = 0x100000  # user address of the fresh MAP_SHARED mmap of the fuse file
 MAX_PAGES = 32  # fc->max_pages: never the limit here

@@ -25,8 +25,8 @@ from collections.abc import Mapping
 from actors.kfutex import KF
 from actors.model import PageCacheModel
 from actors.shmem import drop_caches, kswapd
-from emulator.runtime import ActorSpec, Port
-from emulator.scenario import Scenario, Setup
+from emulator.engine.runtime import ActorSpec, Port
+from emulator.run.scenario import Scenario, Setup
 from scenarios.futex_fixlet import FIXED, futex_wait
 from scenarios.futex_lockless import shared_file_page
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from emulator.scenario import Scenario, Setup
+from emulator.run.scenario import Scenario, Setup
 from scenarios.futex_fixlet import FIXED, V32, V2008, VLIN, VTIP
 from scenarios.futex_zero_page_livelock import build_livelock
 

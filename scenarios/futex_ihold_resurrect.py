@@ -20,7 +20,7 @@ from collections.abc import Mapping
 
 from actors.kfutex import KF
 from actors.state import Ref
-from emulator.scenario import Scenario, Setup
+from emulator.run.scenario import Scenario, Setup
 from scenarios.futex_lockless import IHOLD, INC_NOT_ZERO, futex_wait, unlinked_file_world
 
 WINDOWS = [("K3", "K10"), ("K11", "K13")]

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 
 from actors.kfutex import KF
 from actors.state import Ref
-from emulator.scenario import Scenario, Setup
+from emulator.run.scenario import Scenario, Setup
 from scenarios.futex_lockless import futex_wait, unlinked_file_world
 
 WINDOWS = [("K1", "K3"), ("K3", "K10")]

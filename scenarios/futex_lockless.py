@@ -25,7 +25,7 @@ from actors.model import PageCacheModel
 from actors.objects import FILE, Obj
 from actors.rcu import RCU_ACTOR, rcu_gp_actor
 from actors.state import Ref
-from emulator.runtime import ActorSpec, Port
+from emulator.engine.runtime import ActorSpec, Port
 from scenarios.futex_fixlet import gup_for_futex, put_futex_key
 
 INC_NOT_ZERO, IHOLD = "inc_not_zero", "ihold"

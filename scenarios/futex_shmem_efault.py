@@ -23,8 +23,8 @@ from collections.abc import Mapping
 from actors.kfutex import KF
 from actors.model import PageCacheModel
 from actors.shmem import IO_ACTOR, kswapd, swap_io_actor
-from emulator.runtime import ActorSpec, Port
-from emulator.scenario import Scenario, Setup
+from emulator.engine.runtime import ActorSpec, Port
+from emulator.run.scenario import Scenario, Setup
 from scenarios.futex_fixlet import FIXED, V2008, VLIN, VTIP, futex_wait
 
 PAGE = 4096

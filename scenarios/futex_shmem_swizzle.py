@@ -25,8 +25,8 @@ from actors.kfutex import KF
 from actors.model import PageCacheModel
 from actors.shmem import IO_ACTOR, kswapd, swap_io_actor
 from actors.state import Ref
-from emulator.runtime import ActorProgram, ActorSpec, Port
-from emulator.scenario import Scenario, Setup
+from emulator.engine.runtime import ActorProgram, ActorSpec, Port
+from emulator.run.scenario import Scenario, Setup
 from scenarios.futex_lockless import FINAL, V1, futex_wait
 
 PAGE = 4096

@@ -25,8 +25,8 @@ from collections.abc import Mapping
 from actors.gup import PAGE
 from actors.kfutex import KF
 from actors.model import PageCacheModel
-from emulator.runtime import ActorSpec, Port
-from emulator.scenario import Scenario, Setup
+from emulator.engine.runtime import ActorSpec, Port
+from emulator.run.scenario import Scenario, Setup
 from scenarios.futex_fixlet import FIXED, V32, V2008, VLIN, VTIP, futex_wait
 
 UADDR = 0x7F0000001000  # the futex word's page in the PROT_READ anonymous mapping

@@ -27,7 +27,7 @@ from actors.kfault import KV, vactor
 from actors.model import PageCacheModel
 from actors.state import Ref
 from actors.unmap import truncate_pagecache
-from emulator.scenario import Scenario, Setup
+from emulator.run.scenario import Scenario, Setup
 
 MAP = 0x300000
 NPAGES = 2

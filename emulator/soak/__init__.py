@@ -10,7 +10,8 @@ One module per job:
 - ``supervisor``: the trio supervisor: dispatch, self-check, signals, stop, summary
 - ``progress``: live display on a terminal, JSON heartbeat lines off one
 - ``status``: the HTTP status endpoint (/healthz, /metrics, /findings)
-- ``cli``: ``pcemu soak`` and ``pcemu findings``
+
+The commands ``pcemu soak`` and ``pcemu findings`` live in ``emulator.cli.soak``.
 
 Wall-clock reads live here and only here: the replayable model never sees them, and nothing
 of the soak enters a run's log or trace.

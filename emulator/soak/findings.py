@@ -16,16 +16,12 @@ exception type and the code location, for hangs the budget or the watchdog.
 from __future__ import annotations
 
 import hashlib
-import re
-import traceback
 from dataclasses import asdict, dataclass
 from typing import Any
 
-import msgpack
-
-from emulator.runtime import RunResult
-from emulator.scenario import Scenario
-from emulator.violations import CLEAN, ERROR, HANG, VIOLATION
+from emulator.engine.config import RunResult
+from emulator.engine.violations import CLEAN, ERROR, HANG, VIOLATION, Crash
+from emulator.run.scenario import Scenario
 
 VIOLATION_KIND = "violation"
 ERROR_KIND = "emulator-error"
@@ -72,31 +68,8 @@ def signature(kind: str, scenario: str, variant: str, oracle: str, label: str) -
 
 
 def _labels(result: RunResult) -> list[tuple[str, str]]:
-    """(actor, label) of every step, decoded from the request envelopes."""
-    out = []
-    for actor, _vtime, req, _rep in result.events:
-        label = msgpack.unpackb(req, use_list=False)[4]
-        out.append((result.actor_names[actor], str(label)))
-    return out
-
-
-_FRAME = re.compile(r'File "([^"]+)", line (\d+), in (\S+)')
-
-
-def _where(tb: str) -> tuple[str, str]:
-    """(exception line, innermost code location) of a formatted traceback."""
-    lines = [ln for ln in tb.strip().splitlines() if ln.strip()]
-    last = lines[-1].strip() if lines else "?"
-    frames = _FRAME.findall(tb)
-    if not frames:
-        return last, "?"
-    path, line, func = frames[-1]
-    return last, f"{path.rsplit('/', 1)[-1]}:{line} in {func}"
-
-
-def _exc_type(exc_line: str) -> str:
-    head = exc_line.split(":", 1)[0].strip()
-    return head.rsplit(".", 1)[-1] or "Exception"
+    """(actor, label) of every step."""
+    return [(result.actor_names[ev.actor], ev.label) for ev in result.events]
 
 
 def classify(scen: Scenario, name: str, variant: str, result: RunResult) -> Finding | None:
@@ -113,29 +86,31 @@ def classify(scen: Scenario, name: str, variant: str, result: RunResult) -> Find
         return Finding(
             HANG_KIND, name, variant, "step-budget", ",".join(tail) or "-", o.error or "hang"
         )
-    # ERROR: "ACTOR: Traceback ..." from an actor's program.
-    text = o.error or ""
-    actor, _, tb = text.partition(": ")
-    exc_line, where = _where(tb or text)
-    last = [label for a, label in _labels(result) if a == actor]
+    # ERROR: an actor's program (or the model, inside a step) raised.
+    crash = o.crash or Crash("-", "Exception", o.error or "?", "?", o.error or "")
+    last = [label for a, label in _labels(result) if a == crash.actor]
     label = last[-1] if last else "-"
     status = o.status if o.status == ERROR else f"{o.status}?"
     return Finding(
         ERROR_KIND,
         name,
         variant,
-        f"{_exc_type(exc_line)}@{where}",
+        f"{crash.exc_type}@{crash.where}",
         label,
-        f"{status}: {actor}: {exc_line}",
+        f"{status}: {crash.actor}: {crash.exc_line}",
     )
 
 
 def from_exception(scenario: str, variant: str, exc: BaseException) -> Finding:
     """A run that did not even finish: an exception escaped the engine (model code, build)."""
-    tb = "".join(traceback.format_exception(exc))
-    exc_line, where = _where(tb)
+    crash = Crash.of("-", exc)
     return Finding(
-        ERROR_KIND, scenario, variant, f"{type(exc).__name__}@{where}", "-", f"raised: {exc_line}"
+        ERROR_KIND,
+        scenario,
+        variant,
+        f"{type(exc).__name__}@{crash.where}",
+        "-",
+        f"raised: {crash.exc_line}",
     )
 
 

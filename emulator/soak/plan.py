@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from emulator.errors import BadInput
-from emulator.session import RunSpec
+from emulator.run.session import RunSpec
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,8 @@ A tiny HTTP/1.0 server on trio: one request per connection, bounded request size
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator, Sequence, Sized
+from typing import Any, Protocol
 
 import trio
 from prometheus_client import CollectorRegistry, generate_latest
@@ -20,10 +20,37 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from emulator.errors import BadInput
+from emulator.soak.jobs import SoakConfig, Stats
+from emulator.soak.plan import Plan
+from emulator.soak.store import FindingRow
 from emulator.soak.summary import finding_dict
 
-if TYPE_CHECKING:
-    from emulator.soak.supervisor import Supervisor
+
+class _Worker(Protocol):
+    @property
+    def alive(self) -> bool: ...
+
+
+class Supervisor(Protocol):
+    """What the endpoint reads of the running supervisor (which passes itself)."""
+
+    @property
+    def cfg(self) -> SoakConfig: ...
+    @property
+    def plan(self) -> Plan: ...
+    @property
+    def stats(self) -> Stats: ...
+    @property
+    def session(self) -> int: ...
+    @property
+    def findings(self) -> Sequence[FindingRow]: ...
+    @property
+    def workers(self) -> Sequence[_Worker]: ...
+    @property
+    def inflight(self) -> Sized: ...
+    @property
+    def stop_reason(self) -> str | None: ...
+
 
 MAX_REQUEST = 8192
 REQUEST_TIMEOUT = 5.0

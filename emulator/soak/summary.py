@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from emulator.artifacts import run_command
-from emulator.session import RunSpec
+from emulator.run.artifacts import run_command
+from emulator.run.session import RunSpec
 from emulator.soak.store import FindingRow, Store
 
 

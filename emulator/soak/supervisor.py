@@ -23,13 +23,12 @@ import sqlite3
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import trio
 
 from emulator.soak import findings as fnd
+from emulator.soak.jobs import Pending, SoakConfig, SoakError, Stats
 from emulator.soak.plan import Batch, Plan
 from emulator.soak.pool import WorkerGone, WorkerProc
 from emulator.soak.progress import Progress
@@ -49,60 +48,6 @@ class _DiedIdle(Exception):
     def __init__(self, gone: WorkerGone) -> None:
         super().__init__(str(gone))
         self.gone = gone
-
-
-class SoakError(Exception):
-    """The soak cannot go on (workers cannot start). One line for the user."""
-
-
-@dataclass(frozen=True)
-class SoakConfig:
-    out: Path
-    workers: int
-    duration: float | None = None
-    watchdog: float = 60.0
-    grace: float = 20.0
-    heartbeat: float = 10.0
-    listen: tuple[str, int] | None = None
-    argv: tuple[str, ...] = ()
-    startup_timeout: float = 120.0
-
-
-@dataclass
-class Pending:
-    """A batch (or a self-check round) in flight: what was sent, what came back."""
-
-    jid: int
-    batch: Batch | None  # None: a self-check round
-    items: list[tuple[int, int, bool]]  # (lane, seed, want trace hash)
-    results: list[ItemResult | None]
-    pids: list[int]  # the worker process that ran each item
-    expect: list[tuple[str, int]] | None = None  # self-check: (first hash, its pid) per item
-
-    @property
-    def culprit(self) -> int | None:
-        """The item a worker was in when it went: the first without a result."""
-        return next((i for i, r in enumerate(self.results) if r is None), None)
-
-
-@dataclass
-class Stats:
-    started: float = field(default_factory=time.monotonic)
-    started_wall: float = field(default_factory=time.time)
-    runs: int = 0
-    steps: int = 0
-    check_runs: int = 0
-    mismatches: int = 0
-    restarts: int = 0
-    committed: int = 0
-    committed_runs: int = 0
-    abandoned: int = 0
-    skipped: int = 0  # batches already in the store at --resume
-    lane_runs: list[int] = field(default_factory=list)
-
-    @property
-    def elapsed(self) -> float:
-        return max(time.monotonic() - self.started, 1e-9)
 
 
 class Supervisor:

@@ -25,8 +25,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from emulator.artifacts import save
-from emulator.session import execute
+from emulator.run.artifacts import save
+from emulator.run.session import execute
 from emulator.soak import protocol
 from emulator.soak.findings import Finding, classify, from_exception
 from emulator.soak.plan import Lane

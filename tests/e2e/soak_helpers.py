@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from emulator.session import execute
+from emulator.run.session import execute
 from emulator.soak.findings import classify
 from emulator.soak.plan import Lane
 
@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from actors.kapi import K, actor
 from actors.model import PageCacheModel
 from actors.objects import FILE
-from emulator.scenario import Scenario, Setup
+from emulator.run.scenario import Scenario, Setup
 
 MODE = "{mode}"
 

@@ -11,18 +11,18 @@ from pathlib import Path
 
 import pytest
 
-from emulator.artifacts import save
-from emulator.catalog import builtin
-from emulator.replay import replay_file
-from emulator.session import RunSpec, execute
-from emulator.strategies import STRATEGIES
+from emulator.debug.replay import replay_file
+from emulator.engine.strategies import STRATEGIES
+from emulator.run.artifacts import save
+from emulator.run.catalog import builtin
+from emulator.run.session import RunSpec, execute
 
 SEEDS = range(4)
 
 PROBE = """
 import json, sys
-from emulator.catalog import builtin
-from emulator.session import run_once
+from emulator.run.catalog import builtin
+from emulator.run.session import run_once
 out = {}
 for name in sorted(builtin()):
     for strategy in sys.argv[1].split(","):

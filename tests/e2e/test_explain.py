@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from emulator.artifacts import save
-from emulator.catalog import builtin
 from emulator.cli import main
-from emulator.explain import explain, render_text
-from emulator.replay import replay_file
-from emulator.session import RunSpec, execute
+from emulator.debug.explain import explain
+from emulator.debug.explain_text import render_text
+from emulator.debug.replay import replay_file
+from emulator.run.artifacts import save
+from emulator.run.catalog import builtin
+from emulator.run.session import RunSpec, execute
 
 GOLDEN = Path(__file__).parent / "golden"
 PINNED = ("anon-vma-reuse", "fuse-write-deadlock")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from emulator.artifacts import save
 from emulator.cli import main
-from emulator.session import RunSpec, execute
+from emulator.run.artifacts import save
+from emulator.run.session import RunSpec, execute
 from emulator.soak.findings import classify
 from emulator.soak.store import BatchRow, Hit, Store
 

@@ -14,12 +14,12 @@ import msgpack
 import pytest
 
 from emulator import __version__
-from emulator.artifacts import save
-from emulator.catalog import builtin
+from emulator.debug.replay import replay_file
 from emulator.errors import BadInput
-from emulator.replay import replay_file
-from emulator.session import RunSpec, execute
-from emulator.tracefile import read_trace
+from emulator.run.artifacts import save
+from emulator.run.catalog import builtin
+from emulator.run.session import RunSpec, execute
+from emulator.run.tracefile import read_trace
 
 SEED = 33  # anon-vma-reuse BUGGY trips INV-ID-1 under chaos with this seed
 
@@ -45,10 +45,11 @@ def edit(script: Path, old: str, new: str) -> None:
 def test_trace_records_where_every_choice_was_asked(tmp_path: Path) -> None:
     _, trace = record(tmp_path)
     t = read_trace(trace)
-    assert t.where is not None and len(t.where) == len(t.choices[0]) > 0
-    steps = [w[0] for w in t.where]
+    assert t.choices is not None and t.has_where and len(t.choices) > 0
+    where = [c.where for c in t.choices if c.where is not None]
+    steps = [w[0] for w in where]
     assert steps == sorted(steps)  # choices are asked in step order
-    assert {w[1] for w in t.where} <= set(t.actors)
+    assert {w[1] for w in where} <= set(t.actors)
     v = replay_file(trace)
     assert v.reproduced, v.differences
 
@@ -136,6 +137,6 @@ def test_version_1_trace_without_contexts_still_replays(tmp_path: Path) -> None:
     del parts[1]["where"]
     v1 = tmp_path / "v1.pctrace"
     v1.write_bytes(b"".join(msgpack.packb(p) for p in parts))
-    assert read_trace(v1).where is None
+    assert not read_trace(v1).has_where
     v = replay_file(v1)
     assert v.reproduced, v.differences

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from emulator.artifacts import save
+from emulator.debug.replay import replay_file
 from emulator.errors import BadInput
-from emulator.replay import replay_file
-from emulator.session import RunSpec, execute, run_once
+from emulator.run.artifacts import save
+from emulator.run.session import RunSpec, execute, run_once
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "invalidate_recheck.py"
 

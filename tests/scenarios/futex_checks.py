@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from emulator.session import run_once
-from emulator.violations import Outcome
+from emulator.engine.violations import Outcome
+from emulator.run.session import run_once
 
 
 def directed(scen: str, variant: str, options: dict[str, str] | None = None) -> Outcome:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.session import run_once
+from emulator.run.session import run_once
 
 NAME = "anon-vma-rcu-sleep"
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.catalog import builtin
-from emulator.scenario import Scenario
-from emulator.session import run_once
+from emulator.run.catalog import builtin
+from emulator.run.scenario import Scenario
+from emulator.run.session import run_once
 
 SCENARIOS = sorted(builtin().values(), key=lambda s: s.name)
 IDS = [s.name for s in SCENARIOS]

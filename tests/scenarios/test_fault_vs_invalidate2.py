@@ -7,7 +7,7 @@ from __future__ import annotations
 import msgpack
 import pytest
 
-from emulator.session import run_once
+from emulator.run.session import run_once
 
 NAME = "fault-vs-invalidate2"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.session import run_once
+from emulator.run.session import run_once
 
 ZERO = "futex-zero-page-livelock"
 GATE = "futex-gate-area-livelock"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.catalog import builtin
-from emulator.session import run_once
+from emulator.run.catalog import builtin
+from emulator.run.session import run_once
 
 EAGER = {"rcu": "eager"}
 NAMES = sorted(n for n, s in builtin().items() if "rcu" in s.options)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.choices import ChoiceSource, Divergence
-from emulator.rng import Rng
+from emulator.engine.choices import ChoiceRecord, Divergence, Recorder, Replay, ReplayCursor
+from emulator.engine.rng import Rng
 
 
 def test_rng_is_a_pure_function_of_seed_and_stream() -> None:
@@ -20,25 +20,34 @@ def test_rng_is_a_pure_function_of_seed_and_stream() -> None:
     assert all(800 < c < 1200 for c in counts)
 
 
+W = (0, "-", "-")
+
+
 def test_record_then_strict_replay() -> None:
-    src = ChoiceSource()
-    vals = [src.record(3, "sched", 2), src.record(8, "delay", 0), src.record(2, "slab", 1)]
-    rep = ChoiceSource(replay=(src.values, src.ns, src.kinds))
-    assert [rep.replayed(3, "sched"), rep.replayed(8, "delay"), rep.replayed(2, "slab")] == vals
-    assert rep.unused_recorded() == 0
+    src = Recorder()
+    vals = [src.record(2, 3, "sched", W), src.record(0, 8, "delay", W), src.record(1, 2, "slab", W)]
+    assert src.records == [(2, 3, "sched", W), (0, 8, "delay", W), (1, 2, "slab", W)]
+    rep = ReplayCursor(Replay.strict(src.records))
+    assert [rep.next(3, "sched"), rep.next(8, "delay"), rep.next(2, "slab")] == vals
+    assert rep.unused() == 0
+
+
+def _strict(values: list[int], ns: list[int], kinds: list[str]) -> ReplayCursor:
+    recs = [ChoiceRecord(v, n, k, None) for v, n, k in zip(values, ns, kinds, strict=True)]
+    return ReplayCursor(Replay.strict(recs))
 
 
 def test_strict_replay_names_the_first_divergent_choice() -> None:
-    rep = ChoiceSource(replay=([1, 0], [3, 8], ["sched", "delay"]))
-    rep.replayed(3, "sched")
+    rep = _strict([1, 0], [3, 8], ["sched", "delay"])
+    rep.next(3, "sched")
     with pytest.raises(Divergence) as e:
-        rep.replayed(2, "sched")
+        rep.next(2, "sched")
     assert str(e.value) == "choice 1: recorded delay/8, live run asked sched/2"
     with pytest.raises(Divergence):
-        ChoiceSource(replay=([], [], [])).replayed(2, "sched")
+        _strict([], [], []).next(2, "sched")
 
 
 def test_lenient_replay_clamps_and_defaults_to_zero() -> None:
-    rep = ChoiceSource(replay=([7], [9], ["delay"]), lenient=True)
-    assert rep.replayed(3, "sched") == 7 % 3
-    assert rep.replayed(5, "sched") == 0
+    rep = ReplayCursor(Replay.lenient([7]))
+    assert rep.next(3, "sched") == 7 % 3
+    assert rep.next(5, "sched") == 0

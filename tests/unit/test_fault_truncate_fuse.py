@@ -15,8 +15,8 @@ from actors.mm import PTL
 from actors.model import PageCacheModel
 from actors.objects import ANON
 from actors.state import Ref
-from emulator.runtime import RunConfig, RunResult, run_sync
-from emulator.strategies import make_strategy
+from emulator.engine.runtime import RunConfig, RunResult, run_sync
+from emulator.engine.strategies import make_strategy
 
 PAGE = 4096
 MAP = 0x10000

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from emulator.cli import main
-from emulator.soak.cli import parse_duration, parse_listen
+from emulator.cli.soak import parse_duration, parse_listen
 from emulator.soak.store import BatchRow, Store
 
 

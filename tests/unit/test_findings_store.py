@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.session import execute
+from emulator.run.session import execute
 from emulator.soak.findings import Finding, classify
 from emulator.soak.plan import Batch, Committed, Lane, Plan, Shard
 from emulator.soak.store import BatchRow, Hit, Store, merge_hits

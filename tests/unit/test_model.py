@@ -9,8 +9,8 @@ from actors.kapi import K
 from actors.model import PageCacheModel
 from actors.objects import FILE
 from actors.rcu import rcu_gp_actor
-from emulator.runtime import ActorSpec, Port, RunConfig, RunResult, run_actors, run_sync
-from emulator.strategies import make_strategy
+from emulator.engine.runtime import ActorSpec, Port, RunConfig, RunResult, run_actors, run_sync
+from emulator.engine.strategies import make_strategy
 
 Prog = Callable[[K], Awaitable[None]]
 

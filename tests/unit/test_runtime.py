@@ -8,8 +8,9 @@ from collections.abc import Callable
 import pytest
 import trio
 
-from emulator.runtime import ActorSpec, Port, RunConfig, RunResult, run_sync
-from emulator.strategies import STRATEGIES, make_strategy
+from emulator.engine.choices import Replay
+from emulator.engine.runtime import ActorSpec, Port, RunConfig, RunResult, run_sync
+from emulator.engine.strategies import STRATEGIES, make_strategy
 from tests.unit.toy import ToyModel
 
 
@@ -59,14 +60,16 @@ def test_same_seed_same_trace_and_different_seeds_differ(strategy: str) -> None:
 def test_replay_of_recorded_choices_reproduces_the_trace() -> None:
     actors = [ActorSpec(n, incs(15)) for n in ("a", "b")]
     first = run(actors, seed=3)
-    again = run(actors, seed=999, replay=first.choices)
+    again = run(actors, seed=999, replay=Replay.strict(first.choices))
     assert again.outcome.trace_hash == first.outcome.trace_hash
     assert again.divergence is None
 
 
 def test_replay_detects_a_run_that_asks_different_questions() -> None:
     rec = run([ActorSpec(n, incs(15)) for n in ("a", "b")], seed=3)
-    other = run([ActorSpec(n, incs(15)) for n in ("a", "b", "c")], seed=3, replay=rec.choices)
+    other = run(
+        [ActorSpec(n, incs(15)) for n in ("a", "b", "c")], seed=3, replay=Replay.strict(rec.choices)
+    )
     assert other.divergence is not None
     assert "choice" in other.divergence
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from emulator.runtime import PARKED, Control, WaitInfo
-from emulator.violations import Violation
+from emulator.engine.runtime import PARKED, Control, WaitInfo
+from emulator.engine.violations import Violation
 
 
 class ToyModel:

@@ -1,6 +1,6 @@
 """``pcemu shrink`` and ``pcemu explain``, and finding a soak finding's recording by its id.
 
-Kept out of ``cli.py`` (which registers these commands) so the debugging surface grows here.
+Kept out of ``app.py`` (which registers these commands) so the debugging surface grows here.
 """
 
 from __future__ import annotations
@@ -10,15 +10,15 @@ from pathlib import Path
 
 import click
 
+from emulator.cli import exits
+from emulator.debug.explain import explain
+from emulator.debug.explain_html import render_html
+from emulator.debug.explain_text import render_text
+from emulator.debug.replay import replay_file
+from emulator.debug.shrink import MAX_RUNS, directed_switches, shrink_file, summary
 from emulator.errors import BadInput
-from emulator.explain import explain, render_text
-from emulator.explain_html import render_html
-from emulator.replay import replay_file
-from emulator.session import validate
-from emulator.shrink import MAX_RUNS, directed_switches, shrink_file, summary
+from emulator.run.session import validate
 from emulator.soak.store import Store
-
-EXIT_CLEAN, EXIT_FOUND = 0, 1
 
 
 def finding_file(directory: Path, ident: str) -> Path:
@@ -87,7 +87,7 @@ def shrink(file: Path, out: Path | None, force: bool, any_site: bool, max_runs: 
     s = shrink_file(file, target, force=force, any_site=any_site, max_runs=max_runs)
     for line in summary(s, target, directed_switches(s.spec, s.target)):
         click.echo(line)
-    sys.exit(EXIT_CLEAN)
+    sys.exit(exits.CLEAN)
 
 
 @click.command("explain")
@@ -111,13 +111,13 @@ def shrink(file: Path, out: Path | None, force: bool, any_site: bool, max_runs: 
 def explain_cmd(file: Path, fmt: str, out: Path | None, force: bool) -> None:
     """Explain a recorded run (a --trace or --log file) as a kernel engineer would write it:
     numbered steps per actor, source lines, objects and generations, locks, the oracle."""
-    v = replay_file(file, force)
+    v = replay_file(file, force, facts=True)
     if not v.reproduced:
         # Explaining a run that did not replay would put words to something that never ran.
         click.echo(f"explain: {file} does not replay on this pcemu:", err=True)
         for d in v.differences:
             click.echo(f"  {d}", err=True)
-        sys.exit(EXIT_FOUND)
+        sys.exit(exits.FOUND)
     scen = validate(v.spec)
     e = explain(v.spec.header(scen), scen, v.result)
     text = render_html(e) if fmt == "html" else render_text(e)
@@ -127,4 +127,4 @@ def explain_cmd(file: Path, fmt: str, out: Path | None, force: bool) -> None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(text, encoding="utf-8")
         click.echo(f"wrote {out}")
-    sys.exit(EXIT_CLEAN)
+    sys.exit(exits.CLEAN)

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import msgpack
-
+from emulator.engine.choices import Replay
+from emulator.engine.config import RunResult
+from emulator.engine.events import OK, PARKS, StepEvent
 from emulator.errors import BadInput
-from emulator.logs import check_version, read_log
-from emulator.runtime import RunResult
-from emulator.session import RunSpec, execute
-from emulator.tracefile import read_trace
+from emulator.run.logs import check_version, read_log
+from emulator.run.session import RunSpec, execute
+from emulator.run.tracefile import read_trace
 
 
 @dataclass
@@ -63,14 +63,14 @@ def compare(end: dict[str, Any], result: RunResult) -> list[str]:
 
 
 def first_event_difference(
-    recorded: Sequence[tuple[int, int, bytes, bytes]],
-    live: Sequence[tuple[int, int, bytes, bytes]],
+    recorded: Sequence[StepEvent],
+    live: Sequence[StepEvent],
     actors: Sequence[str],
 ) -> str | None:
     """The first step where the replayed run did something else than the recording (same
     choices can still hide changed code: another argument, another result)."""
     for i, (r, lv) in enumerate(zip(recorded, live, strict=False), 1):
-        if r[0] != lv[0] or r[2] != lv[2] or r[3] != lv[3]:
+        if r.actor != lv.actor or r.request != lv.request or r.reply != lv.reply:
             return (
                 f"first different step {i}: recorded {_step(r, actors)}, replay {_step(lv, actors)}"
             )
@@ -79,32 +79,30 @@ def first_event_difference(
     return None
 
 
-def _step(ev: tuple[int, int, bytes, bytes], actors: Sequence[str]) -> str:
-    _seq, _src, _dst, op, label, args = msgpack.unpackb(ev[2], use_list=False)
-    name = actors[ev[0]] if 0 <= ev[0] < len(actors) else f"actor {ev[0]}"
-    if ev[3] == b"":
-        res = "parks"
-    elif ev[3] == b"!":
-        res = "violation"
+def _step(ev: StepEvent, actors: Sequence[str]) -> str:
+    d = ev.decode()
+    name = actors[ev.actor] if 0 <= ev.actor < len(actors) else f"actor {ev.actor}"
+    if d.status == OK:
+        res = repr(d.result)
     else:
-        res = repr(msgpack.unpackb(ev[3], use_list=False)[1])
-    return f"{name} [{label}] {op}{args!r} -> {res}"
+        res = "parks" if d.status == PARKS else "violation"
+    return f"{name} [{d.label}] {d.op}{d.args!r} -> {res}"
 
 
-def replay_log(path: Path, force: bool = False) -> Verdict:
-    start, end = read_log(path)
-    check_version(start.get("pcemu"), f"log {str(path)!r}", force)
-    spec = spec_from_header(start, f"log {str(path)!r}")
-    _scen, result = execute(spec)
-    diffs = compare(end, result)
-    return Verdict(not diffs, diffs, spec, start, result)
+def replay_log(path: Path, force: bool = False, facts: bool = False) -> Verdict:
+    rec = read_log(path)
+    check_version(rec.header.get("pcemu"), f"log {str(path)!r}", force)
+    spec = spec_from_header(rec.header, f"log {str(path)!r}")
+    _scen, result = execute(spec, facts=facts, sites=facts)
+    diffs = compare(rec.end, result)
+    return Verdict(not diffs, diffs, spec, rec.header, result)
 
 
-def replay_trace(path: Path, force: bool = False) -> Verdict:
+def replay_trace(path: Path, force: bool = False, facts: bool = False) -> Verdict:
     t = read_trace(path)
     check_version(t.header.get("pcemu"), f"trace {str(path)!r}", force)
     spec = spec_from_header(t.header, f"trace {str(path)!r}")
-    _scen, result = execute(spec, replay=t.choices, where=t.where)
+    _scen, result = execute(spec, Replay.strict(t.choices or []), facts=facts, sites=facts)
     diffs = compare(t.end, result)
     if diffs and not result.divergence:
         first = first_event_difference(t.events, result.events, t.actors)
@@ -113,16 +111,17 @@ def replay_trace(path: Path, force: bool = False) -> Verdict:
     return Verdict(not diffs, diffs, spec, t.header, result)
 
 
-def replay_file(path: Path, force: bool = False) -> Verdict:
-    """A trace file starts with a msgpack map; a log with '{'."""
+def replay_file(path: Path, force: bool = False, facts: bool = False) -> Verdict:
+    """A trace file starts with a msgpack map; a log with '{'. With ``facts``, the replay
+    also keeps the facts and source sites of every step (for ``explain``)."""
     if not path.is_file():
         raise BadInput(f"file {str(path)!r} does not exist; give a run's --log or --trace file")
     with path.open("rb") as f:
         first = f.read(1)
     if first == b"{":
-        return replay_log(path, force)
+        return replay_log(path, force, facts)
     if (first and first[0] & 0xF0 == 0x80) or first in (b"\xde", b"\xdf"):
-        return replay_trace(path, force)
+        return replay_trace(path, force, facts)
     raise BadInput(
         f"{str(path)!r} is neither a pcemu JSON-lines log nor a trace file; "
         "give the file written by --log or --trace"

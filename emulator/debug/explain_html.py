@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from html import escape
 
-from emulator.explain import FIRES, PARKS, Arrow, Explanation, Step, outcome_line, render_text
+from emulator.debug.explain import FIRES, PARKS, Arrow, Explanation, Step, outcome_line
+from emulator.debug.explain_text import render_text
 
 LANE_W = 340
 ROW_H = 26

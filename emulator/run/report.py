@@ -9,34 +9,52 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import msgpack
-
-from emulator.runtime import Model, RunResult
+from emulator.engine import facts as fk
+from emulator.engine.config import RunResult
+from emulator.engine.events import FIRES, PARKS, StepEvent, switches
+from emulator.engine.facts import Fact
+from emulator.engine.model import Model
 
 MAX_STEPS = 120
 
+__all__ = ["MAX_STEPS", "interleaving", "render", "switches"]
 
-def _decode(model: Model | None, req: bytes, rep: bytes) -> tuple[str, str]:
-    _seq, _src, _dst, op, label, args = msgpack.unpackb(req, use_list=False)
-    if rep == b"":
-        result: Any = None
-        suffix = "  -> parks"
-    elif rep == b"!":
-        result = None
-        suffix = "  -> VIOLATION"
-    else:
-        result = msgpack.unpackb(rep, use_list=False)[1]
-        suffix = ""
-    text = model.describe(op, args, result) if model is not None else f"{op}{args!r} = {result!r}"
-    return label, text + suffix
+
+def _text(model: Model | None, ev: StepEvent) -> tuple[str, str]:
+    d = ev.decode()
+    res = d.result
+    text = model.describe(d.op, d.args, res) if model is not None else f"{d.op}{d.args!r} = {res!r}"
+    suffix = "  -> parks" if d.status == PARKS else "  -> VIOLATION" if d.status == FIRES else ""
+    return d.label, text + suffix
+
+
+def _stated(facts: Sequence[Fact]) -> str:
+    """The lock effects a step's facts state, as ``explain`` writes them (+taken, -released,
+    waits for)."""
+    parts = []
+    for f in facts:
+        obj = f"{f.okind}#{f.oid}" if f.oid else ""
+        key = f"{obj}.{f.name}" if obj and f.name else obj or f.name or f.kind
+        if f.kind in (fk.LOCK, fk.RCU_LOCK):
+            parts.append(f"+{key}")
+        elif f.kind in (fk.UNLOCK, fk.RCU_UNLOCK):
+            parts.append(f"-{key}")
+        elif f.kind == fk.WAIT:
+            parts.append(f"waits {key}")
+        elif f.kind in (fk.FREE, fk.REUSE, fk.STALE):
+            parts.append(f"{f.kind} {obj} gen {f.gen}")
+    return ("   " + "  ".join(parts)) if parts else ""
 
 
 def interleaving(
-    events: Sequence[tuple[int, int, bytes, bytes]],
+    events: Sequence[StepEvent],
     actors: Sequence[str],
     model: Model | None,
     limit: int = MAX_STEPS,
+    facts: Sequence[tuple[Fact, ...]] = (),
 ) -> list[str]:
+    """Numbered blocks, one per run of consecutive steps of one actor. With the run's facts,
+    each step also shows the effects the model stated for it."""
     lines: list[str] = []
     start = max(0, len(events) - limit)
     if start:
@@ -44,25 +62,19 @@ def interleaving(
     width = max((len(a) for a in actors), default=4)
     block = 0
     prev = -1
+    stated = any(facts)
     for i in range(start, len(events)):
-        actor, _vt, req, rep = events[i]
-        label, text = _decode(model, req, rep)
-        if actor != prev:
+        ev = events[i]
+        label, text = _text(model, ev)
+        if ev.actor != prev:
             block += 1
-            head = f"{block:>4}. {actors[actor]:<{width}}"
-            prev = actor
+            head = f"{block:>4}. {actors[ev.actor]:<{width}}"
+            prev = ev.actor
         else:
             head = " " * (6 + width)
-        lines.append(f"{head}  [{label}] {text}")
+        more = _stated(facts[i]) if stated and i < len(facts) else ""
+        lines.append(f"{head}  [{label}] {text}{more}")
     return lines
-
-
-def switches(events: Sequence[tuple[int, int, bytes, bytes]]) -> int:
-    n = 0
-    for i in range(1, len(events)):
-        if events[i][0] != events[i - 1][0]:
-            n += 1
-    return n
 
 
 def render(header: dict[str, Any], result: RunResult, repro: Sequence[str]) -> str:
@@ -89,7 +101,9 @@ def render(header: dict[str, Any], result: RunResult, repro: Sequence[str]) -> s
     if o.failed:
         out.append("")
         out.append("Interleaving:")
-        out.extend(interleaving(result.events, result.actor_names, result.model))
+        out.extend(
+            interleaving(result.events, result.actor_names, result.model, facts=result.facts)
+        )
         if v is not None:
             out.append(f"      => {v.oracle} at step {v.step}: {v.message}")
         snapshot = getattr(result.model, "snapshot", None)
@@ -97,6 +111,11 @@ def render(header: dict[str, Any], result: RunResult, repro: Sequence[str]) -> s
             out.append("")
             out.append("State when it fired:")
             out.extend(str(line) for line in snapshot())
+    warnings = getattr(result.model, "warnings", None)
+    if isinstance(warnings, list | tuple) and warnings:
+        out.append("")
+        out.append("Warnings (the kernel would WARN; this run was told to go on):")
+        out.extend(f"  {w}" for w in warnings)
     if repro:
         out.append("")
         out.append("Reproduce:")

@@ -16,16 +16,18 @@ from typing import Any
 import click
 import trio
 
-from emulator.catalog import builtin, is_script, load
+from emulator.cli import exits
+from emulator.engine.strategies import STRATEGIES
 from emulator.errors import BadInput
-from emulator.session import validate
+from emulator.run.catalog import builtin, is_script, load
+from emulator.run.session import validate
 from emulator.soak import shards
+from emulator.soak.jobs import SoakConfig, SoakError
 from emulator.soak.plan import Lane, Plan
 from emulator.soak.progress import choose
 from emulator.soak.store import Store
 from emulator.soak.summary import finding_dict, render_findings, render_summary
-from emulator.soak.supervisor import SoakConfig, SoakError, Supervisor
-from emulator.strategies import STRATEGIES
+from emulator.soak.supervisor import Supervisor
 
 DEFAULT_LISTEN = "127.0.0.1:9477"
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -300,7 +302,7 @@ def supervise(
             inner = _unwrap(exc)
             if isinstance(inner, SoakError):
                 click.echo(f"pcemu: error: {inner}", err=True)
-                sys.exit(1)
+                sys.exit(exits.FOUND)
             raise inner from None
     finally:
         store.close(checkpoint=True)

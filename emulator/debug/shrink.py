@@ -19,13 +19,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from emulator.artifacts import end_event
+from emulator.debug.replay import Verdict, replay_file
+from emulator.engine.choices import Replay
+from emulator.engine.config import RunResult
+from emulator.engine.events import switches
 from emulator.errors import BadInput
-from emulator.replay import Verdict, replay_file
-from emulator.report import switches
-from emulator.runtime import RunResult
-from emulator.session import RunSpec, execute, validate
-from emulator.tracefile import Trace, write_trace
+from emulator.run.recording import Recording
+from emulator.run.session import RunSpec, execute, validate
+from emulator.run.tracefile import write_trace
 
 MAX_RUNS = 4000  # candidate runs; a run of a scenario costs milliseconds
 
@@ -59,9 +60,8 @@ class Measure:
 
     @classmethod
     def of(cls, result: RunResult) -> Measure:
-        values, _ns, kinds = result.choices
-        delays = sum(1 for v, k in zip(values, kinds, strict=True) if k == "delay" and v)
-        return cls(result.outcome.steps, switches(result.events), delays, len(values))
+        delays = sum(1 for c in result.choices if c.kind == "delay" and c.value)
+        return cls(result.outcome.steps, switches(result.events), delays, len(result.choices))
 
 
 @dataclass
@@ -70,7 +70,7 @@ class Shrunk:
     before: Measure
     after: Measure
     runs: int
-    trace: Trace
+    trace: Recording
     result: RunResult
     spec: RunSpec
 
@@ -88,7 +88,7 @@ Key = tuple[int, int, int, int, int, tuple[int, ...]]
 
 def _key(result: RunResult) -> Key:
     m = Measure.of(result)
-    vals = _trimmed(result.choices[0])
+    vals = _trimmed(result.values)
     return (m.switches, m.steps, m.delays, sum(1 for v in vals if v), len(vals), tuple(vals))
 
 
@@ -102,8 +102,7 @@ class Shrinker:
         self.target = target
         self.best = start
         self.best_key = _key(start)
-        self.values = _trimmed(start.choices[0])
-        self.kinds = list(start.choices[2])
+        self.values = _trimmed(start.values)
         self.runs = 0
         self.max_runs = max_runs
         self.seen: set[tuple[int, ...]] = {tuple(self.values)}
@@ -122,8 +121,7 @@ class Shrinker:
     def _run(self, cand: list[int]) -> RunResult:
         self.seen.add(tuple(cand))
         self.runs += 1
-        n = len(cand)
-        _scen, result = execute(self.spec, replay=(cand, [0] * n, [""] * n), lenient=True)
+        _scen, result = execute(self.spec, Replay.lenient(cand))
         return result
 
     def _consider(self, result: RunResult) -> bool:
@@ -133,8 +131,7 @@ class Shrinker:
         if k >= self.best_key:
             return False
         self.best, self.best_key = result, k
-        self.values = _trimmed(result.choices[0])
-        self.kinds = list(result.choices[2])
+        self.values = _trimmed(result.values)
         self.seen.add(tuple(self.values))
         return True
 
@@ -192,7 +189,7 @@ class Shrinker:
         i = 0
         while i < len(self.values) and not self.exhausted:
             x = self.values[i]
-            if x and i < len(self.kinds) and self.kinds[i] == "sched":
+            if x and self._kind(i) == "sched":
                 for j in self._neighbours(i):
                     cand = self._with(i, 0)
                     cand[j] = x
@@ -224,10 +221,10 @@ class Shrinker:
         i = 0
         # The whole recorded run, not just the trimmed sequence: the default answers past its
         # end are choices too, and a switch may be worth making there.
-        while i < len(self.best.choices[0]) and not self.exhausted:
-            if self.kinds[i] == "sched":
+        while i < len(self.best.choices) and not self.exhausted:
+            if self._kind(i) == "sched":
                 x = self.values[i] if i < len(self.values) else 0
-                for alt in range(self.best.choices[1][i]):
+                for alt in range(self.best.choices[i].n):
                     if alt != x and self.attempt(self._with(i, alt)):
                         improved = True
                         break
@@ -243,9 +240,8 @@ class Shrinker:
             # The default run fails by itself (a livelock, a self-deadlock): nothing is simpler
             # than no choices at all; deviating from it one choice at a time would only cost.
             return self._consider(default)
-        _values, ns, kinds = default.choices
         improved = False
-        for i, (kind, n) in enumerate(zip(kinds, ns, strict=True)):
+        for i, (_v, n, kind, _w) in enumerate(default.choices):
             if self.exhausted:
                 break
             alts = range(1, n) if kind != "delay" else (n - 1,)
@@ -254,14 +250,19 @@ class Shrinker:
                     improved = True
         return improved
 
+    def _kind(self, i: int) -> str | None:
+        """The kind of the best run's choice ``i`` (None past its end)."""
+        choices = self.best.choices
+        return choices[i].kind if i < len(choices) else None
+
     def _neighbours(self, i: int) -> list[int]:
-        kinds = self.kinds
+        end = min(len(self.best.choices), len(self.values))
         out = []
         for step in (-1, 1):
             j = i + step
-            while 0 <= j < min(len(kinds), len(self.values)) and kinds[j] != "sched":
+            while 0 <= j < end and self._kind(j) != "sched":
                 j += step
-            if 0 <= j < min(len(kinds), len(self.values)):
+            if 0 <= j < end:
                 out.append(j)
         return out
 
@@ -309,14 +310,14 @@ def shrink_verdict(v: Verdict, any_site: bool = False, max_runs: int = MAX_RUNS)
     best = s.run()
     # Re-record: the kept lenient run's own choices, contexts and events, checked by a strict
     # replay under the recording's original budget.
-    _scen, again = execute(v.spec, replay=best.choices, where=best.where)
+    _scen, again = execute(v.spec, Replay.strict(best.choices))
     if again.divergence or again.outcome.trace_hash != best.outcome.trace_hash:
         raise RuntimeError(
             f"shrunk run does not replay strictly ({again.divergence or 'trace hash differs'})"
         )
     header = dict(v.spec.header(validate(v.spec)))
     header["shrunk_from"] = v.result.outcome.trace_hash
-    trace = Trace(header, best.choices, best.actor_names, best.events, end_event(best), best.where)
+    trace = Recording.of(header, best)
     return Shrunk(target, Measure.of(v.result), Measure.of(best), s.runs, trace, best, v.spec)
 
 

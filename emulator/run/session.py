@@ -6,17 +6,16 @@ hash. Logs, trace files, hunts and soaks are built on ``execute``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from emulator import __version__
-from emulator.catalog import load
-from emulator.choices import Where
+from emulator.engine.choices import Replay
+from emulator.engine.runtime import RunConfig, RunResult, run_sync
+from emulator.engine.strategies import STRATEGIES, make_strategy
 from emulator.errors import BadInput
-from emulator.runtime import RunConfig, RunResult, run_sync
-from emulator.scenario import Scenario
-from emulator.strategies import STRATEGIES, make_strategy
+from emulator.run.catalog import load
+from emulator.run.scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -79,10 +78,12 @@ def validate(spec: RunSpec) -> Scenario:
 
 def execute(
     spec: RunSpec,
-    replay: tuple[list[int], list[int], list[str]] | None = None,
-    lenient: bool = False,
-    where: Sequence[Where] | None = None,
+    replay: Replay | None = None,
+    facts: bool = False,
+    sites: bool = False,
 ) -> tuple[Scenario, RunResult]:
+    """Run ``spec`` (its seed, or the given recorded choices). ``facts`` and ``sites`` ask the
+    run to keep what explaining it needs; they change nothing the run does."""
     scen = validate(spec)
     setup = scen.build(spec.variant, resolved_options(scen, spec.options))
     try:
@@ -95,8 +96,8 @@ def execute(
         windows=setup.windows,
         directed=setup.directed if spec.schedule == "directed" else (),
         replay=replay,
-        lenient=lenient,
-        replay_where=where,
+        facts=facts,
+        sites=sites,
     )
     return scen, run_sync(setup.model, setup.actors, cfg)
 

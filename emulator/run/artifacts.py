@@ -7,30 +7,26 @@ import shlex
 from pathlib import Path
 from typing import Any
 
-import msgpack
-
-from emulator.logs import write_log
-from emulator.runtime import RunResult
-from emulator.session import RunSpec
-from emulator.tracefile import Trace, write_trace
-
-
-def end_event(result: RunResult) -> dict[str, Any]:
-    return result.outcome.as_dict()
+from emulator.engine.config import RunResult
+from emulator.engine.events import PARKS
+from emulator.run.logs import write_log
+from emulator.run.recording import Recording
+from emulator.run.session import RunSpec
+from emulator.run.tracefile import write_trace
 
 
 def step_events(result: RunResult) -> list[dict[str, Any]]:
     out = []
-    for i, (actor, vtime, req, rep) in enumerate(result.events, 1):
-        _seq, _src, _dst, op, label, _args = msgpack.unpackb(req, use_list=False)
+    for i, ev in enumerate(result.events, 1):
+        d = ev.decode()
         out.append(
             {
                 "step": i,
-                "actor": result.actor_names[actor],
-                "vtime": vtime,
-                "label": label,
-                "op": op,
-                "parked": rep == b"",
+                "actor": result.actor_names[ev.actor],
+                "vtime": ev.vtime,
+                "label": d.label,
+                "op": d.op,
+                "parked": d.status == PARKS,
             }
         )
     return out
@@ -43,20 +39,11 @@ def save(
     trace: Path | None,
     log_steps: bool = False,
 ) -> None:
+    rec = Recording.of(header, result)
     if log is not None:
-        write_log(log, header, end_event(result), step_events(result) if log_steps else ())
+        write_log(log, rec, step_events(result) if log_steps else ())
     if trace is not None:
-        write_trace(
-            trace,
-            Trace(
-                header,
-                result.choices,
-                result.actor_names,
-                result.events,
-                end_event(result),
-                where=result.where,
-            ),
-        )
+        write_trace(trace, rec)
 
 
 def run_command(spec: RunSpec) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from emulator.runtime import ActorSpec, Model
+from emulator.engine.runtime import ActorSpec, Model
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from emulator.scenario import Scenario
+from emulator.run.scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ class _Collector(ast.NodeVisitor):
         self.generic_visit(node)
 
 
-def _shown_path(module: ModuleType, path: Path, script: str | None) -> str:
+def shown_path(module: ModuleType, path: Path, script: str | None) -> str:
     if script is not None:
         return script
     parts = module.__name__.split(".")
@@ -105,7 +105,7 @@ def _calls_of(module: ModuleType, script: str | None) -> list[_Call]:
         tree = ast.parse(text)
     except (OSError, SyntaxError, ValueError):
         return []
-    c = _Collector(_shown_path(module, path, script), text.splitlines())
+    c = _Collector(shown_path(module, path, script), text.splitlines())
     c.visit(tree)
     return c.calls
 

@@ -1,7 +1,6 @@
-"""The user's surface: ``pcemu list | run | hunt | replay``.
-
-Exit status: 0 clean (or replay reproduced), 1 violation found (or replay diverged),
-2 bad input or usage. Bad input is always one line naming the bad value and the fix.
+"""The user's surface: ``pcemu list | run | hunt | replay``, and the group every other
+command joins. Exit status: see ``exits``. Bad input is always one line naming the bad value
+and the fix.
 """
 
 from __future__ import annotations
@@ -13,22 +12,22 @@ from typing import Any, NoReturn
 
 import click
 
-from emulator import __version__, cli_debug
-from emulator.artifacts import repro_commands, save
-from emulator.catalog import builtin
-from emulator.cli_debug import finding_file
+from emulator import __version__
+from emulator.cli import debug as debug_cmds
+from emulator.cli import exits
+from emulator.cli import soak as soak_cmds
+from emulator.cli.debug import finding_file
+from emulator.debug.replay import replay_file
 from emulator.errors import BadInput
-from emulator.replay import replay_file
-from emulator.report import render
-from emulator.session import RunSpec, execute, validate
-from emulator.soak import cli as soak_cli
-
-EXIT_CLEAN, EXIT_FOUND, EXIT_BAD = 0, 1, 2
+from emulator.run.artifacts import repro_commands, save
+from emulator.run.catalog import builtin
+from emulator.run.report import render
+from emulator.run.session import RunSpec, execute, validate
 
 
 def fail(msg: str) -> NoReturn:
     click.echo(f"pcemu: error: {msg}", err=True)
-    sys.exit(EXIT_BAD)
+    sys.exit(exits.BAD)
 
 
 def parse_pairs(pairs: Sequence[str], what: str) -> dict[str, str]:
@@ -209,7 +208,7 @@ def run(
     log, trace = kept_paths(spec, result.outcome.failed, log, trace, save_dir, no_save)
     save(header, result, log, trace, log_steps)
     click.echo(render(header, result, repro_commands(spec, log, trace)))
-    sys.exit(EXIT_FOUND if result.outcome.failed else EXIT_CLEAN)
+    sys.exit(exits.FOUND if result.outcome.failed else exits.CLEAN)
 
 
 @cli.command()
@@ -261,9 +260,9 @@ def hunt(
             save(header, result, log, trace)
             click.echo(f"hunt: seed {seed} fails after {seed - start + 1} seeds ({steps} steps)")
             click.echo(render(header, result, repro_commands(spec, log, trace)))
-            sys.exit(EXIT_FOUND)
+            sys.exit(exits.FOUND)
     click.echo(f"hunt: {seeds} seeds from {start} clean ({steps} steps)")
-    sys.exit(EXIT_CLEAN)
+    sys.exit(exits.CLEAN)
 
 
 @cli.command()
@@ -296,17 +295,17 @@ def replay(
     if v.reproduced:
         o = v.result.outcome
         click.echo(f"replay: reproduced ({o.status}, {o.steps} steps, trace {o.trace_hash})")
-        sys.exit(EXIT_CLEAN)
+        sys.exit(exits.CLEAN)
     click.echo("replay: DIVERGED")
     for d in v.differences:
         click.echo(f"  {d}")
-    sys.exit(EXIT_FOUND)
+    sys.exit(exits.FOUND)
 
 
-cli.add_command(soak_cli.soak)
-cli.add_command(soak_cli.findings)
-cli.add_command(cli_debug.shrink)
-cli.add_command(cli_debug.explain_cmd)
+cli.add_command(soak_cmds.soak)
+cli.add_command(soak_cmds.findings)
+cli.add_command(debug_cmds.shrink)
+cli.add_command(debug_cmds.explain_cmd)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -331,8 +330,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     except KeyboardInterrupt:
         fail("interrupted")
     except BrokenPipeError:
-        sys.exit(EXIT_CLEAN)
-    sys.exit(EXIT_CLEAN)
+        sys.exit(exits.CLEAN)
+    sys.exit(exits.CLEAN)
 
 
 if __name__ == "__main__":

@@ -13,44 +13,57 @@ so a strict replay can name the first choice whose context changed. Version 1 fi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import msgpack
 
-from emulator.choices import Where
+from emulator.engine.choices import ChoiceRecord
+from emulator.engine.events import step_event
 from emulator.errors import BadInput
+from emulator.run.recording import Recording
 
 FORMAT = "pcemu-trace"
 VERSION = 2
 READABLE = (1, 2)
 
 
-@dataclass
-class Trace:
-    header: dict[str, Any]
-    choices: tuple[list[int], list[int], list[str]]
-    actors: list[str]
-    events: list[tuple[int, int, bytes, bytes]]
-    end: dict[str, Any]
-    where: list[Where] | None = None  # None: a version 1 file, recorded without contexts
-
-
-def write_trace(path: Path, t: Trace) -> None:
+def write_trace(path: Path, t: Recording) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    values, ns, kinds = t.choices
+    records = t.choices or []
     with path.open("wb") as f:
         f.write(msgpack.packb({"format": FORMAT, "version": VERSION, "header": t.header}))
-        choices: dict[str, Any] = {"choices": values, "ns": ns, "kinds": kinds}
-        if t.where is not None:
-            choices["where"] = [list(w) for w in t.where]
+        choices: dict[str, Any] = {
+            "choices": [c.value for c in records],
+            "ns": [c.n for c in records],
+            "kinds": [c.kind for c in records],
+        }
+        if all(c.where is not None for c in records):
+            choices["where"] = [list(c.where) for c in records if c.where is not None]
         f.write(msgpack.packb(choices))
         f.write(msgpack.packb({"actors": t.actors, "events": [list(e) for e in t.events]}))
         f.write(msgpack.packb({"end": t.end}))
 
 
-def read_trace(path: Path) -> Trace:
+def _records(ch: dict[str, Any]) -> list[ChoiceRecord]:
+    values, ns, kinds = list(ch["choices"]), list(ch["ns"]), list(ch["kinds"])
+    if not len(values) == len(ns) == len(kinds):
+        raise ValueError("choice lists of different lengths")
+    if "where" in ch:
+        wheres: list[tuple[int, str, str] | None] = [
+            (int(s), str(a), str(lab)) for s, a, lab in ch["where"]
+        ]
+        if len(wheres) != len(values):
+            raise ValueError("choice contexts of a different length")
+    else:
+        wheres = [None] * len(values)  # a version 1 file, recorded without contexts
+    return [
+        ChoiceRecord(int(v), int(n), str(k), w)
+        for v, n, k, w in zip(values, ns, kinds, wheres, strict=True)
+    ]
+
+
+def read_trace(path: Path) -> Recording:
     if not path.is_file():
         raise BadInput(f"trace file {str(path)!r} does not exist; give the --trace file of a run")
     data = path.read_bytes()
@@ -78,15 +91,12 @@ def read_trace(path: Path) -> Trace:
         )
     head, ch, ev, end = parts[:4]
     try:
-        return Trace(
+        return Recording(
             header=dict(head["header"]),
-            choices=(list(ch["choices"]), list(ch["ns"]), list(ch["kinds"])),
-            actors=list(ev["actors"]),
-            events=[(int(a), int(t), bytes(q), bytes(r)) for a, t, q, r in ev["events"]],
             end=dict(end["end"]),
-            where=[(int(s), str(a), str(lab)) for s, a, lab in ch["where"]]
-            if "where" in ch
-            else None,
+            choices=_records(ch),
+            actors=list(ev["actors"]),
+            events=[step_event(e) for e in ev["events"]],
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise BadInput(

@@ -6,7 +6,7 @@ an object the retrying actor examined); this module only counts.
 
 from __future__ import annotations
 
-from emulator.violations import Violation
+from emulator.engine.violations import Violation
 
 DEFAULT_BOUND = 64
 

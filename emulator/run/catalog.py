@@ -10,7 +10,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 from emulator.errors import BadInput
-from emulator.scenario import Scenario
+from emulator.run.scenario import Scenario
 
 
 @cache
@@ -55,7 +55,8 @@ def load_script(path: Path) -> Scenario:
     scen = getattr(module, "SCENARIO", None)
     if not isinstance(scen, Scenario):
         raise BadInput(
-            f"scenario script {str(path)!r} defines no SCENARIO = emulator.scenario.Scenario(...)"
+            f"scenario script {str(path)!r} defines no "
+            "SCENARIO = emulator.run.scenario.Scenario(...)"
         )
     from dataclasses import replace
 

@@ -17,6 +17,7 @@ import structlog
 
 from emulator import __version__
 from emulator.errors import BadInput
+from emulator.run.recording import Recording
 
 START = "run.start"
 END = "run.end"
@@ -30,24 +31,20 @@ def _logger(out: TextIO) -> Any:
     )
 
 
-def write_log(
-    path: Path,
-    header: dict[str, Any],
-    end: dict[str, Any],
-    steps: Iterable[dict[str, Any]] = (),
-) -> None:
+def write_log(path: Path, rec: Recording, steps: Iterable[dict[str, Any]] = ()) -> None:
     """Write the whole log at once (the run is in memory; a crash loses nothing recorded)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as out:
         log = _logger(out)
-        log.info(START, **header)
+        log.info(START, **rec.header)
         for s in steps:
             log.info(STEP, **s)
-        log.info(END, **end)
+        log.info(END, **rec.end)
 
 
-def read_log(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The first and last events of a run log; BadInput for anything unusable."""
+def read_log(path: Path) -> Recording:
+    """The first and last events of a run log (a recording without choices); BadInput for
+    anything unusable."""
     if not path.is_file():
         raise BadInput(f"log file {str(path)!r} does not exist; give the --log file of a run")
     start: dict[str, Any] | None = None
@@ -84,7 +81,7 @@ def read_log(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
             f"log file {str(path)!r} is truncated: no {END} event; re-run the seed from its "
             f"{START} line instead"
         )
-    return start, end
+    return Recording(header=start, end=end)
 
 
 def check_version(found: Any, what: str, force: bool) -> None:

@@ -1,9 +1,10 @@
 """Scheduling strategies: how a seed turns into choices.
 
-A strategy only *proposes* values; the choice source records them, and replay bypasses the
-strategy entirely. Every strategy sees actors as indices; ``runnable`` lists are ordered with the
-currently running actor first (when it is runnable), then by index, so value 0 always means
-"keep going" and the shrinker can move switches towards it.
+A strategy only *proposes* values; the runtime records them. Replay is a strategy too: it
+answers from a recorded sequence instead of a seed. Every strategy sees actors as indices;
+``runnable`` lists are ordered with the currently running actor first (when it is runnable),
+then by index, so value 0 always means "keep going" and the shrinker can move switches
+towards it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from emulator.rng import Rng
+from emulator.engine.choices import ReplayCursor
+from emulator.engine.rng import Rng
 
 # Delays are log-uniform: bucket b (1..DELAY_BUCKETS-1) postpones an actor by STEP_NS * 2**b.
 STEP_NS = 50
@@ -201,6 +203,30 @@ class DirectedStrategy(Strategy):
             name, want = self.schedule[self.pos]
             if self.names[actor] == name and label == want:
                 self.pos += 1
+
+
+class ReplayStrategy(Strategy):
+    """Answers every question from a recording (strict or lenient, see ``choices.Replay``);
+    the strategy it replaces only says whether the run injects delays."""
+
+    def __init__(self, base: Strategy, cursor: ReplayCursor) -> None:
+        super().__init__(base.seed)
+        self.base = base
+        self.cursor = cursor
+        self.name = base.name
+        self.delays = base.delays
+
+    def params(self) -> dict[str, Any]:
+        return self.base.params()
+
+    def pick(self, runnable: Sequence[int], step: int) -> int:
+        return self.cursor.next(len(runnable), "sched")
+
+    def delay(self, actor: int, in_window: bool) -> int:
+        return self.cursor.next(DELAY_BUCKETS, "delay")
+
+    def other(self, kind: str, n: int) -> int:
+        return self.cursor.next(n, kind)
 
 
 STRATEGIES = ("chaos", "pct", "random")

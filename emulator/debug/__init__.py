@@ -1,0 +1,1 @@
+"""Working on a recorded run: replay it, shrink it, explain it (text and HTML)."""

@@ -1,0 +1,91 @@
+"""Explaining a run: its interleaving in kernel vocabulary, as a kernel engineer writes it.
+
+From a replayed run this builds, for every step: the actor, label, the primitive in the model's
+own words with the values it read and returned, the source line that issued it, the locks the
+actor took, released or waits for, the objects it touched with their generations, and the
+wake-ups and slab reuses that connect steps of different actors. ``explain_text`` prints the
+McKenney-style numbered blocks; ``explain_html`` draws the same analysis as a timeline.
+
+What each step did comes from the facts the model stated for it and the source line captured
+where it was issued (``from_facts``), when the run has them. A model that states no facts is
+explained from its step descriptions and op names instead (``from_text``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.debug import from_facts, from_text
+from emulator.debug.steps import (
+    FIRES,
+    OK,
+    PARKS,
+    Arrow,
+    Explanation,
+    Life,
+    Step,
+    decoded_steps,
+    track_held,
+    wake_arrows,
+)
+from emulator.engine.config import RunResult
+from emulator.engine.events import switches
+from emulator.engine.model import Model
+from emulator.run.scenario import Scenario
+
+__all__ = ["FIRES", "OK", "PARKS", "Arrow", "Explanation", "Life", "Step", "explain"]
+
+
+def explain(header: dict[str, Any], scenario: Scenario, result: RunResult) -> Explanation:
+    model = result.model
+    steps = decoded_steps(result, model)
+    stated = result.has_facts
+    if stated:
+        from_facts.annotate(steps, result, header, scenario)
+    else:
+        from_text.annotate(steps, result, header, scenario)
+    track_held(steps, len(result.actor_names))
+    arrows = wake_arrows(steps, result.wakes, result.actor_names)
+    lives, reuse = from_facts.lives(steps, result.facts) if stated else from_text.lives(steps)
+    snap = getattr(model, "snapshot", None)
+    o = result.outcome
+    return Explanation(
+        header=header,
+        scenario=scenario,
+        actors=list(result.actor_names),
+        steps=steps,
+        arrows=sorted(arrows + reuse, key=lambda a: (a.dst, a.src, a.kind)),
+        lives=lives,
+        violation=o.violation,
+        status=o.status,
+        error=o.error,
+        trace_hash=o.trace_hash,
+        switches=switches(result.events),
+        snapshot=[str(x) for x in snap()] if callable(snap) and o.failed else [],
+        warnings=model_warnings(model),
+    )
+
+
+def model_warnings(model: Model | None) -> list[str]:
+    """What the model noted but let pass (a kernel WARN_ON it was told not to fail on)."""
+    found = getattr(model, "warnings", None)
+    return [str(w) for w in found] if isinstance(found, list | tuple) else []
+
+
+def outcome_line(e: Explanation) -> str:
+    v = e.violation
+    if v is not None:
+        return f"{v.oracle} at step {v.step}, {v.actor} [{v.label}]: {v.message}"
+    if e.status == "clean":
+        return "clean: no oracle fired"
+    return f"{e.status}: {e.error}"
+
+
+def run_line(e: Explanation) -> str:
+    h = e.header
+    opts = " ".join(f"{k}={v}" for k, v in (h.get("options") or {}).items())
+    return (
+        f"{h.get('scenario')} ({h.get('spec_id', '?')}) variant={h.get('variant')} "
+        f"strategy={h.get('strategy')} seed={h.get('seed')} schedule={h.get('schedule', 'seeded')}"
+        + (f" {opts}" if opts else "")
+    )

@@ -1,0 +1,48 @@
+"""What a run is given (``RunConfig``) and what it returns (``RunResult``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from emulator.engine.choices import ChoiceRecord, Replay
+from emulator.engine.events import StepEvent
+from emulator.engine.facts import Fact
+from emulator.engine.model import Model
+from emulator.engine.sites import Site
+from emulator.engine.strategies import Strategy
+from emulator.engine.violations import Outcome
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    strategy: Strategy
+    budget: int = 20_000
+    windows: Sequence[tuple[str, str]] = ()
+    directed: Sequence[tuple[str, str]] = ()
+    replay: Replay | None = None  # feed these choices back instead of asking the strategy
+    facts: bool = False  # collect the facts the model states for every step
+    sites: bool = False  # capture the actor source line that issued every step
+
+
+@dataclass
+class RunResult:
+    outcome: Outcome
+    actor_names: list[str]
+    events: list[StepEvent] = field(default_factory=list)
+    choices: list[ChoiceRecord] = field(default_factory=list)
+    divergence: str | None = None
+    model: Model | None = None
+    wakes: list[tuple[int, int]] = field(default_factory=list)  # (waking step, woken actor)
+    # With RunConfig.facts: the facts of each step, aligned with ``events`` (else empty).
+    facts: list[tuple[Fact, ...]] = field(default_factory=list)
+    # With RunConfig.sites: where each step's request was issued, aligned with ``events``.
+    sites: list[Site | None] = field(default_factory=list)
+
+    @property
+    def values(self) -> list[int]:
+        return [c.value for c in self.choices]
+
+    @property
+    def has_facts(self) -> bool:
+        return any(self.facts)

@@ -1,0 +1,41 @@
+"""Where a step was issued: the source line of actor code that called into the actor API.
+
+With ``RunConfig.sites`` on, ``Port.call`` walks up the caller frames and keeps the first one
+outside the actor API. An API module says it is one by a module global ``__pcemu_api__ = True``;
+``API_MODULE_FALLBACK`` names the API modules that predate that marker.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import NamedTuple
+
+API_MARKER = "__pcemu_api__"
+
+# API modules without the marker, by module name prefix. Remove an entry once its module sets
+# ``__pcemu_api__ = True``.
+API_MODULE_FALLBACK: tuple[str, ...] = ("actors.kapi", "actors.kfutex", "actors.kfault")
+
+
+class Site(NamedTuple):
+    filename: str  # the code object's file name, as Python knows it
+    line: int
+    function: str
+
+
+def _is_api(globs: dict[str, object]) -> bool:
+    if globs.get(API_MARKER):
+        return True
+    name = globs.get("__name__")
+    return isinstance(name, str) and name.startswith(API_MODULE_FALLBACK)
+
+
+def caller_site(depth: int = 2) -> Site | None:
+    """The first frame above ``depth`` levels (the caller of ``Port.call``) that is not actor
+    API code; None if every frame is."""
+    f = sys._getframe(depth)
+    while f is not None:
+        if not _is_api(f.f_globals):
+            return Site(f.f_code.co_filename, f.f_lineno, f.f_code.co_name)
+        f = f.f_back  # type: ignore[assignment]
+    return None
