@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -307,6 +308,17 @@ cli.add_command(soak_cli.soak)
 cli.add_command(soak_cli.findings)
 cli.add_command(cli_debug.shrink)
 cli.add_command(cli_debug.explain_cmd)
+
+
+# -- commands contributed by installed packages (pcemu litmus) ----------------------------------
+def add_plugin_commands() -> None:
+    """Commands registered under the ``pcemu.commands`` entry point group: this package never
+    imports the domain packages that provide them."""
+    for ep in sorted(entry_points(group="pcemu.commands"), key=lambda e: e.name):
+        cli.add_command(ep.load())
+
+
+add_plugin_commands()
 
 
 def main(argv: Sequence[str] | None = None) -> None:
