@@ -52,22 +52,18 @@ class _Explorer(Strategy):
 
     def _next(self, question: Hashable, n: int) -> int:
         i = len(self.values)
-        if i < len(self.prefix):
-            v = self.prefix[i]
-        else:
-            v = 0
-        self.values.append(v)
-        self.ns.append(n)
-        if i < len(self.prefix):
-            return v
-        if self.digest is not None:
+        v = self.prefix[i] if i < len(self.prefix) else 0
+        if i >= len(self.prefix) and self.digest is not None:
             d = self.digest()
             if d is not None:
                 key = (question, d)
                 if key in self.seen:
+                    # Explored from its first visit: this run contributes nothing past here.
                     raise _Pruned()
                 self.seen.add(key)
-        return 0
+        self.values.append(v)
+        self.ns.append(n)
+        return v
 
     def pick(self, runnable: Sequence[int], step: int) -> int:
         # The runnable list, in its order, is part of what a sched answer means.

@@ -46,14 +46,15 @@ Reg = tuple[Value, object]  # value and dependency token
 
 
 class ThreadState:
-    __slots__ = ("cont", "done", "issued", "regs", "waits")
+    __slots__ = ("cont", "done", "issued", "parked", "regs", "waits")
 
     def __init__(self, cont: tuple[int, ...], regs: dict[str, Reg]) -> None:
         self.cont = cont
         self.regs = regs
         self.issued: frozenset[int] = frozenset()
         self.done = False
-        self.waits: str | None = None
+        self.waits: str | None = None  # what it waits for (set from parking to the retry)
+        self.parked = False  # parked and not woken yet (mirrors the runtime's flag)
 
 
 class LitmusModel:
@@ -73,7 +74,9 @@ class LitmusModel:
             ts = ThreadState(th.body, regs)
             self.threads.append(ts)
             self._locals(th, ts)
-        self._busy = False
+        # What is being applied: None between steps; else the actor and the op under way. With
+        # it, the state at a choice inside a step is still described exactly by the digest.
+        self._doing: tuple[object, ...] | None = None
         self.final_state: State | None = None
         self.passed_filter = False
         self.satisfied = False
@@ -87,11 +90,11 @@ class LitmusModel:
         return self._label(self.test.threads[tid], self.threads[tid])
 
     def apply(self, actor: int, op: str, label: str, args: tuple[Any, ...], resumed: bool) -> Any:
-        self._busy = True
+        self._doing = (actor, "issue")
         try:
             return self._step(actor, resumed)
         finally:
-            self._busy = False
+            self._doing = None
 
     def wait_info(self, actor: int) -> WaitInfo:
         return WaitInfo(self.threads[actor].waits or "?", None)
@@ -100,11 +103,11 @@ class LitmusModel:
         pass
 
     def finish(self) -> None:
-        self._busy = True
+        self._doing = ("finish",)
         try:
             self.mem.finish()
         finally:
-            self._busy = False
+            self._doing = None
         state = self.state()
         self.final_state = state
         t = self.test
@@ -139,9 +142,9 @@ class LitmusModel:
         return out
 
     def digest(self) -> Hashable | None:
-        """The whole state between steps (None while a step is being applied)."""
-        if self._busy:
-            return None
+        """The whole state: memory, every thread's program and registers, and the op under way
+        when asked from inside a step (the memory models make their choices before changing
+        anything, so the state plus the op under way decide the rest of the step)."""
         key = self.mem.token_key
         threads = tuple(
             (
@@ -150,10 +153,11 @@ class LitmusModel:
                 tuple((r, v, key(tok)) for r, (v, tok) in sorted(ts.regs.items())),
                 ts.done,
                 ts.waits,
+                ts.parked,
             )
             for ts in self.threads
         )
-        return (self.mem.digest(), threads)
+        return (self.mem.digest(), threads, self._doing)
 
     # -- interpretation ---------------------------------------------------------------------------
     def _step(self, tid: int, resumed: bool) -> Any:
@@ -166,12 +170,15 @@ class LitmusModel:
                 v = self.ctl.choose(len(cands) + 1, "ooo.issue")
                 if v:
                     early = th.ops[cands[v - 1]]
+                    self._doing = (tid, early.id, "early")
                     done = self._store(tid, th, ts, early)
                     ts.issued = ts.issued | {early.id}
                     return [f"{done} (issued early)", self._label(th, ts)]
+        self._doing = (tid, op.id)
         text = self._access(tid, th, ts, op)
         if text is None:
             ts.waits = f"{op.text} [{op.kind}]"
+            ts.parked = True
             return PARKED
         ts.waits = None
         ts.cont = ts.cont[1:]
@@ -314,7 +321,8 @@ class LitmusModel:
 
     def _wake_all(self) -> None:
         for i, ts in enumerate(self.threads):
-            if ts.waits is not None:
+            if ts.parked:
+                ts.parked = False
                 self.ctl.wake(i)
 
     # -- early stores -----------------------------------------------------------------------------
