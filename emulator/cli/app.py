@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -306,6 +307,17 @@ cli.add_command(soak_cmds.soak)
 cli.add_command(soak_cmds.findings)
 cli.add_command(debug_cmds.shrink)
 cli.add_command(debug_cmds.explain_cmd)
+
+
+# -- commands contributed by installed packages (pcemu litmus) ----------------------------------
+def add_plugin_commands() -> None:
+    """Commands registered under the ``pcemu.commands`` entry point group: this package never
+    imports the domain packages that provide them."""
+    for ep in sorted(entry_points(group="pcemu.commands"), key=lambda e: e.name):
+        cli.add_command(ep.load())
+
+
+add_plugin_commands()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -1,0 +1,216 @@
+"""Syntax of a C litmus test: expressions, conditions, and the lowered per-thread program.
+
+A thread is lowered to *ops*: every memory access becomes exactly one op (one step of the
+thread's actor); register arithmetic and ``if`` stay local. Op ids index the thread's op table,
+so a thread's remaining program is a tuple of ints (hashable, cheap to digest).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class Unsupported(Exception):
+    """The test uses a construct the checker does not model: the test is "unsupported"."""
+
+    def __init__(self, construct: str) -> None:
+        super().__init__(construct)
+        self.construct = construct
+
+
+class LitmusSyntaxError(Exception):
+    """The file is not a C litmus test (bad input, not an unsupported construct)."""
+
+
+# -- expressions (pure: no memory access once lowered) -------------------------------------------
+@dataclass(frozen=True)
+class Num:
+    value: int
+
+
+@dataclass(frozen=True)
+class Name:
+    name: str
+
+
+@dataclass(frozen=True)
+class Unary:
+    op: str  # "-", "!", "~", "*" (deref, before lowering), "&"
+    arg: Expr
+
+
+@dataclass(frozen=True)
+class Binary:
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True)
+class Call:
+    fn: str
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True)
+class Assign:
+    target: Expr
+    value: Expr
+
+
+Expr = Num | Name | Unary | Binary | Call | Assign
+
+
+def regs_of(e: Expr, registers: frozenset[str]) -> frozenset[str]:
+    """The registers an expression reads."""
+    if isinstance(e, Name):
+        return frozenset((e.name,)) if e.name in registers else frozenset()
+    if isinstance(e, Num):
+        return frozenset()
+    if isinstance(e, Unary):
+        return regs_of(e.arg, registers)
+    if isinstance(e, Binary):
+        return regs_of(e.left, registers) | regs_of(e.right, registers)
+    if isinstance(e, Call):
+        out: frozenset[str] = frozenset()
+        for a in e.args:
+            out |= regs_of(a, registers)
+        return out
+    return regs_of(e.target, registers) | regs_of(e.value, registers)
+
+
+# -- lowered ops -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Op:
+    """One lowered statement. ``kind``:
+
+    - ``local``: ``dst = expr``
+    - ``if``: ``expr`` is the condition; ``then`` / ``orelse`` are op ids
+    - ``load``: ``dst = *addr`` with ``order`` once|acquire
+    - ``store``: ``*addr = expr`` with ``order`` once|release
+    - ``fence``: ``order`` is the fence kind (mb, rmb, wmb, before_atomic, ...)
+    - ``rmw``: ``dst = fn(addr, args...)``; ``order`` full|acquire|release|relaxed; ``void``
+    - ``lock``, ``unlock``, ``trylock`` (dst), ``islocked`` (dst)
+    - ``rcu_lock``, ``rcu_unlock``, ``gp_start``, ``gp_end``
+    """
+
+    id: int
+    kind: str
+    text: str  # the source statement, for descriptions
+    line: int
+    dst: str | None = None
+    addr: Expr | None = None
+    expr: Expr | None = None
+    order: str = "once"
+    fn: str = ""
+    args: tuple[Expr, ...] = ()
+    void: bool = False
+    then: tuple[int, ...] = ()
+    orelse: tuple[int, ...] = ()
+    reads: frozenset[str] = frozenset()  # registers read by addr, expr and args
+
+    @property
+    def access(self) -> bool:
+        return self.kind not in ("local", "if")
+
+    @property
+    def blocks_early_stores(self) -> bool:
+        """A later plain store may not be issued before this op (weak-memory.md section 3)."""
+        if self.kind in ("local", "islocked"):
+            return False
+        if self.kind == "load":
+            return self.order != "once"
+        if self.kind == "store":
+            return self.order != "once"
+        if self.kind == "fence":
+            return self.order not in ("rmb", "barrier")
+        if self.kind == "rmw":
+            return not (self.void or self.order == "relaxed")
+        return self.kind != "if"
+
+
+@dataclass
+class Thread:
+    tid: int
+    params: tuple[str, ...]
+    ops: list[Op]
+    body: tuple[int, ...]  # top-level op ids in program order
+    registers: frozenset[str]
+
+
+# -- conditions ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Atom:
+    tid: int | None  # None: a shared variable
+    name: str
+    value: int | str
+    negated: bool = False
+
+    def __str__(self) -> str:
+        where = self.name if self.tid is None else f"{self.tid}:{self.name}"
+        return f"{where}{'!=' if self.negated else '='}{self.value}"
+
+
+@dataclass(frozen=True)
+class Not:
+    arg: Cond
+
+
+@dataclass(frozen=True)
+class And:
+    left: Cond
+    right: Cond
+
+
+@dataclass(frozen=True)
+class Or:
+    left: Cond
+    right: Cond
+
+
+@dataclass(frozen=True)
+class Const:
+    value: bool
+
+
+Cond = Atom | Not | And | Or | Const
+
+State = dict[tuple[int | None, str], int | str]
+
+
+def holds(c: Cond, state: State) -> bool:
+    if isinstance(c, Atom):
+        eq = state.get((c.tid, c.name), 0) == c.value
+        return eq != c.negated
+    if isinstance(c, Not):
+        return not holds(c.arg, state)
+    if isinstance(c, And):
+        return holds(c.left, state) and holds(c.right, state)
+    if isinstance(c, Or):
+        return holds(c.left, state) or holds(c.right, state)
+    return c.value
+
+
+def atoms(c: Cond) -> list[Atom]:
+    if isinstance(c, Atom):
+        return [c]
+    if isinstance(c, Not):
+        return atoms(c.arg)
+    if isinstance(c, And | Or):
+        return atoms(c.left) + atoms(c.right)
+    return []
+
+
+@dataclass
+class LitmusTest:
+    name: str
+    path: str
+    result: str | None  # the file's "Result:" comment (Never, Sometimes, DEADLOCK, ...)
+    init: dict[str, int | str]
+    reg_init: dict[tuple[int, str], int | str]
+    threads: list[Thread]
+    quantifier: str  # "exists", "~exists" or "forall"
+    cond: Cond
+    filter: Cond | None = None
+    cond_text: str = ""
+    variables: list[str] = field(default_factory=list)

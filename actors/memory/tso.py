@@ -1,0 +1,207 @@
+"""TSO (x86): one memory plus a FIFO store buffer per CPU (weak-memory.md section 4).
+
+- A store (WRITE_ONCE, release, unlock, atomic_set) appends to its CPU's buffer.
+- A load reads the CPU's newest buffered store to the location, else memory.
+- ``smp_mb``, the ``smp_mb__*`` fences and every lock-prefixed operation (all RMWs, value-
+  returning and void, failed or not; spin_lock; spin_trylock) drain the CPU's own buffer first.
+  rmb, wmb, acquire and release are compiler barriers only.
+- Drains are choices made when they can be observed: before a CPU reads a location that another
+  CPU has buffered, ``tso.drain`` decides, one buffer head at a time, which other buffers drain
+  (0 = drain everything, oldest store first: the SC answer; the last value = stop draining).
+  Remaining buffers drain at the end of the run, again by choice (0 = the oldest store first).
+- A CPU that waits for a lock has drained its buffer (parking is a context switch); a spinning
+  locker sees the holder's buffered unlock (it spins until it drains).
+- A grace period ends only after every other CPU drained its buffer (the quiescent state that
+  reports it is a full barrier).
+
+Known deviation from the design page: a CPU's buffer is not drained when its actor finishes (that
+would make every store of a thread's last step visible at once and hide store buffering); the
+end of the run drains instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+from actors.memory.base import (
+    STRONG_FENCES,
+    LoadOrder,
+    Loc,
+    MemoryModel,
+    RmwOrder,
+    StoreOrder,
+    Update,
+    Value,
+    loc_key,
+)
+
+Entry = tuple[int, Loc, Value]  # (issue number, location, value)
+
+
+class TSO(MemoryModel):
+    mode = "TSO"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.mem: dict[Loc, Value] = {}
+        self.buf: dict[int, list[Entry]] = {}
+        self.seq = 0
+
+    # -- memory and buffers ---------------------------------------------------------------------
+    def _get(self, loc: Loc) -> Value:
+        if loc in self.mem:
+            return self.mem[loc]
+        return self.init_values.get(loc, 0)
+
+    def _buffer(self, cpu: int) -> list[Entry]:
+        b = self.buf.get(cpu)
+        if b is None:
+            b = self.buf[cpu] = []
+        return b
+
+    def _drain_head(self, cpu: int) -> None:
+        _seq, loc, value = self.buf[cpu].pop(0)
+        self.mem[loc] = value
+
+    def _drain_own(self, cpu: int) -> None:
+        b = self.buf.get(cpu)
+        while b:
+            self._drain_head(cpu)
+
+    def _drain_all(self, cpus: list[int]) -> None:
+        """Drain these CPUs' buffers completely, oldest store first (the SC order)."""
+        while True:
+            heads = [(self.buf[c][0][0], c) for c in cpus if self.buf.get(c)]
+            if not heads:
+                return
+            self._drain_head(min(heads)[1])
+
+    def _nonempty(self, exclude: int) -> list[int]:
+        """Other CPUs with buffered stores, oldest head first."""
+        heads = [(b[0][0], c) for c, b in self.buf.items() if b and c != exclude]
+        return [c for _s, c in sorted(heads)]
+
+    def _settle(self, cpu: int, loc: Loc) -> None:
+        """Before ``cpu`` reads ``loc`` from memory: choose which other buffers have drained."""
+        while True:
+            others = self._nonempty(cpu)
+            if not any(e[1] == loc for c in others for e in self.buf[c]):
+                return
+            v = self.choose(len(others) + 2, "tso.drain")
+            if v == 0:
+                self._drain_all(others)
+                return
+            if v == len(others) + 1:
+                return
+            self._drain_head(others[v - 1])
+
+    def _forced(self, cpu: int, loc: Loc) -> None:
+        """Drain the other CPUs up to their last buffered store to ``loc`` (a spinner waits for
+        it anyway)."""
+        for c in self._nonempty(cpu):
+            b = self.buf[c]
+            while any(e[1] == loc for e in b):
+                self._drain_head(c)
+
+    # -- accesses -------------------------------------------------------------------------------
+    def load(
+        self, cpu: int, loc: Loc, order: LoadOrder = "once", dep: object = None
+    ) -> tuple[Value, object]:
+        for _s, lc, value in reversed(self.buf.get(cpu, ())):
+            if lc == loc:
+                return value, None
+        self._settle(cpu, loc)
+        return self._get(loc), None
+
+    def store(
+        self, cpu: int, loc: Loc, value: Value, order: StoreOrder = "once", dep: object = None
+    ) -> None:
+        self.seq += 1
+        self._buffer(cpu).append((self.seq, loc, value))
+
+    def fence(self, cpu: int, kind: str) -> None:
+        if kind in STRONG_FENCES:
+            self._drain_own(cpu)
+
+    def rmw(
+        self,
+        cpu: int,
+        loc: Loc,
+        update: Update,
+        order: RmwOrder = "full",
+        void: bool = False,
+        dep: object = None,
+    ) -> tuple[Value, bool, object]:
+        self._drain_own(cpu)
+        self._settle(cpu, loc)
+        old = self._get(loc)
+        new = update(old)
+        if new is None:
+            return old, False, None
+        self.mem[loc] = new
+        return old, True, None
+
+    def lock(self, cpu: int, loc: Loc) -> bool:
+        self._drain_own(cpu)
+        self._forced(cpu, loc)
+        if self._get(loc) != 0:
+            return False
+        self.mem[loc] = 1
+        return True
+
+    def trylock(self, cpu: int, loc: Loc) -> bool:
+        self._drain_own(cpu)
+        self._settle(cpu, loc)
+        if self._get(loc) != 0:
+            return False
+        self.mem[loc] = 1
+        return True
+
+    def unlock(self, cpu: int, loc: Loc) -> None:
+        self.store(cpu, loc, 0, "release")
+
+    def rcu_read_lock(self, cpu: int) -> None:
+        self.rcu.enter(cpu)
+
+    def rcu_read_unlock(self, cpu: int) -> None:
+        self.rcu.leave(cpu)
+
+    def gp_start(self, cpu: int) -> None:
+        self._drain_own(cpu)
+        self.rcu.start(cpu)
+
+    def gp_end(self, cpu: int) -> bool:
+        self._drain_own(cpu)
+        if self.rcu.blocking(cpu):
+            return False
+        self.rcu.end(cpu)
+        self._drain_all(self._nonempty(cpu))
+        return True
+
+    def finish(self) -> None:
+        while True:
+            others = self._nonempty(-1)
+            if not others:
+                return
+            self._drain_head(others[self.choose(len(others), "tso.drain")])
+
+    def final(self, loc: Loc) -> Value:
+        return self._get(loc)
+
+    def locations(self) -> list[Loc]:
+        locs = {*self.mem, *self.init_values}
+        for b in self.buf.values():
+            locs.update(e[1] for e in b)
+        return sorted(locs, key=loc_key)
+
+    def digest(self) -> Hashable:
+        mem = tuple((loc_key(k), self.mem[k]) for k in sorted(self.mem, key=loc_key))
+        # Issue numbers only matter by their order: rank them so equal states hash equal.
+        seqs = sorted(e[0] for b in self.buf.values() for e in b)
+        rank = {s: i for i, s in enumerate(seqs)}
+        bufs = tuple(
+            (c, tuple((rank[s], loc_key(lc), v) for s, lc, v in b))
+            for c, b in sorted(self.buf.items())
+            if b
+        )
+        return (mem, bufs, self.rcu.key())

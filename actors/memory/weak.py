@@ -1,0 +1,355 @@
+"""WEAK: the view model of weak-memory.md section 2, LKMM-grade.
+
+Memory is, per location, the list of its messages (stores) in coherence order. A *view* maps a
+location to one of its messages (absent = the initial message); views join by taking the later
+message per location. Each message carries a view: the stores it was ordered after, as others
+must see them once they read it.
+
+Per CPU: ``cur`` (the oldest message each later access may touch), ``rlx`` (join of the views of
+messages its loads read), ``nr`` (the same for void RMWs), ``own`` (its own stores), ``wmb`` (view
+carried by every later store), ``ul`` (view of its last unlock). Global: ``S`` (the strong-fence
+view), ``gp`` (view published at grace-period starts), ``published`` (per RCU epoch, the views
+read-side sections ended with).
+
+Choices: ``mm.read`` picks the message a load reads among those it may read, newest first;
+``mm.place`` picks the gap in coherence order a store goes to, the end first. Value 0 is the SC
+answer (newest message, end of the order).
+
+Known strengthenings (the model may miss an outcome LKMM allows, never the reverse):
+
+- RMWs and lock acquisitions execute in program order (this module has no out-of-order issue;
+  the litmus interpreter may issue plain stores early, see actors/litmus).
+- ``smp_mb__before_atomic`` / ``__after_atomic`` / ``__after_spinlock`` are full fences.
+- A release (store, RMW write, unlock) also carries ``nr`` (LKMM's po-rel orders void RMW reads
+  too); the lock-word write carries the view of the unlock it read and the CPU's last unlock.
+- A store is placed after everything its own view, its CPU's ``cur`` and its dependencies say
+  about its location.
+- rcu_read_unlock publishes ``cur | rlx | nr | own``.
+- Plain C accesses are treated as READ_ONCE/WRITE_ONCE (no data-race semantics).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+
+from actors.memory.base import (
+    STRONG_FENCES,
+    LoadOrder,
+    Loc,
+    MemoryModel,
+    RmwOrder,
+    StoreOrder,
+    Update,
+    Value,
+    loc_key,
+)
+
+
+class Msg:
+    """One store. ``idx`` is its position in its location's coherence order (kept current)."""
+
+    __slots__ = ("idx", "loc", "rmw_of", "taken", "value", "view", "writer")
+
+    def __init__(self, loc: Loc, value: Value, writer: int) -> None:
+        self.loc = loc
+        self.value = value
+        self.writer = writer
+        self.view: View = {}
+        self.rmw_of: Msg | None = None  # the message this RMW write read
+        self.taken = False  # an RMW read this message (its write follows it directly)
+        self.idx = 0
+
+
+View = dict[Loc, Msg]
+
+
+def at(view: View | None, loc: Loc) -> int:
+    if not view:
+        return 0
+    m = view.get(loc)
+    return 0 if m is None else m.idx
+
+
+def join_into(a: View, b: View | None) -> None:
+    if not b:
+        return
+    for loc, m in b.items():
+        old = a.get(loc)
+        if old is None or old.idx < m.idx:
+            a[loc] = m
+
+
+def join(*views: View | None) -> View:
+    out: View = {}
+    for v in views:
+        join_into(out, v)
+    return out
+
+
+def view_key(view: View | None) -> tuple[tuple[str, int], ...]:
+    if not view:
+        return ()
+    return tuple(sorted((loc_key(loc), m.idx) for loc, m in view.items() if m.idx))
+
+
+class Cpu:
+    __slots__ = ("cur", "nr", "own", "rlx", "ul", "wmb")
+
+    def __init__(self) -> None:
+        self.cur: View = {}
+        self.rlx: View = {}
+        self.nr: View = {}
+        self.own: View = {}
+        self.wmb: View = {}
+        self.ul: View = {}
+
+    def key(self) -> Hashable:
+        return tuple(
+            view_key(v) for v in (self.cur, self.rlx, self.nr, self.own, self.wmb, self.ul)
+        )
+
+
+class WEAK(MemoryModel):
+    mode = "WEAK"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.co: dict[Loc, list[Msg]] = {}
+        self.cpus: dict[int, Cpu] = {}
+        self.S: View = {}
+        self.gp: View = {}
+        self.published: dict[int, View] = {}
+
+    # -- helpers --------------------------------------------------------------------------------
+    def _co(self, loc: Loc) -> list[Msg]:
+        co = self.co.get(loc)
+        if co is None:
+            m = Msg(loc, self.init_values.get(loc, 0), -1)
+            co = self.co[loc] = [m]
+        return co
+
+    def _cpu(self, cpu: int) -> Cpu:
+        c = self.cpus.get(cpu)
+        if c is None:
+            c = self.cpus[cpu] = Cpu()
+        return c
+
+    def _insert(self, co: list[Msg], k: int, msg: Msg) -> None:
+        co.insert(k, msg)
+        for i in range(k, len(co)):
+            co[i].idx = i
+
+    def _read(self, c: Cpu, m: Msg, void: bool) -> None:
+        cur = c.cur.get(m.loc)
+        if cur is None or cur.idx < m.idx:
+            c.cur[m.loc] = m
+        join_into(c.nr if void else c.rlx, m.view)
+
+    def _wrote(self, c: Cpu, msg: Msg) -> None:
+        c.cur[msg.loc] = msg
+        c.own[msg.loc] = msg
+
+    def _strong(self, c: Cpu) -> None:
+        join_into(c.cur, c.rlx)
+        join_into(c.cur, c.nr)
+        join_into(c.cur, c.own)
+        join_into(self.S, c.cur)
+        join_into(c.cur, self.S)
+        join_into(c.wmb, c.cur)
+
+    def _release_view(self, c: Cpu) -> View:
+        return join(c.cur, c.rlx, c.nr, c.own)
+
+    def _new(self, cpu: int, loc: Loc, value: Value, carried: View) -> Msg:
+        msg = Msg(loc, value, cpu)
+        msg.view = dict(carried)
+        msg.view[loc] = msg
+        return msg
+
+    # -- accesses -------------------------------------------------------------------------------
+    def load(
+        self, cpu: int, loc: Loc, order: LoadOrder = "once", dep: object = None
+    ) -> tuple[Value, object]:
+        c = self._cpu(cpu)
+        dview = dep if isinstance(dep, dict) else None
+        co = self._co(loc)
+        lo = max(at(c.cur, loc), at(dview, loc))
+        cands = co[lo:]
+        m = cands[len(cands) - 1 - self.choose(len(cands), "mm.read")]
+        self._read(c, m, False)
+        if order == "acquire":
+            join_into(c.cur, m.view)
+        return m.value, join(dview, m.view)
+
+    def store(
+        self, cpu: int, loc: Loc, value: Value, order: StoreOrder = "once", dep: object = None
+    ) -> None:
+        self._store(cpu, loc, value, order == "release", dep)
+
+    def _store(self, cpu: int, loc: Loc, value: Value, release: bool, dep: object) -> Msg:
+        c = self._cpu(cpu)
+        dview = dep if isinstance(dep, dict) else None
+        carried = join(c.wmb, self._release_view(c)) if release else dict(c.wmb)
+        co = self._co(loc)
+        lo = max(at(c.cur, loc), at(dview, loc), at(carried, loc))
+        gaps = [k for k in range(len(co), lo, -1) if k == len(co) or co[k].rmw_of is not co[k - 1]]
+        k = gaps[self.choose(len(gaps), "mm.place")]
+        msg = self._new(cpu, loc, value, carried)
+        self._insert(co, k, msg)
+        self._wrote(c, msg)
+        return msg
+
+    def fence(self, cpu: int, kind: str) -> None:
+        c = self._cpu(cpu)
+        if kind in STRONG_FENCES:
+            self._strong(c)
+        elif kind == "rmb":
+            join_into(c.cur, c.rlx)
+        elif kind == "wmb":
+            join_into(c.wmb, c.own)
+        elif kind != "barrier":
+            raise ValueError(f"unknown fence {kind!r}")
+
+    def rmw(
+        self,
+        cpu: int,
+        loc: Loc,
+        update: Update,
+        order: RmwOrder = "full",
+        void: bool = False,
+        dep: object = None,
+    ) -> tuple[Value, bool, object]:
+        c = self._cpu(cpu)
+        dview = dep if isinstance(dep, dict) else None
+        full = order == "full"
+        pre = join(c.cur, c.rlx, c.nr, c.own, self.S) if full else c.cur
+        co = self._co(loc)
+        lo_fail = max(at(c.cur, loc), at(dview, loc))
+        lo_ok = max(at(pre, loc), at(dview, loc), at(c.wmb, loc))
+        if order == "release":
+            lo_ok = max(lo_ok, at(self._release_view(c), loc))
+        cands: list[tuple[Msg, Value | None]] = []
+        for m in reversed(co[lo_fail:]):
+            new = update(m.value)
+            if new is None:
+                cands.append((m, None))
+            elif m.idx >= lo_ok and not m.taken:
+                cands.append((m, new))
+        m, new = cands[self.choose(len(cands), "mm.read")]
+        if new is None:  # a failed cmpxchg / add_unless: a plain read, no barrier
+            self._read(c, m, void)
+            return m.value, False, join(dview, m.view)
+        if full:
+            self._strong(c)
+        self._read(c, m, void)
+        if order == "acquire":
+            join_into(c.cur, m.view)
+        carried = join(c.wmb, self._release_view(c)) if order == "release" else dict(c.wmb)
+        msg = self._new(cpu, loc, new, carried)
+        msg.rmw_of = m
+        m.taken = True
+        self._insert(co, m.idx + 1, msg)
+        self._wrote(c, msg)
+        if full:
+            self._strong(c)
+        return m.value, True, join(dview, m.view)
+
+    def _acquire_lock(self, c: Cpu, cpu: int, loc: Loc, m: Msg) -> None:
+        self._read(c, m, False)
+        join_into(c.cur, m.view)
+        # unlock -> lock in program order, and the unlock this lock read, order every later
+        # store of this CPU after what preceded them (po-unlock-lock-po is a cumul-fence).
+        join_into(c.wmb, m.view)
+        join_into(c.wmb, c.ul)
+        msg = self._new(cpu, loc, 1, c.wmb)
+        msg.rmw_of = m
+        m.taken = True
+        self._insert(self._co(loc), m.idx + 1, msg)
+        self._wrote(c, msg)
+
+    def lock(self, cpu: int, loc: Loc) -> bool:
+        c = self._cpu(cpu)
+        co = self._co(loc)
+        cands = [m for m in reversed(co[at(c.cur, loc) :]) if m.value == 0 and not m.taken]
+        if not cands:
+            return False
+        self._acquire_lock(c, cpu, loc, cands[self.choose(len(cands), "mm.read")])
+        return True
+
+    def trylock(self, cpu: int, loc: Loc) -> bool:
+        c = self._cpu(cpu)
+        co = self._co(loc)
+        cands = [m for m in reversed(co[at(c.cur, loc) :]) if m.value != 0 or not m.taken]
+        m = cands[self.choose(len(cands), "mm.read")]
+        if m.value != 0:
+            self._read(c, m, False)
+            return False
+        self._acquire_lock(c, cpu, loc, m)
+        return True
+
+    def unlock(self, cpu: int, loc: Loc) -> None:
+        msg = self._store(cpu, loc, 0, True, None)
+        self._cpu(cpu).ul = dict(msg.view)
+
+    def rcu_read_lock(self, cpu: int) -> None:
+        if self.rcu.enter(cpu):
+            join_into(self._cpu(cpu).cur, self.gp)
+
+    def rcu_read_unlock(self, cpu: int) -> None:
+        e = self.rcu.leave(cpu)
+        if e is not None:
+            c = self._cpu(cpu)
+            pub = self.published.setdefault(e, {})
+            join_into(pub, self._release_view(c))
+
+    def gp_start(self, cpu: int) -> None:
+        c = self._cpu(cpu)
+        self._strong(c)
+        join_into(self.gp, c.cur)
+        self.rcu.start(cpu)
+
+    def gp_end(self, cpu: int) -> bool:
+        if self.rcu.blocking(cpu):
+            return False
+        e = self.rcu.end(cpu)
+        c = self._cpu(cpu)
+        for ep in sorted(self.published):
+            if ep <= e:
+                join_into(c.cur, self.published[ep])
+        self._strong(c)
+        return True
+
+    # -- results --------------------------------------------------------------------------------
+    def final(self, loc: Loc) -> Value:
+        return self._co(loc)[-1].value
+
+    def locations(self) -> list[Loc]:
+        return sorted({*self.co, *self.init_values}, key=loc_key)
+
+    def join(self, a: object, b: object) -> object:
+        va = a if isinstance(a, dict) else None
+        vb = b if isinstance(b, dict) else None
+        if not vb:
+            return va
+        if not va:
+            return vb
+        return join(va, vb)
+
+    def token_key(self, tok: object) -> Hashable:
+        return view_key(tok if isinstance(tok, dict) else None)
+
+    def digest(self) -> Hashable:
+        locs = sorted(self.co, key=loc_key)
+        mem = tuple((loc_key(loc), tuple(_msg_key(m) for m in self.co[loc])) for loc in locs)
+        cpus = tuple((i, self.cpus[i].key()) for i in sorted(self.cpus))
+        pub = tuple((e, view_key(v)) for e, v in sorted(self.published.items()))
+        return (mem, cpus, view_key(self.S), view_key(self.gp), pub, self.rcu.key())
+
+    def history(self) -> Iterable[tuple[Loc, list[tuple[int, Value]]]]:
+        """Each location's coherence order as (writer, value) pairs (writer -1: initial)."""
+        for loc in sorted(self.co, key=loc_key):
+            yield loc, [(m.writer, m.value) for m in self.co[loc]]
+
+
+def _msg_key(m: Msg) -> Hashable:
+    return (m.value, view_key(m.view), -1 if m.rmw_of is None else m.rmw_of.idx, m.taken)

@@ -1,0 +1,164 @@
+"""The memory models against the kernel's own litmus tests and the barrier scenarios' cores,
+explored exhaustively, and ``pcemu litmus`` as a user meets it.
+
+The litmus files live outside the repository (the kernel's tests are GPL-2.0): set
+PCEMU_LITMUS_DIR to a directory holding ``kernel/`` and ``scenarios/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from actors.litmus.check import MODES, Verdict, check
+from actors.litmus.parse import parse_file
+from emulator.cli import main
+
+LITMUS = Path(os.environ.get("PCEMU_LITMUS_DIR", "/work/shared/litmus"))
+KERNEL = sorted((LITMUS / "kernel").glob("*.litmus"))
+CORES = sorted((LITMUS / "scenarios").glob("*.litmus"))
+needs_litmus = pytest.mark.skipif(
+    len(KERNEL) != 47 or len(CORES) != 10, reason=f"litmus tests not found under {LITMUS}"
+)
+
+# herd7 on the current LKMM (litmus/README.md)
+HERD_CORES = {
+    "pcemu-000d-buggy": "Sometimes",
+    "pcemu-000d-fixed": "Never",
+    "pcemu-002b-buggy-normb": "Sometimes",
+    "pcemu-002b-buggy-nowmb": "Sometimes",
+    "pcemu-002b-fixed": "Never",
+    "pcemu-003b-ii": "Sometimes",
+    "pcemu-003b-ii-mb": "Never",
+    "pcemu-004c-buggy": "Sometimes",
+    "pcemu-004c-mb-mapper-only": "Sometimes",
+    "pcemu-004c-fixed": "Never",
+}
+# x86: store buffering (and store forwarding) only; a failed lock cmpxchg is still a full barrier
+TSO_SOMETIMES = {"SB+poonceonces", "SB+rfionceonce-poonceonces", "R+poonceonces"}
+
+
+@cache
+def verdict(path: Path, mode: str) -> Verdict:
+    return check(parse_file(path), mode)
+
+
+@needs_litmus
+@pytest.mark.parametrize("mode", MODES)
+def test_no_model_ever_reaches_an_outcome_lkmm_forbids(mode: str) -> None:
+    for path in KERNEL + CORES:
+        v = verdict(path, mode)
+        assert v.decided, f"{path.name} under {mode}: {v.verdict}"
+        herd = v.test.result or HERD_CORES[v.test.name]
+        if herd in ("Never", "DEADLOCK"):
+            assert v.verdict != "Sometimes", f"{v.test.name} under {mode}: false Sometimes"
+
+
+@needs_litmus
+def test_weak_agrees_with_lkmm_on_the_kernel_tests() -> None:
+    rows = [verdict(p, "weak") for p in KERNEL]
+    missed = [v.test.name for v in rows if not v.agrees]
+    assert len(rows) - len(missed) >= 46, missed
+    rm = next(v for v in rows if v.test.name == "RM-broken")
+    assert rm.verdict == "no final state"
+
+
+@needs_litmus
+def test_tso_gives_x86_verdicts() -> None:
+    for path in KERNEL:
+        v = verdict(path, "tso")
+        want = "Sometimes" if v.test.name in TSO_SOMETIMES else None
+        if want:
+            assert v.verdict == want, v.test.name
+        elif v.test.name.startswith(("MP+", "LB+", "S+", "WRC+", "IRIW+", "ISA2+", "cmpxchg")):
+            assert v.verdict == "Never", v.test.name
+
+
+@needs_litmus
+def test_scenario_cores_get_the_herd_verdicts_under_weak() -> None:
+    got = {v.test.name: v.verdict for v in (verdict(p, "weak") for p in CORES)}
+    assert got == HERD_CORES
+
+
+@needs_litmus
+def test_only_the_futex_core_is_buggy_under_tso() -> None:
+    found = {v.test.name for v in (verdict(p, "tso") for p in CORES) if v.verdict == "Sometimes"}
+    assert found == {"pcemu-000d-buggy"}
+
+
+# -- the command -------------------------------------------------------------------------------
+
+
+def pcemu(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as e:
+        main(list(argv))
+    out, err = capsys.readouterr()
+    code = e.value.code
+    return (code if isinstance(code, int) else 1), out, err
+
+
+LB = """C LB+test
+(* Result: Sometimes *)
+{}
+P0(int *x, int *y) { int r0; r0 = READ_ONCE(*x); WRITE_ONCE(*y, 1); }
+P1(int *x, int *y) { int r0; r0 = READ_ONCE(*y); WRITE_ONCE(*x, 1); }
+exists (0:r0=1 /\\ 1:r0=1)
+"""
+
+
+def test_litmus_witness_replays_and_explains(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    f = tmp_path / "lb.litmus"
+    f.write_text(LB)
+    code, out, _ = pcemu(capsys, "litmus", str(f), "--model", "weak")
+    assert code == 0, out
+    assert "Sometimes" in out
+    assert "weak: 1 tests, 1 decided, agree 1/1, 0 disagree" in out
+    trace = tmp_path / "pcemu-runs" / "litmus" / "lb.weak.pctrace"
+    assert trace.is_file()
+    code, out, _ = pcemu(capsys, "replay", str(trace))
+    assert code == 0, out
+    assert "replay: reproduced (violation" in out
+    code, out, _ = pcemu(capsys, "explain", str(trace))
+    assert code == 0, out
+    assert "issued early" in out and "LITMUS-EXISTS" in out
+
+
+def test_litmus_disagreement_exits_1_and_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = tmp_path / "lb.litmus"
+    f.write_text(LB)
+    code, out, _ = pcemu(capsys, "litmus", str(f), "--model", "sc", "--json", "--no-save")
+    assert code == 1
+    doc = json.loads(out)
+    assert doc["tests"][0]["verdict"] == "Never"
+    assert doc["tests"][0]["agrees"] is False
+    assert doc["summary"]["disagree"] == 1
+
+
+def test_litmus_unsupported_and_bad_input(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    f = tmp_path / "loop.litmus"
+    f.write_text("C loop\n{}\nP0(int *x) { while (1) { } }\nexists (x=1)\n")
+    code, out, _ = pcemu(capsys, "litmus", str(f))
+    assert code == 0
+    assert "unsupported: 'while'" in out
+    code, _, err = pcemu(capsys, "litmus", str(tmp_path / "nope"))
+    assert code == 2
+    assert err.strip() == (
+        f"pcemu: error: {str(tmp_path / 'nope')!r} does not exist; give a .litmus file or a "
+        "directory of them"
+    )
+    g = tmp_path / "junk.litmus"
+    g.write_text("not a litmus test")
+    code, _, err = pcemu(capsys, "litmus", str(g))
+    assert code == 2
+    assert "no 'C name' first line" in err

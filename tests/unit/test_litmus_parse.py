@@ -1,0 +1,104 @@
+"""The C litmus parser: structure, conditions, and unsupported constructs named."""
+
+from __future__ import annotations
+
+import pytest
+
+from actors.litmus.parse import parse
+from actors.litmus.syntax import And, Atom, LitmusSyntaxError, Not, Or, Unsupported, holds
+
+SRC = """C MP+sample
+(*
+ * Result: Never
+ *)
+{
+	int x = 1;
+	int *p = &x;
+	atomic_t v = ATOMIC_INIT(3);
+	0:r9 = 7;
+}
+
+P0(int *x, int **p, atomic_t *v) // writer
+{
+	int r0;
+
+	WRITE_ONCE(*x, 2);
+	r0 = atomic_add_return_relaxed(2, v);
+	smp_store_release(p, x);
+}
+
+P1(int *x, int **p, spinlock_t *l)
+{
+	int *r0;
+	int r1;
+
+	spin_lock(l);
+	r0 = rcu_dereference(*p); /* address dependency */
+	r1 = READ_ONCE(*r0);
+	if (r1 == 2 && r0 == x) {
+		r1 = r1 + 1;
+	} else
+		WRITE_ONCE(*x, 3);
+	spin_unlock(l);
+}
+
+locations [x; 0:r0]
+filter (0:r0=5)
+exists (1:r1=3 /\\ ~(x=3 \\/ v=5)) (* trailing comment *)
+"""
+
+
+def test_structure() -> None:
+    t = parse(SRC)
+    assert t.name == "MP+sample"
+    assert t.result == "Never"
+    assert t.init == {"x": 1, "p": "x", "v": 3}
+    assert t.reg_init == {(0, "r9"): 7}
+    assert [th.params for th in t.threads] == [("x", "p", "v"), ("x", "p", "l")]
+    kinds = [t.threads[0].ops[i].kind for i in t.threads[0].body]
+    assert kinds == ["store", "rmw", "store"]
+    rmw = t.threads[0].ops[1]
+    assert (rmw.fn, rmw.order, rmw.dst, rmw.void) == ("atomic_add_return", "relaxed", "r0", False)
+    ops1 = t.threads[1].ops
+    assert [ops1[i].kind for i in t.threads[1].body] == ["lock", "load", "load", "if", "unlock"]
+    assert t.quantifier == "exists"
+    assert t.filter == Atom(0, "r0", 5)
+    assert t.cond == And(Atom(1, "r1", 3), Not(Or(Atom(None, "x", 3), Atom(None, "v", 5))))
+
+
+def test_condition_evaluation() -> None:
+    t = parse(SRC)
+    assert holds(t.cond, {(1, "r1"): 3, (None, "x"): 2, (None, "v"): 3})
+    assert not holds(t.cond, {(1, "r1"): 3, (None, "x"): 3})
+
+
+def test_plain_accesses_and_undeclared_registers() -> None:
+    t = parse("C plain\n{}\nP0(int *x, int *y) { *y = *x; r5 = 1; }\nforall (0:r5=1 /\\ y!=2)\n")
+    th = t.threads[0]
+    assert [th.ops[i].kind for i in th.body] == ["load", "store", "local"]
+    assert "r5" in th.registers
+    assert t.quantifier == "forall"
+    assert t.cond == And(Atom(0, "r5", 1), Atom(None, "y", 2, negated=True))
+
+
+@pytest.mark.parametrize(
+    ("body", "construct"),
+    [
+        ("while (1) { }", "'while'"),
+        ("srcu_read_lock(s);", "primitive srcu_read_lock()"),
+        ("int a[2];", "arrays"),
+        ("r0 = r1 ? 1 : 2;", "conditional operator '?:'"),
+        ("r0++;", "'++'"),
+    ],
+)
+def test_unsupported_construct_is_named(body: str, construct: str) -> None:
+    with pytest.raises(Unsupported) as exc:
+        parse(f"C bad\n{{}}\nP0(int *s) {{ int r0; int r1; {body} }}\nexists (0:r0=1)\n")
+    assert exc.value.construct == construct
+
+
+def test_not_a_litmus_file() -> None:
+    with pytest.raises(LitmusSyntaxError, match="no 'C name' first line"):
+        parse("hello")
+    with pytest.raises(LitmusSyntaxError, match="expected exists"):
+        parse("C t\n{}\nP0(int *x) { WRITE_ONCE(*x, 1); }\n")
