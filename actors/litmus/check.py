@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from actors.litmus.machine import LitmusModel, thread_actors
 from actors.litmus.syntax import LitmusTest, Unsupported
 from actors.memory.base import make_memory
-from emulator.explore import Exploration, explore
-from emulator.runtime import ActorSpec, Model, RunResult
-from emulator.violations import CLEAN, VIOLATION
+from emulator.engine.explore import Exploration, explore
+from emulator.engine.runtime import ActorSpec, Model, RunResult
+from emulator.engine.violations import CLEAN, VIOLATION
 
 MODES = ("sc", "tso", "weak")
 BOUND = 200_000

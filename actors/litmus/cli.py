@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,9 +21,10 @@ from actors.litmus.check import BOUND, MODES, Verdict, check
 from actors.litmus.parse import parse_file
 from actors.litmus.scenario import script_text
 from actors.litmus.syntax import LitmusSyntaxError, Unsupported
-from emulator.artifacts import save
+from emulator.cli.clock import stopwatch
 from emulator.errors import BadInput
-from emulator.session import RunSpec, validate
+from emulator.run.artifacts import save
+from emulator.run.session import RunSpec, validate
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_BAD = 0, 1, 2
 
@@ -83,7 +83,7 @@ def save_witness(v: Verdict, out: Path) -> Path:
 
 
 def check_one(path: Path, mode: str, bound: int, out: Path | None) -> Row:
-    t0 = time.perf_counter()
+    elapsed = stopwatch()
     try:
         test = parse_file(path)
     except Unsupported as exc:
@@ -102,7 +102,7 @@ def check_one(path: Path, mode: str, bound: int, out: Path | None) -> Row:
         v.agrees,
         v.exploration.states,
         v.exploration.executions,
-        time.perf_counter() - t0,
+        elapsed(),
     )
     if v.witness is not None and out is not None:
         row.witness = save_witness(v, out)

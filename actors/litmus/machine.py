@@ -39,8 +39,8 @@ from actors.litmus.syntax import (
     holds,
 )
 from actors.memory.base import MemoryModel, Value
-from emulator.runtime import PARKED, ActorSpec, Control, Port, WaitInfo
-from emulator.violations import Violation
+from emulator.engine.runtime import PARKED, ActorSpec, Control, Port, WaitInfo
+from emulator.engine.violations import Violation
 
 Reg = tuple[Value, object]  # value and dependency token
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from actors.litmus.check import BUDGET, MODES, build
 from actors.litmus.parse import parse_file
-from emulator.scenario import Scenario, Setup
+from emulator.run.scenario import Scenario, Setup
 
 
 def litmus_scenario(path: str | Path) -> Scenario:

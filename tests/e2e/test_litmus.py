@@ -1,8 +1,9 @@
 """The memory models against the kernel's own litmus tests and the barrier scenarios' cores,
 explored exhaustively, and ``pcemu litmus`` as a user meets it.
 
-The litmus files live outside the repository (the kernel's tests are GPL-2.0): set
-PCEMU_LITMUS_DIR to a directory holding ``kernel/`` and ``scenarios/``.
+The litmus files live outside the repository (the kernel's tests are GPL-2.0), in the
+``shared/litmus`` folder beside the checkout, or where PCEMU_LITMUS_DIR says. Without them the
+tests skip, except under CI, where their absence is a failure.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from actors.litmus.check import MODES, Verdict, check
 from actors.litmus.parse import parse_file
 from emulator.cli import main
 
-LITMUS = Path(os.environ.get("PCEMU_LITMUS_DIR", "/work/shared/litmus"))
+BESIDE = Path(__file__).resolve().parents[3] / "shared" / "litmus"
+LITMUS = Path(os.environ.get("PCEMU_LITMUS_DIR", BESIDE))
 KERNEL = sorted((LITMUS / "kernel").glob("*.litmus"))
 CORES = sorted((LITMUS / "scenarios").glob("*.litmus"))
-needs_litmus = pytest.mark.skipif(
-    len(KERNEL) != 47 or len(CORES) != 10, reason=f"litmus tests not found under {LITMUS}"
-)
+FOUND = len(KERNEL) == 47 and len(CORES) == 10
+if not FOUND and os.environ.get("CI"):
+    raise RuntimeError(f"litmus tests not found under {LITMUS}: CI needs ../shared/litmus")
+needs_litmus = pytest.mark.skipif(not FOUND, reason=f"litmus tests not found under {LITMUS}")
 
 # herd7 on the current LKMM (litmus/README.md)
 HERD_CORES = {

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from math import comb
 
-from emulator.explore import explore
-from emulator.runtime import ActorSpec, Model, Port, RunResult
+from emulator.engine.explore import explore
+from emulator.engine.runtime import ActorSpec, Model, Port, RunResult
 from tests.unit.toy import ToyModel
 
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
-from emulator.runtime import ActorSpec, Model, RunConfig, RunResult, run_sync
-from emulator.strategies import Strategy
+from emulator.engine.runtime import ActorSpec, Model, RunConfig, RunResult, run_sync
+from emulator.engine.strategies import Strategy
 
 Build = Callable[[], tuple[Model, Sequence[ActorSpec]]]
 Visit = Callable[[RunResult], bool]  # True: stop the search (a witness was found)
