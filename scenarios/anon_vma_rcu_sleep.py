@@ -26,9 +26,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from actors.kapi import K, actor
+from actors.api import K, actor
 from actors.model import PageCacheModel
-from actors.state import Ref
+from actors.objects import Ref
 from emulator.scenario import Scenario, Setup
 from scenarios.anon_vma_lock import (
     mapped_anon_page,

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from actors.kapi import K
+from actors.api import K, actor
+from actors.kernel.rcu import RCU_ACTOR, rcu_gp
 from actors.model import PageCacheModel
-from actors.rcu import RCU_ACTOR, rcu_gp_actor
-from emulator.runtime import ActorSpec, Port
 from emulator.scenario import Scenario, Setup
 from scenarios.anon_vma_lock import (
     anon_vma_fork,
@@ -45,27 +44,26 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     p_ref = model.ref(page)
     fixed = variant == "fixed"
 
-    async def reclaim(port: Port) -> None:
-        k = K(port)
+    async def reclaim(k: K) -> None:
         if not await k.trylock_page("R1", p_ref):
             return
         await rmap_walk_anon(k, p_ref, fixed)
         await k.unlock_page("R6", p_ref)
         await k.put_page("R6", p_ref, "isolate:CPU0")
 
-    async def exiter(port: Port) -> None:
-        await zap_and_unlink(K(port), model.ref(mm1), model.ref(vma1), ADDR)
+    async def exiter(k: K) -> None:
+        await zap_and_unlink(k, model.ref(mm1), model.ref(vma1), ADDR)
 
-    async def forker(port: Port) -> None:
-        await anon_vma_fork(K(port), (r2, 1), model.ref(vma3))
+    async def forker(k: K) -> None:
+        await anon_vma_fork(k, (r2, 1), model.ref(vma3))
 
     return Setup(
         model=model,
         actors=[
-            ActorSpec("CPU0", reclaim),
-            ActorSpec("CPU1", exiter),
-            ActorSpec("CPU2", forker),
-            ActorSpec(RCU_ACTOR, rcu_gp_actor, daemon=True),
+            actor("CPU0", reclaim),
+            actor("CPU1", exiter),
+            actor("CPU2", forker),
+            actor(RCU_ACTOR, rcu_gp, daemon=True),
         ],
         windows=[("A4", "A5"), ("A2", "A5")],
         directed=[

@@ -20,22 +20,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from actors.filemap import File, Vma, do_cow_fault, file_view, filemap_fault, finish_fault, vma_view
-from actors.kfault import KV, vactor
+from actors.api import K, actor
+from actors.kernel.fault import do_cow_fault
+from actors.kernel.filemap import File, Vma, file_view, filemap_fault, finish_fault, vma_view
+from actors.kernel.truncate import truncate_pagecache
 from actors.model import PageCacheModel
 from actors.objects import ANON
-from actors.unmap import truncate_pagecache
 from emulator.scenario import Scenario, Setup
 
 MAP = 0x400000
 NPAGES = 2
 
 
-async def do_cow_fault_rfc(k: KV, f: File, v: Vma, addr: int) -> bool:
+async def do_cow_fault_rfc(k: K, f: File, v: Vma, addr: int) -> bool:
     """RFC patch 3: as mainline, but unlock_page(src) moves before finish_fault."""
     holder, cow_holder = f"fault:{k.name}", f"cow:{k.name}"
     await k.begin("C0", "do_cow_fault")
-    cow = await k.alloc_page("C1", ANON, cow_holder)
+    cow = await k.fault_alloc_page("C1", ANON, cow_holder)
     page = await filemap_fault(k, f, v.index(addr), holder)
     if page is None:
         await k.put_page("C1", cow, cow_holder)
@@ -43,7 +44,7 @@ async def do_cow_fault_rfc(k: KV, f: File, v: Vma, addr: int) -> bool:
         return False
     await k.note("C2", "copy_user_highpage(cow, page)")
     await k.unlock_page("C3", page)  # too early: nothing holds truncate off any more
-    installed = await finish_fault(k, v, addr, cow, cow_holder, cow=True)
+    installed = await finish_fault(k, v.mm, addr, cow, cow_holder, writable=1, anon_vma=v.anon_vma)
     await k.put_page("C4", page, holder)
     if not installed:
         await k.put_page("C4", cow, cow_holder)
@@ -73,15 +74,15 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     f, v = file_view(model, inode), vma_view(model, vma)
     addr = v.addr(1)
 
-    async def fault(k: KV) -> None:
+    async def fault(k: K) -> None:
         await (do_cow_fault if fixed else do_cow_fault_rfc)(k, f, v, addr)
 
-    async def truncate(k: KV) -> None:
+    async def truncate(k: K) -> None:
         await truncate_pagecache(k, f, 4096)
 
     return Setup(
         model=model,
-        actors=[vactor("CPU0", fault), vactor("CPU1", truncate)],
+        actors=[actor("CPU0", fault), actor("CPU1", truncate)],
         windows=[("FF6", "FS1")],
         directed=DIRECTED["fixed" if fixed else "buggy"],
     )

@@ -25,32 +25,32 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from actors.filemap import (
+from actors.api import K, actor
+from actors.kernel.fault import do_read_fault
+from actors.kernel.filemap import (
     File,
     Vma,
-    do_read_fault,
     file_view,
     page_cache_read,
     size_pages,
     sync_readpage,
     vma_view,
 )
-from actors.kfault import KV, vactor
-from actors.mm import PTL
+from actors.kernel.truncate import invalidate_inode_pages2
 from actors.model import PageCacheModel
-from actors.state import Ref
-from actors.unmap import invalidate_inode_pages2
+from actors.model.mm import PTL
+from actors.objects import Ref
 from emulator.scenario import Scenario, Setup
 
 MAP = 0x200000
 
 
-async def filemap_nopage_2006(k: KV, f: File, index: int, holder: str) -> Ref | None:
+async def filemap_nopage_2006(k: K, f: File, index: int, holder: str) -> Ref | None:
     """O1-O4: the page, referenced but NOT locked; None = SIGBUS."""
-    if index >= size_pages(await k.i_size_read("O1", f.inode)):
+    if index >= size_pages(await k.read("O1", f.inode, "i_size")):
         return None
     while True:
-        page = await k.lookup("O2", f.mapping, index, holder)  # under read_lock(tree_lock)
+        page = await k.fault_lookup("O2", f.mapping, index, holder)  # under read_lock(tree_lock)
         if page is None:
             await page_cache_read(k, f, index, sync_readpage)
             continue
@@ -66,7 +66,7 @@ async def filemap_nopage_2006(k: KV, f: File, index: int, holder: str) -> Ref | 
         return page
 
 
-async def do_no_page_2006(k: KV, f: File, v: Vma, addr: int) -> bool:
+async def do_no_page_2006(k: K, f: File, v: Vma, addr: int) -> bool:
     """N1-N7: the truncate_count seqcount check is the only protection against removal."""
     holder = f"fault:{k.name}"
     await k.begin("N0", "do_no_page")
@@ -114,18 +114,18 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     vma = model.new_file_vma(mm, inode, MAP, 1, shared=True)
     f, v = file_view(model, inode), vma_view(model, vma)
 
-    async def fault(k: KV) -> None:
+    async def fault(k: K) -> None:
         if fixed:
             await do_read_fault(k, f, v, MAP)
         else:
             await do_no_page_2006(k, f, v, MAP)
 
-    async def invalidate(k: KV) -> None:
+    async def invalidate(k: K) -> None:
         await invalidate_inode_pages2(k, f, era2006=not fixed)
 
     return Setup(
         model=model,
-        actors=[vactor("CPU0", fault), vactor("CPU1", invalidate)],
+        actors=[actor("CPU0", fault), actor("CPU1", invalidate)],
         windows=[("O2", "N6"), ("FF2a", "FS4")],
         directed=DIRECTED["fixed" if fixed else "buggy"],
     )

@@ -29,11 +29,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from actors.filemap import PAGE, File, Vma, do_read_fault, file_view, vma_view
-from actors.fuse import FUSE_DAEMON, fuse_daemon, fuse_readpage, fuse_request
-from actors.kfault import KV, vactor
-from actors.model import PageCacheModel
-from actors.state import Ref
+from actors.api import K, actor
+from actors.kernel.fault import do_read_fault
+from actors.kernel.filemap import File, Vma, file_view, vma_view
+from actors.kernel.fuse import FUSE_DAEMON, fuse_daemon, fuse_readpage, fuse_request
+from actors.model import ModelOptions, PageCacheModel
+from actors.objects import PAGE, Ref
 from emulator.runtime import ActorSpec
 from emulator.scenario import Scenario, Setup
 
@@ -98,7 +99,7 @@ def user_pages(chunk: list[Seg]) -> list[int]:
 # -- the write path (fs/fuse/file.c) ---------------------------------------------------------
 
 
-async def fault_in_readable(k: KV, f: File, v: Vma, chunk: list[Seg]) -> None:
+async def fault_in_readable(k: K, f: File, v: Vma, chunk: list[Seg]) -> None:
     """Q1 iov_iter_fault_in_readable: touch each source page; an absent pte is a page fault
     (do_read_fault -> filemap_fault -> lock_page of the *source* page)."""
     for addr in user_pages(chunk):
@@ -106,7 +107,7 @@ async def fault_in_readable(k: KV, f: File, v: Vma, chunk: list[Seg]) -> None:
             await do_read_fault(k, f, v, addr, readpage=fuse_readpage)
 
 
-async def copy_from_user_atomic(k: KV, v: Vma, chunk: list[Seg]) -> int:
+async def copy_from_user_atomic(k: K, v: Vma, chunk: list[Seg]) -> int:
     """Q3 iov_iter_copy_from_user_atomic: page faults disabled, so the copy stops at the first
     source page without a pte."""
     copied = 0
@@ -117,13 +118,13 @@ async def copy_from_user_atomic(k: KV, v: Vma, chunk: list[Seg]) -> int:
     return copied
 
 
-async def grab_cache_page_write_begin(k: KV, f: File, index: int, holder: str) -> Ref:
+async def grab_cache_page_write_begin(k: K, f: File, index: int, holder: str) -> Ref:
     """Q2: find or create the target page, locked. (Truncation is excluded by the inode lock
     held across the write, so the mapping needs no re-check, Miklos.)"""
     while True:
-        page = await k.lookup("Q2a", f.mapping, index, holder)
+        page = await k.fault_lookup("Q2a", f.mapping, index, holder)
         if page is None:
-            page = await k.add_to_page_cache("Q2a", f.mapping, index, holder)
+            page = await k.fault_add_locked("Q2a", f.mapping, index, holder)
             if page is not None:
                 return page
             continue
@@ -132,7 +133,7 @@ async def grab_cache_page_write_begin(k: KV, f: File, index: int, holder: str) -
 
 
 async def copy_chunk(
-    k: KV, f: File, v: Vma, it: IovIter, index: int, offset: int, holder: str
+    k: K, f: File, v: Vma, it: IovIter, index: int, offset: int, holder: str
 ) -> tuple[Ref, int]:
     """Q1-Q4, the `again:` loop: fault the source in, lock the target, copy atomically; a copy
     that faulted anyway unlocks and retries with at most one segment."""
@@ -148,7 +149,7 @@ async def copy_chunk(
         nbytes = min(nbytes, it.single_seg_count())
 
 
-async def keep_or_unlock(k: KV, page: Ref, copied: int, fixed: bool) -> bool:
+async def keep_or_unlock(k: K, page: Ref, copied: int, fixed: bool) -> bool:
     """Q5: may the batch go on with this page? BUGGY keeps it locked in ap.pages and goes on.
     FIXED (4f06dd92b5d0) marks a fully copied page uptodate and unlocks an uptodate page now;
     a page that is not uptodate stays locked and must be the last of the batch."""
@@ -164,7 +165,7 @@ async def keep_or_unlock(k: KV, page: Ref, copied: int, fixed: bool) -> bool:
 
 
 async def fuse_fill_write_pages(
-    k: KV, f: File, v: Vma, it: IovIter, pos: int, holder: str, fixed: bool
+    k: K, f: File, v: Vma, it: IovIter, pos: int, holder: str, fixed: bool
 ) -> tuple[list[tuple[Ref, int]], bool]:
     """Q1-Q5 for one WRITE request: the (page, bytes copied) batch, and whether its last page
     is still locked (FIXED's ia->write.page_locked)."""
@@ -183,7 +184,7 @@ async def fuse_fill_write_pages(
 
 
 async def release_pages(
-    k: KV, batch: list[tuple[Ref, int]], holder: str, fixed: bool, last_locked: bool
+    k: K, batch: list[tuple[Ref, int]], holder: str, fixed: bool, last_locked: bool
 ) -> None:
     """Q8, after the WRITE reply. BUGGY (5.9 fuse_send_write_pages): a fully written page
     becomes uptodate, then every page is unlocked. FIXED: only the kept-locked last page."""
@@ -197,7 +198,7 @@ async def release_pages(
         await k.put_page("Q8", page, holder)
 
 
-async def fuse_perform_write(k: KV, f: File, v: Vma, w: Write, fixed: bool) -> None:
+async def fuse_perform_write(k: K, f: File, v: Vma, w: Write, fixed: bool) -> None:
     """fuse_perform_write: batches of pages, one WRITE request per batch."""
     holder = f"fuse:{k.name}"
     await k.begin("Q0", "pwritev")
@@ -236,8 +237,9 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     form = "self" if variant.endswith("-self") else "abba"
     writes = SELF if form == "self" else ABBA
     npages = 2 if form == "self" else 4
-    model = PageCacheModel()
-    model.page_lock_policy = options.get("page_lock_policy", "P-UNFAIR")
+    model = PageCacheModel(
+        ModelOptions(page_lock_policy=options.get("page_lock_policy", "P-UNFAIR"))
+    )
     inode, mapping = model.new_file(size=npages * PAGE)
     # Pages written earlier: page 0 whole (uptodate), the others only in part.
     for index in range(npages):
@@ -248,13 +250,13 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     f, v = file_view(model, inode), vma_view(model, vma)
 
     def writer(name: str, w: Write) -> ActorSpec:
-        async def run(k: KV) -> None:
+        async def run(k: K) -> None:
             await fuse_perform_write(k, f, v, w, fixed)
 
-        return vactor(name, run)
+        return actor(name, run)
 
     actors = [writer(name, writes[name]) for name in sorted(writes)]
-    actors.append(ActorSpec(FUSE_DAEMON, fuse_daemon, daemon=True))
+    actors.append(actor(FUSE_DAEMON, fuse_daemon, daemon=True))
     return Setup(
         model=model,
         actors=actors,

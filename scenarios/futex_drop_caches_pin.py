@@ -22,10 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from actors.kfutex import KF
-from actors.model import PageCacheModel
-from actors.shmem import drop_caches, kswapd
-from emulator.runtime import ActorSpec, Port
+from actors.api import K, actor
+from actors.kernel.shmem import drop_caches, kswapd
+from actors.model import ModelOptions, PageCacheModel
 from emulator.scenario import Scenario, Setup
 from scenarios.futex_fixlet import FIXED, futex_wait
 from scenarios.futex_lockless import shared_file_page
@@ -46,31 +45,28 @@ DIRECTED = [
 
 def build(variant: str, options: Mapping[str, str]) -> Setup:
     freeze = variant == "fixed"
-    model = PageCacheModel()
-    model.ref4_drop_caches = options.get("ref4", "off") == "on"
+    model = PageCacheModel(ModelOptions(ref4_drop_caches=options.get("ref4", "off") == "on"))
     mm, _inode, mapping, _vma, page = shared_file_page(model)
     mm_ref, page_ref, mapping_ref = model.ref(mm), model.ref(page), model.ref(mapping)
 
-    async def cpu0(port: Port) -> None:
-        k = KF(port)
+    async def cpu0(k: K) -> None:
         for _ in range(WAITS):
             if await futex_wait(k, mm_ref, UADDR, FIXED) is None:
                 break
 
-    async def cpu1(port: Port) -> None:
-        k = KF(port)
+    async def cpu1(k: K) -> None:
         for _ in range(DROPS):
             await drop_caches(k, mapping_ref, freeze)
 
-    async def reclaim(port: Port) -> None:
-        await kswapd(KF(port), page_ref, unmap_only=True)
+    async def reclaim(k: K) -> None:
+        await kswapd(k, page_ref, unmap_only=True)
 
     return Setup(
         model=model,
         actors=[
-            ActorSpec("CPU0", cpu0),
-            ActorSpec("CPU1", cpu1),
-            ActorSpec("RECLAIM", reclaim),
+            actor("CPU0", cpu0),
+            actor("CPU1", cpu1),
+            actor("RECLAIM", reclaim),
         ],
         windows=WINDOWS,
         directed=DIRECTED,

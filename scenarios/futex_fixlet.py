@@ -18,17 +18,16 @@ futex-drop-caches-pin.
 
 from __future__ import annotations
 
-from actors.gup import gup
-from actors.inode import iput
-from actors.kfutex import KF
-from actors.objects import SPECIAL, ZERO
-from actors.state import Ref
+from actors.api import K
+from actors.kernel.gup import gup
+from actors.kernel.inode import iput
+from actors.objects import SPECIAL, ZERO, Ref
 
 V2008, V32, VTIP, VLIN, FIXED = "v2008", "v3.2", "vtip", "vlin", "fixed"
 L5_VARIANTS = (V2008, V32, VTIP, VLIN, FIXED)
 
 
-async def get_futex_key(k: KF, mm: Ref, addr: int, l5: str) -> int | None:
+async def get_futex_key(k: K, mm: Ref, addr: int, l5: str) -> int | None:
     """FUTEX_WAIT's get_futex_key (a read-only op): the key's oid, or None for -EFAULT."""
     holder = f"gup:{k.name}"
     while True:
@@ -52,7 +51,7 @@ async def get_futex_key(k: KF, mm: Ref, addr: int, l5: str) -> int | None:
         return key
 
 
-async def gup_for_futex(k: KF, mm: Ref, addr: int, holder: str) -> tuple[Ref | None, bool]:
+async def gup_for_futex(k: K, mm: Ref, addr: int, holder: str) -> tuple[Ref | None, bool]:
     """L1 (9ea71503a8ed): ask for a writable page; a read-only op falls back to read access."""
     page = await gup(k, mm, addr, True, holder)
     if page is not None:
@@ -60,7 +59,7 @@ async def gup_for_futex(k: KF, mm: Ref, addr: int, holder: str) -> tuple[Ref | N
     return await gup(k, mm, addr, False, holder), True
 
 
-async def _no_mapping(k: KF, mm: Ref, addr: int, head: Ref, holder: str, l5: str) -> bool:
+async def _no_mapping(k: K, mm: Ref, addr: int, head: Ref, holder: str, l5: str) -> bool:
     """L5 with the page locked and mapping None: True = goto again, False = -EFAULT returned
     (and the page lock and reference dropped either way)."""
     if l5 == FIXED:
@@ -79,7 +78,7 @@ async def _no_mapping(k: KF, mm: Ref, addr: int, head: Ref, holder: str, l5: str
     return await _again_or_efault(k, mm, addr, head, holder, not give_up)
 
 
-async def _again_or_efault(k: KF, mm: Ref, addr: int, head: Ref, holder: str, again: bool) -> bool:
+async def _again_or_efault(k: K, mm: Ref, addr: int, head: Ref, holder: str, again: bool) -> bool:
     if not again:
         # The decision is taken while the page is still pinned, so the oracle can look at it.
         await k.futex_efault("L5", mm, addr, head)
@@ -88,7 +87,7 @@ async def _again_or_efault(k: KF, mm: Ref, addr: int, head: Ref, holder: str, ag
 
 
 async def _make_key(
-    k: KF, mm: Ref, addr: int, head: Ref, mapping: Ref, anon: bool, ro: bool
+    k: K, mm: Ref, addr: int, head: Ref, mapping: Ref, anon: bool, ro: bool
 ) -> int | None:
     """L6 under the page lock: an anonymous page keys on (mm, address); a file page on
     (mapping->host, index) with ihold: the locked page pins its mapping, so i_count > 0."""
@@ -98,17 +97,17 @@ async def _make_key(
             return None
         return await k.futex_key_mm("L6", mm, addr)
     inode: Ref = await k.read("L6", mapping, "host")
-    await k.ihold("L6", inode)
+    await k.inode_ihold("L6", inode)
     return await k.futex_key_inode("L6", inode, head)
 
 
-async def put_futex_key(k: KF, key: int) -> None:
+async def put_futex_key(k: K, key: int) -> None:
     inode = await k.futex_key_drop("PK1", key)
     if inode is not None:
         await iput(k, inode)
 
 
-async def futex_wait(k: KF, mm: Ref, addr: int, l5: str) -> int | None:
+async def futex_wait(k: K, mm: Ref, addr: int, l5: str) -> int | None:
     """FUTEX_WAIT whose value check fails at once (EWOULDBLOCK): build the key, drop it."""
     await k.begin("FW0", "futex_wait")
     key = await get_futex_key(k, mm, addr, l5)

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from actors.kfutex import KF
-from actors.state import Ref
+from actors.api import K
+from actors.model import ModelOptions
+from actors.objects import Ref
 from emulator.scenario import Scenario, Setup
 from scenarios.futex_lockless import IHOLD, INC_NOT_ZERO, futex_wait, unlinked_file_world
 
@@ -40,14 +41,13 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     pin = IHOLD if variant == "buggy" else INC_NOT_ZERO
     strict = options.get("ihold", "strict") == "strict"
 
-    async def cpu0(k: KF, mm: Ref, uaddr: int) -> int | None:
+    async def cpu0(k: K, mm: Ref, uaddr: int) -> int | None:
         return await futex_wait(k, mm, uaddr, pin=pin)
 
-    model, actors = unlinked_file_world(cpu0)
     # rcu=eager: every grace period ends the moment its last pre-existing reader leaves
     # (the most hostile legal RCU); gp-actor: the RCU actor's steps are scheduled.
-    model.rcu_eager = options.get("rcu", "gp-actor") == "eager"
-    model.strict_ihold = strict
+    eager = options.get("rcu", "gp-actor") == "eager"
+    model, actors = unlinked_file_world(cpu0, ModelOptions(rcu_eager=eager, strict_ihold=strict))
     directed = DIRECTED if strict else DIRECTED + ONWARD
     return Setup(model=model, actors=actors, windows=WINDOWS, directed=directed)
 

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from actors.kfutex import KF
-from actors.state import Ref
+from actors.api import K
+from actors.model import ModelOptions
+from actors.objects import Ref
 from emulator.scenario import Scenario, Setup
 from scenarios.futex_lockless import futex_wait, unlinked_file_world
 
@@ -40,13 +41,13 @@ DIRECTED = [
 def build(variant: str, options: Mapping[str, str]) -> Setup:
     validate = variant == "fixed"
 
-    async def cpu0(k: KF, mm: Ref, uaddr: int) -> int | None:
+    async def cpu0(k: K, mm: Ref, uaddr: int) -> int | None:
         return await futex_wait(k, mm, uaddr, validate=validate)
 
-    model, actors = unlinked_file_world(cpu0)
     # rcu=eager: every grace period ends the moment its last pre-existing reader leaves
     # (the most hostile legal RCU); gp-actor: the RCU actor's steps are scheduled.
-    model.rcu_eager = options.get("rcu", "gp-actor") == "eager"
+    eager = options.get("rcu", "gp-actor") == "eager"
+    model, actors = unlinked_file_world(cpu0, ModelOptions(rcu_eager=eager))
     return Setup(model=model, actors=actors, windows=WINDOWS, directed=DIRECTED)
 
 

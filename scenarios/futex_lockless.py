@@ -18,14 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from actors.gup import PAGE, munmap
-from actors.inode import close_file, iput
-from actors.kfutex import KF
-from actors.model import PageCacheModel
-from actors.objects import FILE, Obj
-from actors.rcu import RCU_ACTOR, rcu_gp_actor
-from actors.state import Ref
-from emulator.runtime import ActorSpec, Port
+from actors.api import K, actor
+from actors.kernel.gup import munmap
+from actors.kernel.inode import close_file, iput
+from actors.kernel.rcu import RCU_ACTOR, rcu_gp
+from actors.model import ModelOptions, PageCacheModel
+from actors.objects import FILE, PAGE, Obj, Ref
+from emulator.runtime import ActorSpec
 from scenarios.futex_fixlet import gup_for_futex, put_futex_key
 
 INC_NOT_ZERO, IHOLD = "inc_not_zero", "ihold"
@@ -34,7 +33,7 @@ AGAIN, EFAULT = -1, -2  # _inode_key's outcomes besides a key oid (oids are posi
 
 
 async def get_futex_key(
-    k: KF,
+    k: K,
     mm: Ref,
     addr: int,
     *,
@@ -70,7 +69,7 @@ async def get_futex_key(
         return None if key == EFAULT else key
 
 
-async def _swizzled(k: KF, page: Ref, swizzle: str) -> bool:
+async def _swizzled(k: K, page: Ref, swizzle: str) -> bool:
     """K5-K7: under the page lock, is this a shmem page on its way to or from swap cache?"""
     # lock_page() starts with might_sleep(): a voluntary preemption point (cond_resched).
     await k.might_sleep("K5", "lock_page")
@@ -83,7 +82,7 @@ async def _swizzled(k: KF, page: Ref, swizzle: str) -> bool:
     return swizzled
 
 
-async def _anon_key(k: KF, mm: Ref, addr: int, page: Ref, holder: str, ro: bool) -> int | None:
+async def _anon_key(k: K, mm: Ref, addr: int, page: Ref, holder: str, ro: bool) -> int | None:
     """K9: a private anonymous futex keys on (mm, address); read-only anon is -EFAULT."""
     if ro:
         await k.futex_efault("K9", mm, addr, page)
@@ -95,7 +94,7 @@ async def _anon_key(k: KF, mm: Ref, addr: int, page: Ref, holder: str, ro: bool)
 
 
 async def _inode_key(
-    k: KF, mm: Ref, addr: int, page: Ref, mapping: Ref, validate: bool, pin: str
+    k: K, mm: Ref, addr: int, page: Ref, mapping: Ref, validate: bool, pin: str
 ) -> int:
     """K10-K15 under RCU: the key's oid, EFAULT, or AGAIN after dropping the page reference
     (goto again). On the first two the caller still holds its page reference."""
@@ -106,7 +105,7 @@ async def _inode_key(
     if inode is None:
         return await _again(k, "K12", page, "mapping->host is NULL")
     if pin == IHOLD:
-        await k.ihold("K13", inode)
+        await k.inode_ihold("K13", inode)
     elif not await k.inode_inc_not_zero("K13", inode):
         return await _again(k, "K13", page, "i_count is 0")
     if await k.read("K14", inode, "i_mapping") != mapping:  # WARN_ON_ONCE paranoia
@@ -119,7 +118,7 @@ async def _inode_key(
     return key
 
 
-async def _again(k: KF, label: str, page: Ref, why: str) -> int:
+async def _again(k: K, label: str, page: Ref, why: str) -> int:
     await k.rcu_read_unlock(label)
     await k.put_page(label, page, f"gup:{k.name}")
     await k.retry(label, f"page #{page[0]}: {why}")
@@ -127,7 +126,7 @@ async def _again(k: KF, label: str, page: Ref, why: str) -> int:
 
 
 async def futex_wait(
-    k: KF,
+    k: K,
     mm: Ref,
     addr: int,
     *,
@@ -166,18 +165,17 @@ def shared_file_page(model: PageCacheModel, nlink: int = 1) -> tuple[Obj, Obj, O
 
 
 def unlinked_file_world(
-    cpu0: Callable[[KF, Ref, int], Awaitable[object]],
+    cpu0: Callable[[K, Ref, int], Awaitable[object]], options: ModelOptions
 ) -> tuple[PageCacheModel, list[ActorSpec]]:
     """000a/000b initial state: F is unlinked but still open (i_count 1 from the struct file),
     its page P at index 0 is cached and mapped shared by the process's pte; CPU0 (thread A)
     runs ``cpu0``, CPU1 (thread B) munmaps and closes, CPU2 (another task) opens a file, which
     may reuse F's inode memory once RCU has freed it."""
-    model = PageCacheModel()
+    model = PageCacheModel(options)
     mm, inode, _mapping, vma, _page = shared_file_page(model, nlink=0)
     mm_ref, vma_ref, inode_ref = model.ref(mm), model.ref(vma), model.ref(inode)
 
-    async def thread_a(port: Port) -> None:
-        k = KF(port)
+    async def thread_a(k: K) -> None:
         # A lock waiter's loop (pthread_mutex_lock slow path): futex_wait returns at once while
         # the lock word keeps changing, so the thread keys the futex again and again, until
         # get_futex_key fails because the mapping is gone.
@@ -185,17 +183,16 @@ def unlinked_file_world(
             if await cpu0(k, mm_ref, UADDR) is None:
                 break
 
-    async def thread_b(port: Port) -> None:
-        k = KF(port)
+    async def thread_b(k: K) -> None:
         await munmap(k, mm_ref, vma_ref, (UADDR,))
         await close_file(k, inode_ref)
 
-    async def other_task(port: Port) -> None:
-        await KF(port).alloc_inode("O1", PAGE, 1)
+    async def other_task(k: K) -> None:
+        await k.inode_alloc("O1", PAGE, 1)
 
     return model, [
-        ActorSpec("CPU0", thread_a),
-        ActorSpec("CPU1", thread_b),
-        ActorSpec("CPU2", other_task),
-        ActorSpec(RCU_ACTOR, rcu_gp_actor, daemon=True),
+        actor("CPU0", thread_a),
+        actor("CPU1", thread_b),
+        actor("CPU2", other_task),
+        actor(RCU_ACTOR, rcu_gp, daemon=True),
     ]

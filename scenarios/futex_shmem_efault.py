@@ -20,10 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from actors.kfutex import KF
+from actors.api import K, actor
+from actors.kernel.shmem import IO_ACTOR, kswapd, swap_io
 from actors.model import PageCacheModel
-from actors.shmem import IO_ACTOR, kswapd, swap_io_actor
-from emulator.runtime import ActorSpec, Port
 from emulator.scenario import Scenario, Setup
 from scenarios.futex_fixlet import FIXED, V2008, VLIN, VTIP, futex_wait
 
@@ -56,21 +55,20 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     model.map_initial(model.objs[mm.oid], UADDR, page)
     mm_ref, page_ref = model.ref(mm), model.ref(page)
 
-    async def cpu0(port: Port) -> None:
-        k = KF(port)
+    async def cpu0(k: K) -> None:
         for _ in range(WAITS):
             if await futex_wait(k, mm_ref, UADDR, l5) is None:
                 break
 
-    async def reclaim(port: Port) -> None:
-        await kswapd(KF(port), page_ref, RECLAIM_PASSES)
+    async def reclaim(k: K) -> None:
+        await kswapd(k, page_ref, RECLAIM_PASSES)
 
     return Setup(
         model=model,
         actors=[
-            ActorSpec("CPU0", cpu0),
-            ActorSpec("RECLAIM", reclaim),
-            ActorSpec(IO_ACTOR, swap_io_actor, daemon=True),
+            actor("CPU0", cpu0),
+            actor("RECLAIM", reclaim),
+            actor(IO_ACTOR, swap_io, daemon=True),
         ],
         windows=WINDOWS,
         directed=DIRECTED,

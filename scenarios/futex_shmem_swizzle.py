@@ -21,11 +21,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from actors.kfutex import KF
+from actors.api import K, Program, actor
+from actors.kernel.shmem import IO_ACTOR, kswapd, swap_io
 from actors.model import PageCacheModel
-from actors.shmem import IO_ACTOR, kswapd, swap_io_actor
-from actors.state import Ref
-from emulator.runtime import ActorProgram, ActorSpec, Port
+from actors.objects import Ref
 from emulator.scenario import Scenario, Setup
 from scenarios.futex_lockless import FINAL, V1, futex_wait
 
@@ -65,25 +64,24 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
         mms.append(model.ref(mm))
     page_ref = model.ref(page)
 
-    def waiter(mm: Ref, uaddr: int) -> ActorProgram:
-        async def wait_loop(port: Port) -> None:
-            k = KF(port)
+    def waiter(mm: Ref, uaddr: int) -> Program:
+        async def wait_loop(k: K) -> None:
             for _ in range(WAITS):
                 if await futex_wait(k, mm, uaddr, swizzle=swizzle) is None:
                     break
 
         return wait_loop
 
-    async def reclaim(port: Port) -> None:
-        await kswapd(KF(port), page_ref, RECLAIM_PASSES)
+    async def reclaim(k: K) -> None:
+        await kswapd(k, page_ref, RECLAIM_PASSES)
 
     return Setup(
         model=model,
         actors=[
-            ActorSpec("CPU0", waiter(mms[1], UADDR)),
-            ActorSpec("CPU1", waiter(mms[0], UADDR1)),
-            ActorSpec("RECLAIM", reclaim),
-            ActorSpec(IO_ACTOR, swap_io_actor, daemon=True),
+            actor("CPU0", waiter(mms[1], UADDR)),
+            actor("CPU1", waiter(mms[0], UADDR1)),
+            actor("RECLAIM", reclaim),
+            actor(IO_ACTOR, swap_io, daemon=True),
         ],
         windows=WINDOWS,
         directed=DIRECTED,

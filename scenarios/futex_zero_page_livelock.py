@@ -22,10 +22,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from actors.gup import PAGE
-from actors.kfutex import KF
+from actors.api import K, actor
 from actors.model import PageCacheModel
-from emulator.runtime import ActorSpec, Port
+from actors.objects import PAGE
 from emulator.scenario import Scenario, Setup
 from scenarios.futex_fixlet import FIXED, V32, V2008, VLIN, VTIP, futex_wait
 
@@ -61,10 +60,10 @@ def build_livelock(l5: str, page: str) -> Setup:
         uaddr = GATE
     mm_ref = model.ref(mm)
 
-    async def cpu0(port: Port) -> None:
-        await futex_wait(KF(port), mm_ref, uaddr, l5)
+    async def cpu0(k: K) -> None:
+        await futex_wait(k, mm_ref, uaddr, l5)
 
-    return Setup(model=model, actors=[ActorSpec("CPU0", cpu0)], windows=WINDOWS, directed=DIRECTED)
+    return Setup(model=model, actors=[actor("CPU0", cpu0)], windows=WINDOWS, directed=DIRECTED)
 
 
 def build(variant: str, options: Mapping[str, str]) -> Setup:

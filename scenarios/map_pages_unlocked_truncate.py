@@ -22,18 +22,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from actors.filemap import LockStep, Vma, do_read_fault, file_view, trylock_step, vma_view
-from actors.kfault import KV, vactor
+from actors.api import K, actor
+from actors.kernel.fault import do_read_fault
+from actors.kernel.filemap import LockStep, Vma, file_view, trylock_step, vma_view
+from actors.kernel.truncate import truncate_pagecache
 from actors.model import PageCacheModel
-from actors.state import Ref
-from actors.unmap import truncate_pagecache
+from actors.objects import Ref
 from emulator.scenario import Scenario, Setup
 
 MAP = 0x300000
 NPAGES = 2
 
 
-async def rfc_lock_step(k: KV, page: Ref, v: Vma) -> bool | None:
+async def rfc_lock_step(k: K, page: Ref, v: Vma) -> bool | None:
     """RFC patch 4: skip a page that is locked right now (M4), but only lock pages of shared
     mappings (M6); a private mapping's page is mapped with no lock held."""
     if await k.page_locked("M4", page):
@@ -53,15 +54,15 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     vma = model.new_file_vma(mm, inode, MAP, NPAGES, shared=False, writable=0)
     f, v = file_view(model, inode), vma_view(model, vma)
 
-    async def fault(k: KV) -> None:
+    async def fault(k: K) -> None:
         await do_read_fault(k, f, v, MAP, around=(0, NPAGES - 1), lock_step=lock_step)
 
-    async def truncate(k: KV) -> None:
+    async def truncate(k: K) -> None:
         await truncate_pagecache(k, f, 0)
 
     return Setup(
         model=model,
-        actors=[vactor("CPU0", fault), vactor("CPU1", truncate)],
+        actors=[actor("CPU0", fault), actor("CPU1", truncate)],
         windows=[("M8", "M9")],
         directed=[
             ("CPU0", "M8"),  # 1-2. P found, referenced, uptodate; mapping and i_size pass

@@ -1,14 +1,13 @@
-"""Page-cache lookups and pte installation as labelled step sequences (kernel-scenarios.md 2.4):
-find_get_page (P1-P5, the lockless E2011+ form), find_lock_page, and finish_fault (FS1-FS5).
+"""Page-cache lookups as labelled step sequences (kernel-scenarios.md 2.4): find_get_page (P1-P5,
+the lockless E2011+ form) and find_lock_page (P6, P7).
 
-Shared by the gup fault handlers, shmem swap-in, drop_caches and inode eviction.
+Shared by the fault paths, shmem swap-in, drop_caches and inode eviction.
 """
 
 from __future__ import annotations
 
-from actors.kapi import K
-from actors.mm import PTL
-from actors.state import Ref
+from actors.api import K
+from actors.objects import Ref
 
 
 async def find_get_page(k: K, mapping: Ref, index: int, holder: str) -> Ref | None:
@@ -46,14 +45,3 @@ async def find_lock_page(k: K, mapping: Ref, index: int, holder: str) -> Ref | N
         await k.unlock_page("P7", page)
         await k.put_page("P7", page, holder)
         await k.retry("P7", "page left the mapping while we waited for its lock")
-
-
-async def finish_fault(k: K, mm: Ref, addr: int, page: Ref, writable: int, holder: str) -> bool:
-    """FS1-FS5: under the pte lock, install the pte if it is still none; the fault's page
-    reference becomes the pte's. If another fault won, drop our reference."""
-    await k.spin_lock("FS1", mm, PTL)
-    installed = await k.pte_install("FS4", mm, addr, page, writable, holder)
-    await k.spin_unlock("FS5", mm, PTL)
-    if not installed:
-        await k.put_page("FS5", page, holder)
-    return installed
