@@ -25,7 +25,7 @@ from actors.kernel.rcu import RCU_ACTOR, rcu_gp
 from actors.model import ModelOptions, PageCacheModel
 from actors.objects import FILE, PAGE, Obj, Ref
 from emulator.runtime import ActorSpec
-from scenarios.futex_fixlet import gup_for_futex, put_futex_key
+from scenarios.futex.futex_fixlet import gup_for_futex, put_futex_key
 
 INC_NOT_ZERO, IHOLD = "inc_not_zero", "ihold"
 FINAL, V1 = "final", "v1"

@@ -22,7 +22,7 @@ from actors.api import K
 from actors.model import ModelOptions
 from actors.objects import Ref
 from emulator.scenario import Scenario, Setup
-from scenarios.futex_lockless import IHOLD, INC_NOT_ZERO, futex_wait, unlinked_file_world
+from scenarios.futex.futex_lockless import IHOLD, INC_NOT_ZERO, futex_wait, unlinked_file_world
 
 WINDOWS = [("K3", "K10"), ("K11", "K13")]
 DIRECTED = [

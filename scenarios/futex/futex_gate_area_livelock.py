@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from emulator.scenario import Scenario, Setup
-from scenarios.futex_fixlet import FIXED, V32, V2008, VLIN, VTIP
-from scenarios.futex_zero_page_livelock import build_livelock
+from scenarios.futex.futex_fixlet import FIXED, V32, V2008, VLIN, VTIP
+from scenarios.futex.futex_zero_page_livelock import build_livelock
 
 GATE_VARIANTS = {"buggy": V32, "v2008": V2008, "vtip": VTIP, "vlin": VLIN, "fixed": FIXED}
 

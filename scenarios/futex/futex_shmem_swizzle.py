@@ -26,7 +26,7 @@ from actors.kernel.shmem import IO_ACTOR, kswapd, swap_io
 from actors.model import PageCacheModel
 from actors.objects import Ref
 from emulator.scenario import Scenario, Setup
-from scenarios.futex_lockless import FINAL, V1, futex_wait
+from scenarios.futex.futex_lockless import FINAL, V1, futex_wait
 
 PAGE = 4096
 UADDR = 0x7F0000000000  # CPU0's mapping of the shmem object

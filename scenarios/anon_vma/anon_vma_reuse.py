@@ -19,7 +19,7 @@ from actors.api import K, actor
 from actors.kernel.rcu import RCU_ACTOR, rcu_gp
 from actors.model import PageCacheModel
 from emulator.scenario import Scenario, Setup
-from scenarios.anon_vma_lock import (
+from scenarios.anon_vma.anon_vma_lock import (
     anon_vma_fork,
     mapped_anon_page,
     rmap_walk_anon,

@@ -26,7 +26,7 @@ from actors.api import K, actor
 from actors.model import PageCacheModel
 from actors.objects import PAGE
 from emulator.scenario import Scenario, Setup
-from scenarios.futex_fixlet import FIXED, V32, V2008, VLIN, VTIP, futex_wait
+from scenarios.futex.futex_fixlet import FIXED, V32, V2008, VLIN, VTIP, futex_wait
 
 UADDR = 0x7F0000001000  # the futex word's page in the PROT_READ anonymous mapping
 GATE = 0xFFFFFFFFFF600000  # x86-64 vsyscall page: the gate area

@@ -30,7 +30,7 @@ from actors.api import K, actor
 from actors.model import PageCacheModel
 from actors.objects import Ref
 from emulator.scenario import Scenario, Setup
-from scenarios.anon_vma_lock import (
+from scenarios.anon_vma.anon_vma_lock import (
     mapped_anon_page,
     page_unlock_anon_vma,
     put_anon_vma,

@@ -24,7 +24,7 @@ from actors.api import K
 from actors.model import ModelOptions
 from actors.objects import Ref
 from emulator.scenario import Scenario, Setup
-from scenarios.futex_lockless import futex_wait, unlinked_file_world
+from scenarios.futex.futex_lockless import futex_wait, unlinked_file_world
 
 WINDOWS = [("K1", "K3"), ("K3", "K10")]
 DIRECTED = [

@@ -24,7 +24,7 @@ from actors.api import K, actor
 from actors.kernel.shmem import IO_ACTOR, kswapd, swap_io
 from actors.model import PageCacheModel
 from emulator.scenario import Scenario, Setup
-from scenarios.futex_fixlet import FIXED, V2008, VLIN, VTIP, futex_wait
+from scenarios.futex.futex_fixlet import FIXED, V2008, VLIN, VTIP, futex_wait
 
 PAGE = 4096
 UADDR = 0x7F0000000000

@@ -29,7 +29,7 @@ from actors.api import K, actor
 from actors.model import PageCacheModel
 from actors.objects import ANON, Ref
 from emulator.scenario import Scenario, Setup
-from scenarios.anon_vma_lock import (
+from scenarios.anon_vma.anon_vma_lock import (
     mapped_anon_page,
     page_lock_anon_vma_buggy,
     page_unlock_anon_vma,

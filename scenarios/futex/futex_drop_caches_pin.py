@@ -26,8 +26,8 @@ from actors.api import K, actor
 from actors.kernel.shmem import drop_caches, kswapd
 from actors.model import ModelOptions, PageCacheModel
 from emulator.scenario import Scenario, Setup
-from scenarios.futex_fixlet import FIXED, futex_wait
-from scenarios.futex_lockless import shared_file_page
+from scenarios.futex.futex_fixlet import FIXED, futex_wait
+from scenarios.futex.futex_lockless import shared_file_page
 
 PAGE = 4096
 UADDR = 0x7F0000000000
