@@ -25,6 +25,39 @@ from emulator.runtime import ActorSpec, Port
 # The engine attributes a step to the first caller frame outside modules with this marker.
 __pcemu_api__ = True
 
+# Ops renamed on the wire in trace format 3 (pcemu 0.2.0) to the kernel's own names: old -> new.
+# ``atomic`` with its ``how`` argument became one op per kernel primitive; ``i_size_read`` was a
+# ``read`` of the field "i_size".
+RENAMED_OPS: dict[str, str] = {
+    "anon_vma_free": "kmem_cache_free",
+    "atomic(read)": "atomic_read",
+    "atomic(inc)": "atomic_inc",
+    "atomic(dec)": "atomic_dec",
+    "atomic(inc_not_zero)": "atomic_inc_not_zero",
+    "atomic(dec_and_test)": "atomic_dec_and_test",
+    "avc_link": "anon_vma_chain_link",
+    "drop_remove_mapping": "remove_mapping",
+    "fault_add_locked": "add_to_page_cache_locked",
+    "fault_alloc_page": "alloc_page",
+    "gup_read_in": "add_to_page_cache_lru",
+    "gup_vma_detach": "detach_vmas_to_be_unmapped",
+    "inode_alloc": "alloc_inode",
+    "inode_destroy": "destroy_inode",
+    "inode_ihold": "ihold",
+    "inode_iput_final": "iput_final",
+    "read(i_size)": "i_size_read",
+    "shmem_find": "find_get_entry",
+    "shmem_swap_in": "shmem_add_to_page_cache",
+    "swap_add": "add_to_swap_cache",
+    "swap_alloc": "get_swap_page",
+    "swap_delete": "delete_from_swap_cache",
+    "swap_lookup": "lookup_swap_cache",
+    "swap_writeout": "swap_writepage",
+    "trunc_delete": "truncate_complete_page",
+    "trunc_i_size_write": "i_size_write",
+    "trunc_zap_range": "zap_page_range",
+}
+
 
 class K:
     """What every actor program receives: ``async def program(k: K)``."""
@@ -42,8 +75,20 @@ class K:
     async def write(self, label: str, ref: Ref, fld: str, value: Any) -> None:
         await self.port.call("write", label, ref, fld, value)
 
-    async def atomic(self, label: str, ref: Ref, fld: str, how: str) -> Any:
-        return await self.port.call("atomic", label, ref, fld, how)
+    async def atomic_read(self, label: str, ref: Ref, fld: str) -> int:
+        return int(await self.port.call("atomic_read", label, ref, fld))
+
+    async def atomic_inc(self, label: str, ref: Ref, fld: str) -> int:
+        return int(await self.port.call("atomic_inc", label, ref, fld))
+
+    async def atomic_dec(self, label: str, ref: Ref, fld: str) -> int:
+        return int(await self.port.call("atomic_dec", label, ref, fld))
+
+    async def atomic_inc_not_zero(self, label: str, ref: Ref, fld: str) -> bool:
+        return bool(await self.port.call("atomic_inc_not_zero", label, ref, fld))
+
+    async def atomic_dec_and_test(self, label: str, ref: Ref, fld: str) -> bool:
+        return bool(await self.port.call("atomic_dec_and_test", label, ref, fld))
 
     async def commit(self, label: str, ref: Ref, what: str) -> None:
         await self.port.call("commit", label, ref, what)
@@ -160,8 +205,8 @@ class K:
     async def set_page_flag(self, label: str, page: Ref, flag: str, value: int) -> None:
         await self.port.call("set_page_flag", label, page, flag, value)
 
-    async def fault_alloc_page(self, label: str, ptype: str, holder: str) -> Ref:
-        r: Ref = await self.port.call("fault_alloc_page", label, ptype, holder)
+    async def alloc_page(self, label: str, ptype: str, holder: str) -> Ref:
+        r: Ref = await self.port.call("alloc_page", label, ptype, holder)
         return r
 
     # -- mm (actors/model/mm.py) -------------------------------------------------------------------
@@ -189,8 +234,8 @@ class K:
     async def gup_map_zero(self, label: str, mm: Ref, addr: int) -> bool:
         return bool(await self.port.call("gup_map_zero", label, mm, addr))
 
-    async def gup_vma_detach(self, label: str, mm: Ref, vma: Ref) -> None:
-        await self.port.call("gup_vma_detach", label, mm, vma)
+    async def detach_vmas_to_be_unmapped(self, label: str, mm: Ref, vma: Ref) -> None:
+        await self.port.call("detach_vmas_to_be_unmapped", label, mm, vma)
 
     # -- cache (actors/model/pagecache.py) ---------------------------------------------------------
     async def tree_load(self, label: str, mapping: Ref, index: int) -> Ref | None:
@@ -213,14 +258,18 @@ class K:
         r: tuple[int, ...] = await self.port.call("inode_cache_indices", label, mapping)
         return r
 
-    async def fault_add_locked(
+    async def add_to_page_cache_locked(
         self, label: str, mapping: Ref, index: int, holder: str
     ) -> Ref | None:
-        r: Ref | None = await self.port.call("fault_add_locked", label, mapping, index, holder)
+        r: Ref | None = await self.port.call(
+            "add_to_page_cache_locked", label, mapping, index, holder
+        )
         return r
 
-    async def gup_read_in(self, label: str, mapping: Ref, index: int, holder: str) -> Ref | None:
-        r: Ref | None = await self.port.call("gup_read_in", label, mapping, index, holder)
+    async def add_to_page_cache_lru(
+        self, label: str, mapping: Ref, index: int, holder: str
+    ) -> Ref | None:
+        r: Ref | None = await self.port.call("add_to_page_cache_lru", label, mapping, index, holder)
         return r
 
     async def delete_from_page_cache(self, label: str, page: Ref) -> None:
@@ -230,20 +279,25 @@ class K:
         await self.port.call("cache_remove", label, page, reason)
 
     # -- truncate (actors/model/truncate.py) -------------------------------------------------------
-    async def trunc_i_size_write(self, label: str, inode: Ref, size: int) -> None:
-        await self.port.call("trunc_i_size_write", label, inode, size)
+    async def i_size_read(self, label: str, inode: Ref) -> int:
+        return int(await self.port.call("i_size_read", label, inode))
+
+    async def i_size_write(self, label: str, inode: Ref, size: int) -> None:
+        await self.port.call("i_size_write", label, inode, size)
 
     async def trunc_vmas(self, label: str, mapping: Ref) -> tuple[Span, ...]:
         r: tuple[Span, ...] = await self.port.call("trunc_vmas", label, mapping)
         return r
 
-    async def trunc_zap_range(
+    async def zap_page_range(
         self, label: str, mm: Ref, start: int, end: int, check_mapping: int | None
     ) -> int:
-        return int(await self.port.call("trunc_zap_range", label, mm, start, end, check_mapping))
+        return int(await self.port.call("zap_page_range", label, mm, start, end, check_mapping))
 
-    async def trunc_delete(self, label: str, page: Ref, why: str, fail_if_dirty: bool) -> bool:
-        return bool(await self.port.call("trunc_delete", label, page, why, fail_if_dirty))
+    async def truncate_complete_page(
+        self, label: str, page: Ref, why: str, fail_if_dirty: bool
+    ) -> bool:
+        return bool(await self.port.call("truncate_complete_page", label, page, why, fail_if_dirty))
 
     async def trunc_done(self, label: str, mapping: Ref, first: int) -> None:
         await self.port.call("trunc_done", label, mapping, first)
@@ -256,11 +310,11 @@ class K:
         r: Ref = await self.port.call("anon_vma_alloc", label)
         return r
 
-    async def anon_vma_free(self, label: str, av: Ref) -> None:
-        await self.port.call("anon_vma_free", label, av)
+    async def kmem_cache_free(self, label: str, av: Ref) -> None:
+        await self.port.call("kmem_cache_free", label, av)
 
-    async def avc_link(self, label: str, av: Ref, vma: Ref) -> None:
-        await self.port.call("avc_link", label, av, vma)
+    async def anon_vma_chain_link(self, label: str, av: Ref, vma: Ref) -> None:
+        await self.port.call("anon_vma_chain_link", label, av, vma)
 
     async def avc_unlink(self, label: str, av: Ref, vma: Ref) -> bool:
         return bool(await self.port.call("avc_unlink", label, av, vma))
@@ -273,8 +327,8 @@ class K:
         await self.port.call("page_add_anon_rmap", label, page, av)
 
     # -- inodes (actors/model/inodes.py) -----------------------------------------------------------
-    async def inode_ihold(self, label: str, inode: Ref) -> int:
-        return int(await self.port.call("inode_ihold", label, inode))
+    async def ihold(self, label: str, inode: Ref) -> int:
+        return int(await self.port.call("ihold", label, inode))
 
     async def inode_inc_not_zero(self, label: str, inode: Ref) -> bool:
         return bool(await self.port.call("inode_inc_not_zero", label, inode))
@@ -282,28 +336,28 @@ class K:
     async def inode_iput_dec(self, label: str, inode: Ref) -> int:
         return int(await self.port.call("inode_iput_dec", label, inode))
 
-    async def inode_iput_final(self, label: str, inode: Ref) -> bool:
-        return bool(await self.port.call("inode_iput_final", label, inode))
+    async def iput_final(self, label: str, inode: Ref) -> bool:
+        return bool(await self.port.call("iput_final", label, inode))
 
-    async def inode_destroy(self, label: str, inode: Ref) -> None:
-        await self.port.call("inode_destroy", label, inode)
+    async def destroy_inode(self, label: str, inode: Ref) -> None:
+        await self.port.call("destroy_inode", label, inode)
 
-    async def inode_alloc(self, label: str, size: int, nlink: int) -> Ref:
-        r: Ref = await self.port.call("inode_alloc", label, size, nlink)
+    async def alloc_inode(self, label: str, size: int, nlink: int) -> Ref:
+        r: Ref = await self.port.call("alloc_inode", label, size, nlink)
         return r
 
     # -- shmem (actors/model/shmem.py) -------------------------------------------------------------
-    async def swap_alloc(self, label: str, page: Ref) -> int:
-        return int(await self.port.call("swap_alloc", label, page))
+    async def get_swap_page(self, label: str, page: Ref) -> int:
+        return int(await self.port.call("get_swap_page", label, page))
 
-    async def swap_add(self, label: str, page: Ref, entry: int) -> None:
-        await self.port.call("swap_add", label, page, entry)
+    async def add_to_swap_cache(self, label: str, page: Ref, entry: int) -> None:
+        await self.port.call("add_to_swap_cache", label, page, entry)
 
     async def shmem_swap_out(self, label: str, page: Ref) -> None:
         await self.port.call("shmem_swap_out", label, page)
 
-    async def swap_writeout(self, label: str, page: Ref) -> None:
-        await self.port.call("swap_writeout", label, page)
+    async def swap_writepage(self, label: str, page: Ref) -> None:
+        await self.port.call("swap_writepage", label, page)
 
     async def swap_io_wait(self, label: str) -> Ref:
         r: Ref = await self.port.call("swap_io_wait", label)
@@ -312,22 +366,24 @@ class K:
     async def swap_io_done(self, label: str, page: Ref) -> None:
         await self.port.call("swap_io_done", label, page)
 
-    async def shmem_find(self, label: str, mapping: Ref, index: int) -> tuple[str, Any]:
-        r: tuple[str, Any] = await self.port.call("shmem_find", label, mapping, index)
+    async def find_get_entry(self, label: str, mapping: Ref, index: int) -> tuple[str, Any]:
+        r: tuple[str, Any] = await self.port.call("find_get_entry", label, mapping, index)
         return r
 
-    async def swap_lookup(self, label: str, entry: int, holder: str) -> Ref | None:
-        r: Ref | None = await self.port.call("swap_lookup", label, entry, holder)
+    async def lookup_swap_cache(self, label: str, entry: int, holder: str) -> Ref | None:
+        r: Ref | None = await self.port.call("lookup_swap_cache", label, entry, holder)
         return r
 
     async def swap_confirm(self, label: str, page: Ref, mapping: Ref, index: int) -> bool:
         return bool(await self.port.call("swap_confirm", label, page, mapping, index))
 
-    async def shmem_swap_in(self, label: str, page: Ref, mapping: Ref, index: int) -> None:
-        await self.port.call("shmem_swap_in", label, page, mapping, index)
+    async def shmem_add_to_page_cache(
+        self, label: str, page: Ref, mapping: Ref, index: int
+    ) -> None:
+        await self.port.call("shmem_add_to_page_cache", label, page, mapping, index)
 
-    async def swap_delete(self, label: str, page: Ref) -> None:
-        await self.port.call("swap_delete", label, page)
+    async def delete_from_swap_cache(self, label: str, page: Ref) -> None:
+        await self.port.call("delete_from_swap_cache", label, page)
 
     async def reclaim_rmap(self, label: str, page: Ref) -> tuple[tuple[Ref, int], ...]:
         r: tuple[tuple[Ref, int], ...] = await self.port.call("reclaim_rmap", label, page)
@@ -339,8 +395,8 @@ class K:
     async def drop_invalidatable(self, label: str, page: Ref, mapping: Ref) -> bool:
         return bool(await self.port.call("drop_invalidatable", label, page, mapping))
 
-    async def drop_remove_mapping(self, label: str, page: Ref, holder: str, freeze: bool) -> bool:
-        return bool(await self.port.call("drop_remove_mapping", label, page, holder, freeze))
+    async def remove_mapping(self, label: str, page: Ref, holder: str, freeze: bool) -> bool:
+        return bool(await self.port.call("remove_mapping", label, page, holder, freeze))
 
     # -- futex (actors/model/futex.py) -------------------------------------------------------------
     async def futex_key_inode(self, label: str, inode: Ref, page: Ref) -> int:

@@ -23,8 +23,8 @@ from emulator.choices import Where
 from emulator.errors import BadInput
 
 FORMAT = "pcemu-trace"
-VERSION = 2
-READABLE = (1, 2)
+VERSION = 3
+READABLE = (1, 2, 3)
 
 
 @dataclass

@@ -86,15 +86,11 @@ async def sync_readpage(k: K, page: Ref) -> None:
 async def page_cache_read(k: K, f: File, index: int, readpage: ReadPage) -> None:
     """Read a missing page in: allocate, insert locked, ->readpage, drop our reference."""
     holder = f"read:{k.name}"
-    page = await k.fault_add_locked("FF2a", f.mapping, index, holder)
+    page = await k.add_to_page_cache_locked("FF2a", f.mapping, index, holder)
     if page is None:
         return  # somebody else inserted one first
     await readpage(k, page)
     await k.put_page("FF2b", page, holder)
-
-
-async def _beyond_eof(k: K, label: str, f: File, index: int) -> bool:
-    return index >= size_pages(int(await k.read(label, f.inode, "i_size")))
 
 
 async def filemap_fault(
@@ -114,15 +110,15 @@ async def filemap_fault(
     FF3/FF4), a missing page is read in by one step that leaves it locked, uptodate and
     referenced in the cache (FF2, no ->readpage, so no FF5), and losing that insertion race
     re-checks i_size (FF1) before looking again."""
-    if await _beyond_eof(k, "FF1", f, index):
+    if index >= size_pages(await k.i_size_read("FF1", f.inode)):
         return None
     while True:
         if read_in_locked:
             page = await find_lock_page(k, f.mapping, index, holder)
             if page is None:
-                page = await k.gup_read_in("FF2", f.mapping, index, holder)
+                page = await k.add_to_page_cache_lru("FF2", f.mapping, index, holder)
                 if page is None:  # somebody else read it in: look it up again
-                    if await _beyond_eof(k, "FF1", f, index):
+                    if index >= size_pages(await k.i_size_read("FF1", f.inode)):
                         return None
                     continue
         else:
@@ -132,7 +128,7 @@ async def filemap_fault(
                 continue
             if not await _lock_valid_page(k, f, page, holder, readpage):
                 continue
-        if await _beyond_eof(k, "FF6", f, index):
+        if index >= size_pages(await k.i_size_read("FF6", f.inode)):
             await k.unlock_page("FF6", page)
             await k.put_page("FF6", page, holder)
             return None
@@ -240,4 +236,4 @@ async def _still_mappable(k: K, f: File, page: Ref, index: int) -> bool:
     m, _anon = await k.page_mapping("M7", page)
     if m != f.mapping or not await k.page_flag("M7", page, "uptodate"):
         return False
-    return not await _beyond_eof(k, "M8", f, index)
+    return index < size_pages(await k.i_size_read("M8", f.inode))

@@ -67,7 +67,7 @@ async def munmap(k: K, mm: Ref, vma: Ref, addrs: tuple[int, ...]) -> None:
     under the pte lock; the ptes' page references go with them)."""
     await k.begin("MU0", "munmap")
     await k.mutex_lock("MU1", mm)  # down_write(&mm->mmap_sem)
-    await k.gup_vma_detach("MU2", mm, vma)
+    await k.detach_vmas_to_be_unmapped("MU2", mm, vma)
     for addr in addrs:
         await k.spin_lock("MU3", mm, PTL)
         await k.pte_zap("MU3", mm, addr)

@@ -18,7 +18,7 @@ async def iput(k: K, inode: Ref) -> None:
     """iput: the last reference to an unlinked inode evicts it (E1-E5)."""
     if await k.inode_iput_dec("E1", inode) != 0:
         return
-    if not await k.inode_iput_final("E3", inode):
+    if not await k.iput_final("E3", inode):
         return
     await evict(k, inode)
 
@@ -26,7 +26,7 @@ async def iput(k: K, inode: Ref) -> None:
 async def evict(k: K, inode: Ref) -> None:
     mapping: Ref = await k.read("E4", inode, "i_mapping")
     await truncate_inode_pages_final(k, mapping)
-    await k.inode_destroy("E5", inode)
+    await k.destroy_inode("E5", inode)
 
 
 async def truncate_inode_pages_final(k: K, mapping: Ref) -> None:

@@ -35,7 +35,7 @@ async def shmem_fault(k: K, mm: Ref, info: VmaInfo, addr: int, write: bool) -> b
 async def shmem_getpage(k: K, mapping: Ref, index: int, holder: str) -> Ref | None:
     """The page at ``index``, locked and referenced by ``holder``; None for a hole."""
     while True:
-        kind, what = await k.shmem_find("S1", mapping, index)
+        kind, what = await k.find_get_entry("S1", mapping, index)
         if kind == "none":
             return None  # holes are not modelled: the scenarios' shmem files are populated
         if kind == "page":
@@ -62,7 +62,7 @@ async def _lock_cached(k: K, mapping: Ref, index: int, page: Ref, holder: str) -
 
 
 async def _swap_in(k: K, mapping: Ref, index: int, entry: int, holder: str) -> Ref | None:
-    page = await k.swap_lookup("S2", entry, holder)
+    page = await k.lookup_swap_cache("S2", entry, holder)
     if page is None:
         return None  # somebody swapped it in meanwhile: look at the slot again
     await k.lock_page("S3", page)
@@ -70,8 +70,8 @@ async def _swap_in(k: K, mapping: Ref, index: int, entry: int, holder: str) -> R
         await k.unlock_page("S4", page)
         await k.put_page("S4", page, holder)
         return None
-    await k.shmem_swap_in("S6", page, mapping, index)
-    await k.swap_delete("S7", page)
+    await k.shmem_add_to_page_cache("S6", page, mapping, index)
+    await k.delete_from_swap_cache("S7", page)
     return page
 
 
@@ -118,10 +118,10 @@ async def try_to_unmap(k: K, page: Ref) -> bool:
 
 
 async def shmem_writepage(k: K, page: Ref) -> None:
-    entry = await k.swap_alloc("W1", page)
-    await k.swap_add("W2", page, entry)
+    entry = await k.get_swap_page("W1", page)
+    await k.add_to_swap_cache("W2", page, entry)
     await k.shmem_swap_out("W3", page)
-    await k.swap_writeout("W4", page)
+    await k.swap_writepage("W4", page)
 
 
 async def drop_caches(k: K, mapping: Ref, freeze: bool = True) -> None:
@@ -134,7 +134,7 @@ async def drop_caches(k: K, mapping: Ref, freeze: bool = True) -> None:
             continue
         if await k.trylock_page("D1", page):
             if await k.drop_invalidatable("D2", page, mapping):
-                await k.drop_remove_mapping("D3", page, holder, freeze)
+                await k.remove_mapping("D3", page, holder, freeze)
             await k.unlock_page("D4", page)
         await k.put_page("D4", page, holder)
     await k.end("D5", "invalidate_mapping_pages")

@@ -25,7 +25,7 @@ async def unmap_mapping_range(
     ``bump_count`` is the E2006 truncate_count++ under i_mmap_lock."""
     await k.spin_lock("U1", f.mapping, I_MMAP)
     if bump_count:
-        await k.atomic("U1", f.mapping, "truncate_count", "inc")
+        await k.atomic_inc("U1", f.mapping, "truncate_count")
     check = None if even_cows else f.mapping[0]
     for span in await k.trunc_vmas("U2", f.mapping):
         await _zap_span(k, span, first, last, check)
@@ -40,7 +40,7 @@ async def _zap_span(k: K, span: Span, first: int, last: int | None, check: int |
     if lo >= hi:
         return
     await k.spin_lock("U2a", mm, PTL)
-    await k.trunc_zap_range("U2a", mm, lo, hi, check)
+    await k.zap_page_range("U2a", mm, lo, hi, check)
     await k.spin_unlock("U2a", mm, PTL)
 
 
@@ -48,7 +48,7 @@ async def truncate_pagecache(k: K, f: File, newsize: int) -> None:
     """truncate_setsize + truncate_pagecache (caller holds i_rwsem)."""
     holder = f"truncate:{k.name}"
     await k.begin("T0", "truncate")
-    await k.trunc_i_size_write("T0", f.inode, newsize)
+    await k.i_size_write("T0", f.inode, newsize)
     first = size_pages(newsize)
     await unmap_mapping_range(k, f, first, None, even_cows=True)  # T1
     await truncate_inode_pages(k, f, first, holder)  # T2
@@ -67,7 +67,7 @@ async def truncate_inode_pages(k: K, f: File, first: int, holder: str) -> None:
         m, _anon = await k.page_mapping("T2b", page)
         if m == f.mapping:
             await _remove_mapped(k, f, page, index, "T2d")
-            await k.trunc_delete("T2e", page, "truncate", False)
+            await k.truncate_complete_page("T2e", page, "truncate", False)
         await k.unlock_page("T2f", page)
         await k.put_page("T2f", page, holder)
         index += 1
@@ -97,7 +97,7 @@ async def invalidate_inode_pages2(k: K, f: File, era2006: bool = False) -> bool:
                     await unmap_mapping_range(k, f, index, index, False, bump_count=True)
             else:
                 await _remove_mapped(k, f, page, index, "I3")
-            ok = await k.trunc_delete("I4", page, "invalidate2", True) and ok
+            ok = await k.truncate_complete_page("I4", page, "invalidate2", True) and ok
         await k.unlock_page("I5", page)
         await k.put_page("I5", page, holder)
         index += 1

@@ -68,7 +68,7 @@ class AnonVma:
         return (o.oid, o.gen)
 
     @op
-    def anon_vma_free(self, cx: Step, av: Ref) -> None:
+    def kmem_cache_free(self, cx: Step, av: Ref) -> None:
         """kmem_cache_free(anon_vma_cachep): immediately reusable. INV-AV-1 if the object is
         still referenced or its (own) lock is held."""
         o = self.core.deref(cx, av)
@@ -100,7 +100,7 @@ class AnonVma:
             )
 
     @op
-    def avc_link(self, cx: Step, av: Ref, vma: Ref) -> None:
+    def anon_vma_chain_link(self, cx: Step, av: Ref, vma: Ref) -> None:
         """anon_vma_chain_link under the root lock."""
         o = self.core.deref(cx, av)
         self._root_locked(cx, av, "chain insert")

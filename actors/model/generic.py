@@ -41,8 +41,26 @@ class Generic:
         self.core.set(cx, o, fld, value)
 
     @op
-    def atomic(self, cx: Step, ref: Ref, fld: str, how: str) -> Any:
-        """atomic_read / atomic_inc / atomic_dec / atomic_inc_not_zero / atomic_dec_and_test."""
+    def atomic_read(self, cx: Step, ref: Ref, fld: str) -> int:
+        return int(self._atomic(cx, ref, fld, "read"))
+
+    @op
+    def atomic_inc(self, cx: Step, ref: Ref, fld: str) -> int:
+        return int(self._atomic(cx, ref, fld, "inc"))
+
+    @op
+    def atomic_dec(self, cx: Step, ref: Ref, fld: str) -> int:
+        return int(self._atomic(cx, ref, fld, "dec"))
+
+    @op
+    def atomic_inc_not_zero(self, cx: Step, ref: Ref, fld: str) -> bool:
+        return bool(self._atomic(cx, ref, fld, "inc_not_zero"))
+
+    @op
+    def atomic_dec_and_test(self, cx: Step, ref: Ref, fld: str) -> bool:
+        return bool(self._atomic(cx, ref, fld, "dec_and_test"))
+
+    def _atomic(self, cx: Step, ref: Ref, fld: str, how: str) -> Any:
         o = self.core.deref(cx, ref)
         v = o.f[fld]
         if how == "read":

@@ -49,7 +49,7 @@ class Inodes:
     # -- i_count up ------------------------------------------------------------------------
 
     @op
-    def inode_ihold(self, cx: Step, inode: Ref) -> int:
+    def ihold(self, cx: Step, inode: Ref) -> int:
         """ihold(): i_count++; the caller must already own a reference."""
         o = self.core.deref(cx, inode)
         c: int = o.f["i_count"]
@@ -88,7 +88,7 @@ class Inodes:
         return c - 1
 
     @op
-    def inode_iput_final(self, cx: Step, inode: Ref) -> bool:
+    def iput_final(self, cx: Step, inode: Ref) -> bool:
         """E2/E3 under i_lock: an inode that still has links stays cached with i_count 0; an
         unlinked one is marked I_FREEING and evicted. Like the kernel, eviction does not look
         at i_count again: whoever raised it meanwhile without igrab is not noticed here."""
@@ -99,7 +99,7 @@ class Inodes:
         return True
 
     @op
-    def inode_destroy(self, cx: Step, inode: Ref) -> None:
+    def destroy_inode(self, cx: Step, inode: Ref) -> None:
         """E5 destroy_inode -> call_rcu(i_callback): the inode and its i_data stay readable by
         RCU readers until the grace period ends, then are FREE and reusable by any inode."""
         o = self.core.deref(cx, inode)
@@ -109,7 +109,7 @@ class Inodes:
         self.rcu.call_rcu(cx, inode)
 
     @op
-    def inode_alloc(self, cx: Step, size: int, nlink: int) -> Ref:
+    def alloc_inode(self, cx: Step, size: int, nlink: int) -> Ref:
         """alloc_inode for another file: may hand back the memory of an inode freed by RCU."""
         inode = self.core.alloc(
             cx,

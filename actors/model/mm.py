@@ -199,7 +199,7 @@ class Mm:
         return False
 
     @op
-    def gup_vma_detach(self, cx: Step, mm: Ref, vma: Ref) -> None:
+    def detach_vmas_to_be_unmapped(self, cx: Step, mm: Ref, vma: Ref) -> None:
         """munmap's detach_vmas_to_be_unmapped, under mmap_sem held for writing."""
         core = self.core
         m = core.deref(cx, mm)

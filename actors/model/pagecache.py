@@ -109,7 +109,9 @@ class PageCache:
         return ref
 
     @op
-    def fault_add_locked(self, cx: Step, mapping: Ref, index: int, holder: str) -> Ref | None:
+    def add_to_page_cache_locked(
+        self, cx: Step, mapping: Ref, index: int, holder: str
+    ) -> Ref | None:
         """page_cache_alloc + add_to_page_cache_locked: a new, not yet uptodate page, locked by
         the caller, in the cache at ``index`` with the cache's and the caller's references.
         None (-EEXIST) if somebody inserted a page first: the caller looks it up again."""
@@ -121,7 +123,7 @@ class PageCache:
         return self._insert_locked(cx, m, self.core.alloc(cx, "page", fields), index)
 
     @op
-    def gup_read_in(self, cx: Step, mapping: Ref, index: int, holder: str) -> Ref | None:
+    def add_to_page_cache_lru(self, cx: Step, mapping: Ref, index: int, holder: str) -> Ref | None:
         """page_cache_alloc + add_to_page_cache_lru + a read that completes at once: a new
         page, locked by the caller, in the cache at ``index``; None if somebody added one
         first (the caller repeats its lookup)."""

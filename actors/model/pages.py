@@ -126,7 +126,7 @@ class Pages:
         self.core.set(cx, o, flag, value)
 
     @op
-    def fault_alloc_page(self, cx: Step, ptype: str, holder: str) -> Ref:
+    def alloc_page(self, cx: Step, ptype: str, holder: str) -> Ref:
         """alloc_page for a COW copy: a fresh page owned by the faulting task only."""
         fields = page_fields(ptype)
         fields.update(holders=[holder], _refcount=1)

@@ -68,7 +68,7 @@ class Shmem:
     # -- shmem_writepage: W1-W4 (reclaim holds the page lock) ------------------------------
 
     @op
-    def swap_alloc(self, cx: Step, page: Ref) -> int:
+    def get_swap_page(self, cx: Step, page: Ref) -> int:
         """W1 get_swap_page."""
         self.pages.locked(cx, page, "swap slot")
         sw = self._swap()
@@ -77,7 +77,7 @@ class Shmem:
         return entry
 
     @op
-    def swap_add(self, cx: Step, page: Ref, entry: int) -> None:
+    def add_to_swap_cache(self, cx: Step, page: Ref, entry: int) -> None:
         """W2 add_to_swap_cache: PG_swapcache, private = entry, +1 ref for the slot. The page
         is now visible with mapping != NULL and PG_swapcache (1.7)."""
         p = self.pages.locked(cx, page, "PG_swapcache")
@@ -104,7 +104,7 @@ class Shmem:
         self.pages.put(cx, p, "cache")
 
     @op
-    def swap_writeout(self, cx: Step, page: Ref) -> None:
+    def swap_writepage(self, cx: Step, page: Ref) -> None:
         """W4 swap_writepage: writeback set, IO submitted; the page lock now belongs to the IO,
         which drops it at completion."""
         p = self.pages.locked(cx, page, "PG_writeback")
@@ -136,7 +136,7 @@ class Shmem:
     # -- swap-in by shmem_fault (S1-S8) ----------------------------------------------------
 
     @op
-    def shmem_find(self, cx: Step, mapping: Ref, index: int) -> tuple[str, Any]:
+    def find_get_entry(self, cx: Step, mapping: Ref, index: int) -> tuple[str, Any]:
         """S1 find_get_entry: ("page", page) | ("swap", entry) | ("none", None)."""
         m = self.core.deref(cx, mapping)
         oid = m.f["tree"].get(index)
@@ -148,7 +148,7 @@ class Shmem:
         return ("none", None)
 
     @op
-    def swap_lookup(self, cx: Step, entry: int, holder: str) -> Ref | None:
+    def lookup_swap_cache(self, cx: Step, entry: int, holder: str) -> Ref | None:
         """S2 lookup_swap_cache: the page with a reference, or None if it has left."""
         oid = self._swap().f["slots"].get(entry)
         if oid is None:
@@ -166,7 +166,7 @@ class Shmem:
         return bool(p.f["swapcache"]) and entry is not None and m.f["swap"].get(index) == entry
 
     @op
-    def shmem_swap_in(self, cx: Step, page: Ref, mapping: Ref, index: int) -> None:
+    def shmem_add_to_page_cache(self, cx: Step, page: Ref, mapping: Ref, index: int) -> None:
         """S6 shmem_add_to_page_cache: the same struct page goes back into the shmem slot
         (mapping set, +1 ref for the cache) while still in swap cache."""
         p = self.pages.locked(cx, page, "mapping")
@@ -181,7 +181,7 @@ class Shmem:
         self.pages.get(cx, p, "cache")
 
     @op
-    def swap_delete(self, cx: Step, page: Ref) -> None:
+    def delete_from_swap_cache(self, cx: Step, page: Ref) -> None:
         """S7 delete_from_swap_cache: PG_swapcache cleared, the slot's reference dropped."""
         p = self.pages.locked(cx, page, "PG_swapcache")
         sw = self._swap()
@@ -230,7 +230,7 @@ class Shmem:
         )
 
     @op
-    def drop_remove_mapping(self, cx: Step, page: Ref, holder: str, freeze: bool) -> bool:
+    def remove_mapping(self, cx: Step, page: Ref, holder: str, freeze: bool) -> bool:
         """D3 remove_mapping under the tree lock: page_ref_freeze(page, 2) (the cache's and our
         lookup's references) fails if anybody else holds the page, e.g. a GUP pin; then the
         dirty re-check, delete from the cache, unfreeze to our one reference. ``freeze=False``

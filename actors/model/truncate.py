@@ -43,7 +43,12 @@ class Truncate:
     # -- i_size ------------------------------------------------------------------------------
 
     @op
-    def trunc_i_size_write(self, cx: Step, inode: Ref, size: int) -> None:
+    def i_size_read(self, cx: Step, inode: Ref) -> int:
+        """i_size_read: the file size in bytes."""
+        return int(self.core.read_value(self.core.deref(cx, inode), "i_size"))
+
+    @op
+    def i_size_write(self, cx: Step, inode: Ref, size: int) -> None:
         """i_size_write (caller holds i_rwsem). Growing the file ends INV-EOF-1's watch."""
         o = self.core.deref(cx, inode)
         self.core.set(cx, o, "i_size", size)
@@ -68,7 +73,7 @@ class Truncate:
         return tuple(spans)
 
     @op
-    def trunc_zap_range(
+    def zap_page_range(
         self, cx: Step, mm: Ref, start: int, end: int, check_mapping: int | None
     ) -> int:
         """zap_pte_range over [start, end) under the pte lock. With ``check_mapping`` (even_cows
@@ -88,7 +93,7 @@ class Truncate:
     # -- removal from the page cache ---------------------------------------------------------
 
     @op
-    def trunc_delete(self, cx: Step, page: Ref, why: str, fail_if_dirty: bool) -> bool:
+    def truncate_complete_page(self, cx: Step, page: Ref, why: str, fail_if_dirty: bool) -> bool:
         """__delete_from_page_cache under the tree lock (truncate T2e, invalidate I4). A page
         that a pte still maps would leave that pte pointing outside the cache: INV-MAP-1.
         invalidate_complete_page2 refuses a dirty page (False)."""

@@ -23,11 +23,11 @@ async def anon_vma_free(k: K, av: Ref, sync: bool = True) -> None:
     if sync and await k.mutex_is_locked_via("AF1", av, "root"):
         await k.mutex_lock_via("AF2", av, "root")
         await k.mutex_unlock_via("AF3", av, "root")
-    await k.anon_vma_free("AF4", av)
+    await k.kmem_cache_free("AF4", av)
 
 
 async def put_anon_vma(k: K, av: Ref, sync: bool = True) -> None:
-    if await k.atomic("PA1", av, "refcount", "dec_and_test"):
+    if await k.atomic_dec_and_test("PA1", av, "refcount"):
         await put_anon_vma_final(k, av, sync)
 
 
@@ -35,7 +35,7 @@ async def put_anon_vma_final(k: K, av: Ref, sync: bool = True) -> None:
     """Free an anon_vma whose count reached zero, then drop the reference it held on its root."""
     root = await k.read("PA2", av, "root")
     await anon_vma_free(k, av, sync)
-    if root[0] != av[0] and await k.atomic("PA3", root, "refcount", "dec_and_test"):
+    if root[0] != av[0] and await k.atomic_dec_and_test("PA3", root, "refcount"):
         await anon_vma_free(k, root, sync)
 
 
@@ -52,12 +52,12 @@ async def page_lock_anon_vma_buggy(k: K, page: Ref, leave_rcu_first: bool = Fals
         assert av is not None
         ok, _root = await k.mutex_trylock_via("A5", av, "root")
         if ok:
-            if await k.atomic("A6", av, "refcount", "read") == 0:
+            if await k.atomic_read("A6", av, "refcount") == 0:
                 await k.mutex_unlock_via("A6", av, "root")
                 av = None
             else:
                 await k.commit("A7", av, "returned locked as the page's anon_vma")
-        elif not await k.atomic("A8", av, "refcount", "inc_not_zero"):
+        elif not await k.atomic_inc_not_zero("A8", av, "refcount"):
             av = None
         elif not await k.page_mapped("A9", page):
             if leave_rcu_first:
@@ -69,7 +69,7 @@ async def page_lock_anon_vma_buggy(k: K, page: Ref, leave_rcu_first: bool = Fals
         else:
             await k.rcu_read_unlock("A10")
             await k.mutex_lock_via("A10", av, "root")
-            if await k.atomic("A11", av, "refcount", "dec_and_test"):
+            if await k.atomic_dec_and_test("A11", av, "refcount"):
                 await k.mutex_unlock_via("A11", av, "root")
                 await put_anon_vma_final(k, av)
                 return None
@@ -96,7 +96,7 @@ async def page_lock_anon_vma_fixed(k: K, page: Ref) -> Ref | None:
                 av = None
             else:
                 await k.commit("A7", av, "returned locked as the page's anon_vma")
-        elif not await k.atomic("A8", av, "refcount", "inc_not_zero"):
+        elif not await k.atomic_inc_not_zero("A8", av, "refcount"):
             av = None
         elif not await k.page_mapped("A9", page):
             await k.rcu_read_unlock("A9")  # A9': leave the read-side section first
@@ -105,7 +105,7 @@ async def page_lock_anon_vma_fixed(k: K, page: Ref) -> Ref | None:
         else:
             await k.rcu_read_unlock("A10")
             await k.mutex_lock_via("A10", av, "root")
-            if await k.atomic("A11", av, "refcount", "dec_and_test"):
+            if await k.atomic_dec_and_test("A11", av, "refcount"):
                 await k.mutex_unlock_via("A11", av, "root")
                 await put_anon_vma_final(k, av)
                 return None
@@ -157,9 +157,9 @@ async def anon_vma_fork(k: K, parent_av: Ref, child_vma: Ref) -> None:
     av = await k.anon_vma_alloc("F1")
     root = await k.read("F2", parent_av, "root")
     await k.write("F2", av, "root", root)
-    await k.atomic("F3", root, "refcount", "inc")
+    await k.atomic_inc("F3", root, "refcount")
     await k.mutex_lock("F4", root)
-    await k.avc_link("F5", av, child_vma)
+    await k.anon_vma_chain_link("F5", av, child_vma)
     await k.mutex_unlock("F6", root)
     await k.write("F7", child_vma, "anon_vma", av)
     await k.end("F8", "fork")

@@ -36,7 +36,7 @@ async def do_cow_fault_rfc(k: K, f: File, v: Vma, addr: int) -> bool:
     """RFC patch 3: as mainline, but unlock_page(src) moves before finish_fault."""
     holder, cow_holder = f"fault:{k.name}", f"cow:{k.name}"
     await k.begin("C0", "do_cow_fault")
-    cow = await k.fault_alloc_page("C1", ANON, cow_holder)
+    cow = await k.alloc_page("C1", ANON, cow_holder)
     page = await filemap_fault(k, f, v.index(addr), holder)
     if page is None:
         await k.put_page("C1", cow, cow_holder)

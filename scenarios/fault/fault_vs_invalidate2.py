@@ -47,7 +47,7 @@ MAP = 0x200000
 
 async def filemap_nopage_2006(k: K, f: File, index: int, holder: str) -> Ref | None:
     """O1-O4: the page, referenced but NOT locked; None = SIGBUS."""
-    if index >= size_pages(await k.read("O1", f.inode, "i_size")):
+    if index >= size_pages(await k.i_size_read("O1", f.inode)):
         return None
     while True:
         page = await k.fault_lookup("O2", f.mapping, index, holder)  # under read_lock(tree_lock)

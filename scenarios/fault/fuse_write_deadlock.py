@@ -124,7 +124,7 @@ async def grab_cache_page_write_begin(k: K, f: File, index: int, holder: str) ->
     while True:
         page = await k.fault_lookup("Q2a", f.mapping, index, holder)
         if page is None:
-            page = await k.fault_add_locked("Q2a", f.mapping, index, holder)
+            page = await k.add_to_page_cache_locked("Q2a", f.mapping, index, holder)
             if page is not None:
                 return page
             continue

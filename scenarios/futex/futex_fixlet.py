@@ -97,7 +97,7 @@ async def _make_key(
             return None
         return await k.futex_key_mm("L6", mm, addr)
     inode: Ref = await k.read("L6", mapping, "host")
-    await k.inode_ihold("L6", inode)
+    await k.ihold("L6", inode)
     return await k.futex_key_inode("L6", inode, head)
 
 

@@ -105,7 +105,7 @@ async def _inode_key(
     if inode is None:
         return await _again(k, "K12", page, "mapping->host is NULL")
     if pin == IHOLD:
-        await k.inode_ihold("K13", inode)
+        await k.ihold("K13", inode)
     elif not await k.inode_inc_not_zero("K13", inode):
         return await _again(k, "K13", page, "i_count is 0")
     if await k.read("K14", inode, "i_mapping") != mapping:  # WARN_ON_ONCE paranoia
@@ -188,7 +188,7 @@ def unlinked_file_world(
         await close_file(k, inode_ref)
 
     async def other_task(k: K) -> None:
-        await k.inode_alloc("O1", PAGE, 1)
+        await k.alloc_inode("O1", PAGE, 1)
 
     return model, [
         actor("CPU0", thread_a),

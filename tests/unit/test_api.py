@@ -54,3 +54,8 @@ def test_op_table_is_built_once_and_refuses_duplicates() -> None:
 
     with pytest.raises(TypeError, match="'ping' declared by both one and two"):
         op_table((("one", One), ("two", Two)))
+
+
+def test_renamed_ops_name_existing_ops_only() -> None:
+    assert all(new in OPS for new in api.RENAMED_OPS.values())
+    assert not any(old.split("(")[0] in OPS for old in api.RENAMED_OPS if old != "read(i_size)")

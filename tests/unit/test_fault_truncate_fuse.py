@@ -42,7 +42,7 @@ async def map_page(k: K, v: Vma, index: int, page: Ref, holder: str) -> None:
 
 
 async def map_cow_copy(k: K, v: Vma, index: int) -> None:
-    cow = await k.fault_alloc_page("C1", ANON, "cow")
+    cow = await k.alloc_page("C1", ANON, "cow")
     await map_page(k, v, index, cow, "cow")
 
 
@@ -65,7 +65,7 @@ def test_eof_watch_covers_later_ptes_until_the_file_grows(grow: bool, expect: st
     async def prog(k: K) -> None:
         await k.trunc_done("T4", f.mapping, 1)
         if grow:
-            await k.trunc_i_size_write("W", f.inode, 2 * PAGE)
+            await k.i_size_write("W", f.inode, 2 * PAGE)
         await k.get_page("G", pages[1], "fault")
         await map_page(k, v, 1, pages[1], "fault")
 
@@ -82,8 +82,8 @@ def test_zap_without_even_cows_keeps_cow_copies() -> None:
         await map_page(k, v, 0, pages[0], "fault")
         await map_cow_copy(k, v, 1)
         await k.spin_lock("U2a", v.mm, PTL)
-        seen.append(await k.trunc_zap_range("U2a", v.mm, v.start, v.end, f.mapping[0]))
-        seen.append(await k.trunc_zap_range("U2a", v.mm, v.start, v.end, None))
+        seen.append(await k.zap_page_range("U2a", v.mm, v.start, v.end, f.mapping[0]))
+        seen.append(await k.zap_page_range("U2a", v.mm, v.start, v.end, None))
         await k.spin_unlock("U2a", v.mm, PTL)
 
     assert run(m, ("CPU0", prog)).outcome.status == "clean"
@@ -97,7 +97,7 @@ def test_removing_a_mapped_page_is_inv_map_1() -> None:
         await k.get_page("G", pages[0], "fault")
         await map_page(k, v, 0, pages[0], "fault")
         await k.lock_page("T2a", pages[0])
-        await k.trunc_delete("T2e", pages[0], "truncate", False)
+        await k.truncate_complete_page("T2e", pages[0], "truncate", False)
 
     o = run(m, ("CPU0", prog)).outcome
     assert o.violation is not None and o.violation.oracle == "INV-MAP-1", o
@@ -114,7 +114,7 @@ def test_invalidated_page_must_not_be_mapped_again(ok: bool, expect: str) -> Non
     async def prog(k: K) -> None:
         await k.get_page("I1", page, "inval")
         await k.lock_page("I1", page)
-        assert await k.trunc_delete("I4", page, "invalidate2", True)
+        assert await k.truncate_complete_page("I4", page, "invalidate2", True)
         await k.unlock_page("I5", page)
         await k.trunc_invalidate_done("I6", f.mapping, ok)
         await map_page(k, v, 0, page, "inval")
@@ -130,7 +130,7 @@ def test_invalidate_refuses_a_dirty_page() -> None:
 
     async def prog(k: K) -> None:
         await k.lock_page("I1", pages[0])
-        got.append(await k.trunc_delete("I4", pages[0], "invalidate2", True))
+        got.append(await k.truncate_complete_page("I4", pages[0], "invalidate2", True))
         await k.unlock_page("I5", pages[0])
 
     assert run(m, ("CPU0", prog)).outcome.status == "clean"

@@ -148,8 +148,8 @@ def test_typesafe_slab_reuses_the_most_recently_freed_object_by_default() -> Non
 
     async def body(k: K) -> None:
         for oid in (a, b):
-            await k.atomic("P1", (oid, 1), "refcount", "dec")
-            await k.anon_vma_free("P2", (oid, 1))
+            await k.atomic_dec("P1", (oid, 1), "refcount")
+            await k.kmem_cache_free("P2", (oid, 1))
         got.append(await k.anon_vma_alloc("P3"))
 
     r = run_sync(
