@@ -10,6 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+PAGE = 4096
+
+# A pointer as actors hold it: (oid, generation).
+Ref = tuple[int, int]
+
 LIVE = "LIVE"
 FREE = "FREE"
 RCU_PENDING = "RCU_PENDING"

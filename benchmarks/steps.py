@@ -18,10 +18,10 @@ from typing import Any
 
 import trio
 
-from actors.kapi import K
+from actors.api import K, actor
 from actors.model import PageCacheModel
 from actors.objects import FILE
-from emulator.engine.runtime import ActorSpec, Port, RunConfig, run_sync
+from emulator.engine.runtime import RunConfig, run_sync
 from emulator.engine.strategies import make_strategy
 
 ACTORS = 4
@@ -33,9 +33,8 @@ def engine_rate(iters: int) -> tuple[float, int]:
     pages = [model.ref(model.new_page(FILE, i, holders=("cache",))) for i in range(ACTORS)]
 
     def cpu(i: int) -> Any:
-        async def body(port: Port) -> None:
-            k = K(port)
-            holder = f"pin:{port.name}"
+        async def body(k: K) -> None:
+            holder = f"pin:{k.name}"
             for n in range(iters):
                 page = pages[(i + n) % ACTORS]
                 await k.get_page("B1", page, holder)
@@ -49,7 +48,7 @@ def engine_rate(iters: int) -> tuple[float, int]:
 
         return body
 
-    actors = [ActorSpec(f"CPU{i}", cpu(i)) for i in range(ACTORS)]
+    actors = [actor(f"CPU{i}", cpu(i)) for i in range(ACTORS)]
     cfg = RunConfig(make_strategy("chaos", 1), budget=10**9)
     t0 = time.perf_counter()
     r = run_sync(model, actors, cfg)

@@ -1,8 +1,8 @@
 """Where a step was issued: the source line of actor code that called into the actor API.
 
 With ``RunConfig.sites`` on, ``Port.call`` walks up the caller frames and keeps the first one
-outside the actor API. An API module says it is one by a module global ``__pcemu_api__ = True``;
-``API_MODULE_FALLBACK`` names the API modules that predate that marker.
+outside the actor API. An API module says it is one by a module global ``__pcemu_api__ = True``
+(``actors/api.py`` does), so the engine needs no list of domain module names.
 """
 
 from __future__ import annotations
@@ -12,10 +12,6 @@ from typing import NamedTuple
 
 API_MARKER = "__pcemu_api__"
 
-# API modules without the marker, by module name prefix. Remove an entry once its module sets
-# ``__pcemu_api__ = True``.
-API_MODULE_FALLBACK: tuple[str, ...] = ("actors.kapi", "actors.kfutex", "actors.kfault")
-
 
 class Site(NamedTuple):
     filename: str  # the code object's file name, as Python knows it
@@ -24,10 +20,7 @@ class Site(NamedTuple):
 
 
 def _is_api(globs: dict[str, object]) -> bool:
-    if globs.get(API_MARKER):
-        return True
-    name = globs.get("__name__")
-    return isinstance(name, str) and name.startswith(API_MODULE_FALLBACK)
+    return bool(globs.get(API_MARKER))
 
 
 def caller_site(depth: int = 2) -> Site | None:

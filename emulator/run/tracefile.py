@@ -1,14 +1,17 @@
 """Trace files: a msgpack stream with a versioned header, the choices, the events, the end.
 
-    {"format": "pcemu-trace", "version": 2, "header": {...run.start...}}
+    {"format": "pcemu-trace", "version": 3, "header": {...run.start...}}
     {"choices": [...], "ns": [...], "kinds": [...], "where": [[step, actor, label], ...]}
     {"actors": [...], "events": [[actor, vtime, request, reply], ...]}
     {"end": {...run.end...}}
 
 Requests and replies are the exact msgpack envelopes exchanged with the page-cache actor.
 Version 2 adds ``where``: for each choice, the step it decided, the actor and its pending label,
-so a strict replay can name the first choice whose context changed. Version 1 files (no
-``where``) are still read and replayed with the kind/range checks only.
+so a strict replay can name the first choice whose context changed. Version 3 is version 2 with
+the ops on the wire named as the kernel names them (``actors/api.py``'s ``RENAMED_OPS``); the
+layout is the same, so versions 1 and 2 are still read (version 1, without ``where``, replays
+with the kind/range checks only; a recording from another pcemu version is refused anyway
+unless replay is forced).
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from emulator.errors import BadInput
 from emulator.run.recording import Recording
 
 FORMAT = "pcemu-trace"
-VERSION = 2
-READABLE = (1, 2)
+VERSION = 3
+READABLE = (1, 2, 3)
 
 
 def write_trace(path: Path, t: Recording) -> None:

@@ -27,7 +27,7 @@ import os
 import random
 from collections.abc import Mapping
 
-from actors.kapi import K, actor
+from actors.api import K, actor
 from actors.model import PageCacheModel
 from actors.objects import FILE
 from emulator.run.scenario import Scenario, Setup

@@ -74,7 +74,7 @@ def test_explain_names_generations_reuse_locks_and_source(tmp_path: Path) -> Non
     by_label = {s.label: s for s in e.steps}
     # The source line of a label, in the shared code path module, BUGGY form.
     a5 = by_label["A5"].source
-    assert a5 is not None and a5.where.startswith("scenarios/anon_vma_lock.py:")
+    assert a5 is not None and a5.where.startswith("scenarios/anon_vma/anon_vma_lock.py:")
     assert 'mutex_trylock_via("A5", av, "root")' in a5.text
     # Generations: the walker's anon_vma is reused under it.
     f1 = by_label["F1"]

@@ -26,7 +26,7 @@ def test_directed_fixed_even_cows_unmap_removes_the_copy() -> None:
     zapped = [
         msgpack.unpackb(raw, use_list=False)[4]
         for _a, _t, raw, rep in r.events
-        if msgpack.unpackb(raw, use_list=False)[3] == "trunc_zap_range"
+        if msgpack.unpackb(raw, use_list=False)[3] == "zap_page_range"
         and msgpack.unpackb(rep, use_list=False)[1] == 1
     ]
     assert zapped == ["U2a"]  # exactly one pte (the COW copy) went, in T3

@@ -36,8 +36,8 @@ def test_directed_fixed_is_clean_and_invalidate_waited_for_the_fault() -> None:
     assert r.outcome.status == "clean", r.outcome
     ops = [msgpack.unpackb(raw, use_list=False)[3:5] for _a, _t, raw, _rep in r.events]
     # CPU1 found the page mapped under its lock and zapped it before removing it.
-    assert ("trunc_zap_range", "U2a") in ops
-    assert ops.index(("trunc_zap_range", "U2a")) < ops.index(("trunc_delete", "I4"))
+    assert ("zap_page_range", "U2a") in ops
+    assert ops.index(("zap_page_range", "U2a")) < ops.index(("truncate_complete_page", "I4"))
 
 
 @pytest.mark.parametrize("strategy", ["chaos", "pct", "random"])

@@ -11,7 +11,7 @@ from emulator.debug.explain_text import render_text
 from emulator.engine import facts as fk
 from emulator.engine.facts import Fact
 from emulator.engine.runtime import ActorSpec, Port, RunConfig, RunResult, run_sync
-from emulator.engine.sites import API_MODULE_FALLBACK, Site
+from emulator.engine.sites import Site
 from emulator.engine.strategies import make_strategy
 from emulator.run.report import interleaving
 from emulator.run.scenario import Scenario, Setup
@@ -81,13 +81,12 @@ def test_sites_name_the_actor_line_that_issued_the_step() -> None:
     assert 'await p.call("lock", "L1"' in line
 
 
-def test_api_modules_are_skipped_by_marker_or_fallback_name() -> None:
-    assert "actors.kapi" in API_MODULE_FALLBACK
+def test_api_modules_are_skipped_by_their_marker() -> None:
     from emulator.engine.sites import _is_api
 
     assert _is_api({"__pcemu_api__": True, "__name__": "actors.api"})
-    assert _is_api({"__name__": "actors.kfutex"})
-    assert not _is_api({"__name__": "scenarios.futex_key_uaf"})
+    assert not _is_api({"__name__": "actors.api"})
+    assert not _is_api({"__name__": "scenarios.futex.futex_key_uaf"})
 
 
 def test_explain_renders_locks_and_sites_from_facts() -> None:

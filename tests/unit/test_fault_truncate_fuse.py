@@ -8,13 +8,12 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from actors.filemap import File, Vma, file_view, vma_view
-from actors.fuse import fuse_request
-from actors.kfault import KV, vactor
-from actors.mm import PTL
+from actors.api import K, actor
+from actors.kernel.filemap import File, Vma, file_view, vma_view
+from actors.kernel.fuse import fuse_request
 from actors.model import PageCacheModel
-from actors.objects import ANON
-from actors.state import Ref
+from actors.model.mm import PTL
+from actors.objects import ANON, Ref
 from emulator.engine.runtime import RunConfig, RunResult, run_sync
 from emulator.engine.strategies import make_strategy
 
@@ -22,8 +21,8 @@ PAGE = 4096
 MAP = 0x10000
 
 
-def run(model: PageCacheModel, *progs: tuple[str, Callable[[KV], Awaitable[None]]]) -> RunResult:
-    actors = [vactor(name, prog) for name, prog in progs]
+def run(model: PageCacheModel, *progs: tuple[str, Callable[[K], Awaitable[None]]]) -> RunResult:
+    actors = [actor(name, prog) for name, prog in progs]
     return run_sync(model, actors, RunConfig(make_strategy("random", 0)))
 
 
@@ -36,13 +35,13 @@ def private_file(npages: int) -> tuple[PageCacheModel, File, Vma, list[Ref]]:
     return m, file_view(m, inode), vma_view(m, vma), pages
 
 
-async def map_page(k: KV, v: Vma, index: int, page: Ref, holder: str) -> None:
+async def map_page(k: K, v: Vma, index: int, page: Ref, holder: str) -> None:
     await k.spin_lock("FS1", v.mm, PTL)
     assert await k.pte_install("FS4", v.mm, v.addr(index), page, 0, holder)
     await k.spin_unlock("FS5", v.mm, PTL)
 
 
-async def map_cow_copy(k: KV, v: Vma, index: int) -> None:
+async def map_cow_copy(k: K, v: Vma, index: int) -> None:
     cow = await k.alloc_page("C1", ANON, "cow")
     await map_page(k, v, index, cow, "cow")
 
@@ -50,9 +49,9 @@ async def map_cow_copy(k: KV, v: Vma, index: int) -> None:
 def test_truncate_return_finds_a_cow_copy_beyond_eof() -> None:
     m, f, v, _pages = private_file(2)
 
-    async def prog(k: KV) -> None:
+    async def prog(k: K) -> None:
         await map_cow_copy(k, v, 1)
-        await k.truncate_done("T4", f.mapping, 1)
+        await k.trunc_done("T4", f.mapping, 1)
 
     o = run(m, ("CPU0", prog)).outcome
     assert o.violation is not None and o.violation.oracle == "INV-EOF-1", o
@@ -63,8 +62,8 @@ def test_truncate_return_finds_a_cow_copy_beyond_eof() -> None:
 def test_eof_watch_covers_later_ptes_until_the_file_grows(grow: bool, expect: str | None) -> None:
     m, f, v, pages = private_file(2)
 
-    async def prog(k: KV) -> None:
-        await k.truncate_done("T4", f.mapping, 1)
+    async def prog(k: K) -> None:
+        await k.trunc_done("T4", f.mapping, 1)
         if grow:
             await k.i_size_write("W", f.inode, 2 * PAGE)
         await k.get_page("G", pages[1], "fault")
@@ -78,13 +77,13 @@ def test_zap_without_even_cows_keeps_cow_copies() -> None:
     m, f, v, pages = private_file(2)
     seen: list[int] = []
 
-    async def prog(k: KV) -> None:
+    async def prog(k: K) -> None:
         await k.get_page("G", pages[0], "fault")
         await map_page(k, v, 0, pages[0], "fault")
         await map_cow_copy(k, v, 1)
         await k.spin_lock("U2a", v.mm, PTL)
-        seen.append(await k.zap_range("U2a", v.mm, v.start, v.end, f.mapping[0]))
-        seen.append(await k.zap_range("U2a", v.mm, v.start, v.end, None))
+        seen.append(await k.zap_page_range("U2a", v.mm, v.start, v.end, f.mapping[0]))
+        seen.append(await k.zap_page_range("U2a", v.mm, v.start, v.end, None))
         await k.spin_unlock("U2a", v.mm, PTL)
 
     assert run(m, ("CPU0", prog)).outcome.status == "clean"
@@ -94,11 +93,11 @@ def test_zap_without_even_cows_keeps_cow_copies() -> None:
 def test_removing_a_mapped_page_is_inv_map_1() -> None:
     m, _f, v, pages = private_file(1)
 
-    async def prog(k: KV) -> None:
+    async def prog(k: K) -> None:
         await k.get_page("G", pages[0], "fault")
         await map_page(k, v, 0, pages[0], "fault")
         await k.lock_page("T2a", pages[0])
-        await k.cache_delete("T2e", pages[0], "truncate", False)
+        await k.truncate_complete_page("T2e", pages[0], "truncate", False)
 
     o = run(m, ("CPU0", prog)).outcome
     assert o.violation is not None and o.violation.oracle == "INV-MAP-1", o
@@ -112,12 +111,12 @@ def test_invalidated_page_must_not_be_mapped_again(ok: bool, expect: str) -> Non
     m, f, v, pages = private_file(1)
     page = pages[0]
 
-    async def prog(k: KV) -> None:
+    async def prog(k: K) -> None:
         await k.get_page("I1", page, "inval")
         await k.lock_page("I1", page)
-        assert await k.cache_delete("I4", page, "invalidate2", True)
+        assert await k.truncate_complete_page("I4", page, "invalidate2", True)
         await k.unlock_page("I5", page)
-        await k.invalidate_done("I6", f.mapping, ok)
+        await k.trunc_invalidate_done("I6", f.mapping, ok)
         await map_page(k, v, 0, page, "inval")
 
     o = run(m, ("CPU0", prog)).outcome
@@ -129,9 +128,9 @@ def test_invalidate_refuses_a_dirty_page() -> None:
     m.objs[pages[0][0]].f["dirty"] = 1
     got: list[bool] = []
 
-    async def prog(k: KV) -> None:
+    async def prog(k: K) -> None:
         await k.lock_page("I1", pages[0])
-        got.append(await k.cache_delete("I4", pages[0], "invalidate2", True))
+        got.append(await k.truncate_complete_page("I4", pages[0], "invalidate2", True))
         await k.unlock_page("I5", pages[0])
 
     assert run(m, ("CPU0", prog)).outcome.status == "clean"
@@ -141,12 +140,12 @@ def test_invalidate_refuses_a_dirty_page() -> None:
 def test_a_daemon_stuck_behind_its_requester_closes_a_cycle() -> None:
     m, _f, _v, pages = private_file(1)
 
-    async def task(k: KV) -> None:
+    async def task(k: K) -> None:
         await k.lock_page("Q2", pages[0])
         await fuse_request(k, "Q6", "WRITE", 12)
         await k.unlock_page("Q8", pages[0])
 
-    async def daemon(k: KV) -> None:
+    async def daemon(k: K) -> None:
         await k.fuse_dev_read("D1")
         await k.lock_page("D1b", pages[0])  # a server that touches the file through its cache
 

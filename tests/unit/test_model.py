@@ -5,21 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from actors.kapi import K
-from actors.model import PageCacheModel
+from actors.api import K, actor
+from actors.kernel.rcu import rcu_gp
+from actors.model import ModelOptions, PageCacheModel
 from actors.objects import FILE
-from actors.rcu import rcu_gp_actor
-from emulator.engine.runtime import ActorSpec, Port, RunConfig, RunResult, run_actors, run_sync
+from emulator.engine.runtime import ActorSpec, RunConfig, RunResult, run_actors, run_sync
 from emulator.engine.strategies import make_strategy
 
 Prog = Callable[[K], Awaitable[None]]
-
-
-def actor(name: str, prog: Prog, daemon: bool = False) -> ActorSpec:
-    async def body(port: Port) -> None:
-        await prog(K(port))
-
-    return ActorSpec(name, body, daemon)
 
 
 def run(
@@ -32,8 +25,7 @@ def test_page_lock_fair_policy_hands_over_in_queue_order() -> None:
     for policy, expect_fifo in (("P-FAIR", True), ("P-OLD", False)):
         orders = set()
         for seed in range(40):
-            m = PageCacheModel()
-            m.page_lock_policy = policy
+            m = PageCacheModel(ModelOptions(page_lock_policy=policy))
             p = m.ref(m.new_page(FILE, holders=("cache",)))
             got: list[str] = []
 
@@ -121,7 +113,7 @@ def test_grace_period_waits_for_preexisting_readers() -> None:
         actors = [
             actor("CPU0", reader),
             actor("CPU1", freer),
-            actor("RCU", lambda k: rcu_gp_actor(k.port), daemon=True),
+            actor("RCU", rcu_gp, daemon=True),
         ]
         # The reader is inside its section before call_rcu; then the seed decides.
         cfg = RunConfig(make_strategy("random", seed), directed=[("CPU0", "R1"), ("CPU1", "F1")])
@@ -183,8 +175,7 @@ async def test_engine_runs_inside_an_existing_trio_loop() -> None:
 
 
 def test_eager_rcu_frees_as_soon_as_the_last_preexisting_reader_leaves() -> None:
-    m = PageCacheModel()
-    m.rcu_eager = True
+    m = PageCacheModel(ModelOptions(rcu_eager=True))
     inode = m.ref(m.new("inode", {"i_count": 0}))
 
     async def reader(k: K) -> None:
@@ -205,8 +196,7 @@ def test_eager_rcu_frees_as_soon_as_the_last_preexisting_reader_leaves() -> None
 
 
 def test_eager_synchronize_rcu_waits_for_readers_only() -> None:
-    m = PageCacheModel()
-    m.rcu_eager = True
+    m = PageCacheModel(ModelOptions(rcu_eager=True))
     order: list[str] = []
 
     async def reader(k: K) -> None:

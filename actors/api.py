@@ -1,0 +1,440 @@
+"""The kernel API as actor code sees it: ``K``, one awaitable per op of the page-cache actor,
+each one step, under the op's own name on the wire.
+
+Code paths read like the kernel, with the step label first::
+
+    page = await k.get_page_unless_zero("G2", page, holder)
+    await k.lock_page("K5", page)
+
+Pointers are ``(oid, gen)`` tuples; actor code never holds a reference to model state. Every
+method here is one op that a component of actors/model/ declares with ``@op`` (same name, same
+parameters after the label); tests/unit/test_api.py keeps the two in step. Kernel routines made
+of several steps (gup, filemap_fault, truncate_pagecache ...) live in actors/kernel/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from actors.model.mm import VmaInfo
+from actors.model.truncate import Span
+from actors.objects import Ref
+from emulator.engine.runtime import ActorSpec, Port
+
+# The engine attributes a step to the first caller frame outside modules with this marker.
+__pcemu_api__ = True
+
+# Ops renamed on the wire in trace format 3 (pcemu 0.2.0) to the kernel's own names: old -> new.
+# ``atomic`` with its ``how`` argument became one op per kernel primitive; ``i_size_read`` was a
+# ``read`` of the field "i_size".
+RENAMED_OPS: dict[str, str] = {
+    "anon_vma_free": "kmem_cache_free",
+    "atomic(read)": "atomic_read",
+    "atomic(inc)": "atomic_inc",
+    "atomic(dec)": "atomic_dec",
+    "atomic(inc_not_zero)": "atomic_inc_not_zero",
+    "atomic(dec_and_test)": "atomic_dec_and_test",
+    "avc_link": "anon_vma_chain_link",
+    "drop_remove_mapping": "remove_mapping",
+    "fault_add_locked": "add_to_page_cache_locked",
+    "fault_alloc_page": "alloc_page",
+    "gup_read_in": "add_to_page_cache_lru",
+    "gup_vma_detach": "detach_vmas_to_be_unmapped",
+    "inode_alloc": "alloc_inode",
+    "inode_destroy": "destroy_inode",
+    "inode_ihold": "ihold",
+    "inode_iput_final": "iput_final",
+    "read(i_size)": "i_size_read",
+    "shmem_find": "find_get_entry",
+    "shmem_swap_in": "shmem_add_to_page_cache",
+    "swap_add": "add_to_swap_cache",
+    "swap_alloc": "get_swap_page",
+    "swap_delete": "delete_from_swap_cache",
+    "swap_lookup": "lookup_swap_cache",
+    "swap_writeout": "swap_writepage",
+    "trunc_delete": "truncate_complete_page",
+    "trunc_i_size_write": "i_size_write",
+    "trunc_zap_range": "zap_page_range",
+}
+
+
+class K:
+    """What every actor program receives: ``async def program(k: K)``."""
+
+    __slots__ = ("name", "port")
+
+    def __init__(self, port: Port) -> None:
+        self.port = port
+        self.name = port.name
+
+    # -- generic (actors/model/generic.py) ---------------------------------------------------------
+    async def read(self, label: str, ref: Ref, fld: str) -> Any:
+        return await self.port.call("read", label, ref, fld)
+
+    async def write(self, label: str, ref: Ref, fld: str, value: Any) -> None:
+        await self.port.call("write", label, ref, fld, value)
+
+    async def atomic_read(self, label: str, ref: Ref, fld: str) -> int:
+        return int(await self.port.call("atomic_read", label, ref, fld))
+
+    async def atomic_inc(self, label: str, ref: Ref, fld: str) -> int:
+        return int(await self.port.call("atomic_inc", label, ref, fld))
+
+    async def atomic_dec(self, label: str, ref: Ref, fld: str) -> int:
+        return int(await self.port.call("atomic_dec", label, ref, fld))
+
+    async def atomic_inc_not_zero(self, label: str, ref: Ref, fld: str) -> bool:
+        return bool(await self.port.call("atomic_inc_not_zero", label, ref, fld))
+
+    async def atomic_dec_and_test(self, label: str, ref: Ref, fld: str) -> bool:
+        return bool(await self.port.call("atomic_dec_and_test", label, ref, fld))
+
+    async def commit(self, label: str, ref: Ref, what: str) -> None:
+        await self.port.call("commit", label, ref, what)
+
+    async def begin(self, label: str, name: str) -> None:
+        await self.port.call("begin", label, name)
+
+    async def end(self, label: str, name: str) -> None:
+        await self.port.call("end", label, name)
+
+    async def might_sleep(self, label: str, what: str) -> None:
+        await self.port.call("might_sleep", label, what)
+
+    async def retry(self, label: str, detail: str = "") -> None:
+        await self.port.call("retry", label, detail)
+
+    async def report(self, label: str, oracle: str, message: str) -> None:
+        await self.port.call("report", label, oracle, message)
+
+    async def note(self, label: str, what: str, value: Any = None) -> Any:
+        return await self.port.call("note", label, what, value)
+
+    # -- locks (actors/model/locks.py) -------------------------------------------------------------
+    async def trylock_page(self, label: str, page: Ref) -> bool:
+        return bool(await self.port.call("trylock_page", label, page))
+
+    async def lock_page(self, label: str, page: Ref) -> None:
+        await self.port.call("lock_page", label, page)
+
+    async def unlock_page(self, label: str, page: Ref) -> None:
+        await self.port.call("unlock_page", label, page)
+
+    async def page_locked(self, label: str, page: Ref) -> bool:
+        return bool(await self.port.call("page_locked", label, page))
+
+    async def mutex_trylock(self, label: str, ref: Ref) -> bool:
+        return bool(await self.port.call("mutex_trylock", label, ref))
+
+    async def mutex_lock(self, label: str, ref: Ref) -> None:
+        await self.port.call("mutex_lock", label, ref)
+
+    async def mutex_unlock(self, label: str, ref: Ref) -> None:
+        await self.port.call("mutex_unlock", label, ref)
+
+    async def mutex_is_locked(self, label: str, ref: Ref) -> bool:
+        return bool(await self.port.call("mutex_is_locked", label, ref))
+
+    async def spin_lock(self, label: str, ref: Ref, name: str) -> None:
+        await self.port.call("spin_lock", label, ref, name)
+
+    async def spin_unlock(self, label: str, ref: Ref, name: str) -> None:
+        await self.port.call("spin_unlock", label, ref, name)
+
+    async def mutex_trylock_via(self, label: str, ref: Ref, fld: str) -> tuple[bool, Ref]:
+        r: tuple[bool, Ref] = await self.port.call("mutex_trylock_via", label, ref, fld)
+        return r
+
+    async def mutex_lock_via(self, label: str, ref: Ref, fld: str) -> Ref:
+        r: Ref = await self.port.call("mutex_lock_via", label, ref, fld)
+        return r
+
+    async def mutex_unlock_via(self, label: str, ref: Ref, fld: str) -> Ref:
+        r: Ref = await self.port.call("mutex_unlock_via", label, ref, fld)
+        return r
+
+    async def mutex_is_locked_via(self, label: str, ref: Ref, fld: str) -> bool:
+        return bool(await self.port.call("mutex_is_locked_via", label, ref, fld))
+
+    # -- rcu (actors/model/rcu.py) -----------------------------------------------------------------
+    async def rcu_read_lock(self, label: str) -> None:
+        await self.port.call("rcu_read_lock", label)
+
+    async def rcu_read_unlock(self, label: str) -> None:
+        await self.port.call("rcu_read_unlock", label)
+
+    async def call_rcu(self, label: str, ref: Ref) -> None:
+        await self.port.call("call_rcu", label, ref)
+
+    async def synchronize_rcu(self, label: str) -> None:
+        await self.port.call("synchronize_rcu", label)
+
+    async def gp_idle(self, label: str) -> None:
+        await self.port.call("gp_idle", label)
+
+    async def gp_start(self, label: str) -> int:
+        return int(await self.port.call("gp_start", label))
+
+    async def gp_wait(self, label: str) -> None:
+        await self.port.call("gp_wait", label)
+
+    async def gp_end(self, label: str) -> int:
+        return int(await self.port.call("gp_end", label))
+
+    # -- pages (actors/model/pages.py) -------------------------------------------------------------
+    async def get_page(self, label: str, page: Ref, holder: str) -> None:
+        await self.port.call("get_page", label, page, holder)
+
+    async def get_page_unless_zero(self, label: str, page: Ref, holder: str) -> bool:
+        return bool(await self.port.call("get_page_unless_zero", label, page, holder))
+
+    async def put_page(self, label: str, page: Ref, holder: str) -> int:
+        return int(await self.port.call("put_page", label, page, holder))
+
+    async def page_mapped(self, label: str, page: Ref) -> bool:
+        return bool(await self.port.call("page_mapped", label, page))
+
+    async def page_mapping(self, label: str, page: Ref) -> tuple[Ref | None, int]:
+        r: tuple[Ref | None, int] = await self.port.call("page_mapping", label, page)
+        return r
+
+    async def page_flag(self, label: str, page: Ref, flag: str) -> int:
+        return int(await self.port.call("page_flag", label, page, flag))
+
+    async def set_page_flag(self, label: str, page: Ref, flag: str, value: int) -> None:
+        await self.port.call("set_page_flag", label, page, flag, value)
+
+    async def alloc_page(self, label: str, ptype: str, holder: str) -> Ref:
+        r: Ref = await self.port.call("alloc_page", label, ptype, holder)
+        return r
+
+    # -- mm (actors/model/mm.py) -------------------------------------------------------------------
+    async def pte_read(self, label: str, mm: Ref, addr: int) -> tuple[Ref, int] | None:
+        r: tuple[Ref, int] | None = await self.port.call("pte_read", label, mm, addr)
+        return r
+
+    async def pte_install(
+        self, label: str, mm: Ref, addr: int, page: Ref, writable: int, holder: str
+    ) -> bool:
+        return bool(await self.port.call("pte_install", label, mm, addr, page, writable, holder))
+
+    async def pte_zap(self, label: str, mm: Ref, addr: int) -> Ref | None:
+        r: Ref | None = await self.port.call("pte_zap", label, mm, addr)
+        return r
+
+    async def find_vma(self, label: str, mm: Ref, addr: int) -> Ref | None:
+        r: Ref | None = await self.port.call("find_vma", label, mm, addr)
+        return r
+
+    async def gup_vma_info(self, label: str, vma: Ref) -> VmaInfo:
+        r: VmaInfo = await self.port.call("gup_vma_info", label, vma)
+        return r
+
+    async def gup_map_zero(self, label: str, mm: Ref, addr: int) -> bool:
+        return bool(await self.port.call("gup_map_zero", label, mm, addr))
+
+    async def detach_vmas_to_be_unmapped(self, label: str, mm: Ref, vma: Ref) -> None:
+        await self.port.call("detach_vmas_to_be_unmapped", label, mm, vma)
+
+    # -- cache (actors/model/pagecache.py) ---------------------------------------------------------
+    async def tree_load(self, label: str, mapping: Ref, index: int) -> Ref | None:
+        r: Ref | None = await self.port.call("tree_load", label, mapping, index)
+        return r
+
+    async def fault_lookup(self, label: str, mapping: Ref, index: int, holder: str) -> Ref | None:
+        r: Ref | None = await self.port.call("fault_lookup", label, mapping, index, holder)
+        return r
+
+    async def fault_lookup_from(
+        self, label: str, mapping: Ref, start: int, holder: str
+    ) -> tuple[int, Ref] | None:
+        r: tuple[int, Ref] | None = await self.port.call(
+            "fault_lookup_from", label, mapping, start, holder
+        )
+        return r
+
+    async def inode_cache_indices(self, label: str, mapping: Ref) -> tuple[int, ...]:
+        r: tuple[int, ...] = await self.port.call("inode_cache_indices", label, mapping)
+        return r
+
+    async def add_to_page_cache_locked(
+        self, label: str, mapping: Ref, index: int, holder: str
+    ) -> Ref | None:
+        r: Ref | None = await self.port.call(
+            "add_to_page_cache_locked", label, mapping, index, holder
+        )
+        return r
+
+    async def add_to_page_cache_lru(
+        self, label: str, mapping: Ref, index: int, holder: str
+    ) -> Ref | None:
+        r: Ref | None = await self.port.call("add_to_page_cache_lru", label, mapping, index, holder)
+        return r
+
+    async def delete_from_page_cache(self, label: str, page: Ref) -> None:
+        await self.port.call("delete_from_page_cache", label, page)
+
+    async def cache_remove(self, label: str, page: Ref, reason: str) -> None:
+        await self.port.call("cache_remove", label, page, reason)
+
+    # -- truncate (actors/model/truncate.py) -------------------------------------------------------
+    async def i_size_read(self, label: str, inode: Ref) -> int:
+        return int(await self.port.call("i_size_read", label, inode))
+
+    async def i_size_write(self, label: str, inode: Ref, size: int) -> None:
+        await self.port.call("i_size_write", label, inode, size)
+
+    async def trunc_vmas(self, label: str, mapping: Ref) -> tuple[Span, ...]:
+        r: tuple[Span, ...] = await self.port.call("trunc_vmas", label, mapping)
+        return r
+
+    async def zap_page_range(
+        self, label: str, mm: Ref, start: int, end: int, check_mapping: int | None
+    ) -> int:
+        return int(await self.port.call("zap_page_range", label, mm, start, end, check_mapping))
+
+    async def truncate_complete_page(
+        self, label: str, page: Ref, why: str, fail_if_dirty: bool
+    ) -> bool:
+        return bool(await self.port.call("truncate_complete_page", label, page, why, fail_if_dirty))
+
+    async def trunc_done(self, label: str, mapping: Ref, first: int) -> None:
+        await self.port.call("trunc_done", label, mapping, first)
+
+    async def trunc_invalidate_done(self, label: str, mapping: Ref, ok: bool) -> None:
+        await self.port.call("trunc_invalidate_done", label, mapping, ok)
+
+    # -- anon (actors/model/anon.py) ---------------------------------------------------------------
+    async def anon_vma_alloc(self, label: str) -> Ref:
+        r: Ref = await self.port.call("anon_vma_alloc", label)
+        return r
+
+    async def kmem_cache_free(self, label: str, av: Ref) -> None:
+        await self.port.call("kmem_cache_free", label, av)
+
+    async def anon_vma_chain_link(self, label: str, av: Ref, vma: Ref) -> None:
+        await self.port.call("anon_vma_chain_link", label, av, vma)
+
+    async def avc_unlink(self, label: str, av: Ref, vma: Ref) -> bool:
+        return bool(await self.port.call("avc_unlink", label, av, vma))
+
+    async def avc_walk(self, label: str, av: Ref) -> tuple[int, ...]:
+        r: tuple[int, ...] = await self.port.call("avc_walk", label, av)
+        return r
+
+    async def page_add_anon_rmap(self, label: str, page: Ref, av: Ref) -> None:
+        await self.port.call("page_add_anon_rmap", label, page, av)
+
+    # -- inodes (actors/model/inodes.py) -----------------------------------------------------------
+    async def ihold(self, label: str, inode: Ref) -> int:
+        return int(await self.port.call("ihold", label, inode))
+
+    async def inode_inc_not_zero(self, label: str, inode: Ref) -> bool:
+        return bool(await self.port.call("inode_inc_not_zero", label, inode))
+
+    async def inode_iput_dec(self, label: str, inode: Ref) -> int:
+        return int(await self.port.call("inode_iput_dec", label, inode))
+
+    async def iput_final(self, label: str, inode: Ref) -> bool:
+        return bool(await self.port.call("iput_final", label, inode))
+
+    async def destroy_inode(self, label: str, inode: Ref) -> None:
+        await self.port.call("destroy_inode", label, inode)
+
+    async def alloc_inode(self, label: str, size: int, nlink: int) -> Ref:
+        r: Ref = await self.port.call("alloc_inode", label, size, nlink)
+        return r
+
+    # -- shmem (actors/model/shmem.py) -------------------------------------------------------------
+    async def get_swap_page(self, label: str, page: Ref) -> int:
+        return int(await self.port.call("get_swap_page", label, page))
+
+    async def add_to_swap_cache(self, label: str, page: Ref, entry: int) -> None:
+        await self.port.call("add_to_swap_cache", label, page, entry)
+
+    async def shmem_swap_out(self, label: str, page: Ref) -> None:
+        await self.port.call("shmem_swap_out", label, page)
+
+    async def swap_writepage(self, label: str, page: Ref) -> None:
+        await self.port.call("swap_writepage", label, page)
+
+    async def swap_io_wait(self, label: str) -> Ref:
+        r: Ref = await self.port.call("swap_io_wait", label)
+        return r
+
+    async def swap_io_done(self, label: str, page: Ref) -> None:
+        await self.port.call("swap_io_done", label, page)
+
+    async def find_get_entry(self, label: str, mapping: Ref, index: int) -> tuple[str, Any]:
+        r: tuple[str, Any] = await self.port.call("find_get_entry", label, mapping, index)
+        return r
+
+    async def lookup_swap_cache(self, label: str, entry: int, holder: str) -> Ref | None:
+        r: Ref | None = await self.port.call("lookup_swap_cache", label, entry, holder)
+        return r
+
+    async def swap_confirm(self, label: str, page: Ref, mapping: Ref, index: int) -> bool:
+        return bool(await self.port.call("swap_confirm", label, page, mapping, index))
+
+    async def shmem_add_to_page_cache(
+        self, label: str, page: Ref, mapping: Ref, index: int
+    ) -> None:
+        await self.port.call("shmem_add_to_page_cache", label, page, mapping, index)
+
+    async def delete_from_swap_cache(self, label: str, page: Ref) -> None:
+        await self.port.call("delete_from_swap_cache", label, page)
+
+    async def reclaim_rmap(self, label: str, page: Ref) -> tuple[tuple[Ref, int], ...]:
+        r: tuple[tuple[Ref, int], ...] = await self.port.call("reclaim_rmap", label, page)
+        return r
+
+    async def reclaim_pageout_ok(self, label: str, page: Ref) -> bool:
+        return bool(await self.port.call("reclaim_pageout_ok", label, page))
+
+    async def drop_invalidatable(self, label: str, page: Ref, mapping: Ref) -> bool:
+        return bool(await self.port.call("drop_invalidatable", label, page, mapping))
+
+    async def remove_mapping(self, label: str, page: Ref, holder: str, freeze: bool) -> bool:
+        return bool(await self.port.call("remove_mapping", label, page, holder, freeze))
+
+    # -- futex (actors/model/futex.py) -------------------------------------------------------------
+    async def futex_key_inode(self, label: str, inode: Ref, page: Ref) -> int:
+        return int(await self.port.call("futex_key_inode", label, inode, page))
+
+    async def futex_key_mm(self, label: str, mm: Ref, addr: int) -> int:
+        return int(await self.port.call("futex_key_mm", label, mm, addr))
+
+    async def futex_key_drop(self, label: str, key: int) -> Ref | None:
+        r: Ref | None = await self.port.call("futex_key_drop", label, key)
+        return r
+
+    async def futex_efault(self, label: str, mm: Ref, addr: int, page: Ref | None) -> None:
+        await self.port.call("futex_efault", label, mm, addr, page)
+
+    # -- fuse (actors/model/fuse.py) ---------------------------------------------------------------
+    async def fuse_send(self, label: str, kind: str, arg: Any) -> int:
+        return int(await self.port.call("fuse_send", label, kind, arg))
+
+    async def fuse_wait(self, label: str, req: int) -> Any:
+        return await self.port.call("fuse_wait", label, req)
+
+    async def fuse_dev_read(self, label: str) -> tuple[int, str, Any]:
+        r: tuple[int, str, Any] = await self.port.call("fuse_dev_read", label)
+        return r
+
+    async def fuse_dev_write(self, label: str, req: int, result: Any) -> None:
+        await self.port.call("fuse_dev_write", label, req, result)
+
+
+Program = Callable[[K], Awaitable[None]]
+
+
+def actor(name: str, program: Program, daemon: bool = False) -> ActorSpec:
+    """Declare an actor: ``async def program(k: K)`` runs as actor ``name``. Daemons are kernel
+    threads that loop forever; the run ends without them."""
+
+    async def body(port: Port) -> None:
+        await program(K(port))
+
+    return ActorSpec(name, body, daemon)

@@ -1,0 +1,76 @@
+"""get_user_pages (G1-G6) with its fault hook, and munmap (kernel-scenarios.md 2.4 "GUP").
+
+GUP-fast reads the pte without locks, takes a speculative reference and re-reads the pte
+(G1-G3). Anything else goes the slow way: mmap_sem, find the vma, check the access, then loop
+"follow_page under the pte lock / fault it in" (G4-G6). mmap_sem is modelled as the mm's mutex:
+readers never contend with each other in these scenarios, and munmap takes it for writing.
+"""
+
+from __future__ import annotations
+
+from actors.api import K
+from actors.kernel.fault import handle_mm_fault
+from actors.model.mm import PTL
+from actors.objects import Ref
+
+
+async def gup(k: K, mm: Ref, addr: int, write: bool, holder: str) -> Ref | None:
+    """get_user_pages_fast for one page: the page with a reference held by ``holder``, or
+    None for -EFAULT."""
+    page = await gup_fast(k, mm, addr, write, holder)
+    if page is not None:
+        return page
+    return await gup_slow(k, mm, addr, write, holder)
+
+
+async def gup_fast(k: K, mm: Ref, addr: int, write: bool, holder: str) -> Ref | None:
+    pte = await k.pte_read("G1", mm, addr)
+    if pte is None or (write and not pte[1]):
+        return None
+    page = pte[0]
+    if not await k.get_page_unless_zero("G2", page, holder):
+        return None
+    if await k.pte_read("G3", mm, addr) != pte:
+        await k.put_page("G3", page, holder)
+        return None
+    return page
+
+
+async def gup_slow(k: K, mm: Ref, addr: int, write: bool, holder: str) -> Ref | None:
+    await k.mutex_lock("G4", mm)  # down_read(&mm->mmap_sem)
+    page = await _follow_or_fault(k, mm, addr, write, holder)
+    await k.mutex_unlock("G6", mm)
+    return page
+
+
+async def _follow_or_fault(k: K, mm: Ref, addr: int, write: bool, holder: str) -> Ref | None:
+    vma = await k.find_vma("G4", mm, addr)
+    if vma is None:
+        return None
+    info = await k.gup_vma_info("G4", vma)
+    if write and not info[1]:
+        return None  # VM_WRITE missing: -EFAULT
+    while True:
+        await k.spin_lock("G5", mm, PTL)
+        pte = await k.pte_read("G5", mm, addr)
+        if pte is not None and (not write or pte[1]):
+            await k.get_page("G5", pte[0], holder)
+            await k.spin_unlock("G5", mm, PTL)
+            return pte[0]
+        await k.spin_unlock("G5", mm, PTL)
+        if not await handle_mm_fault(k, mm, info, addr, write):
+            return None
+
+
+async def munmap(k: K, mm: Ref, vma: Ref, addrs: tuple[int, ...]) -> None:
+    """munmap of one vma: detach it under mmap_sem held for writing, then zap its ptes (each
+    under the pte lock; the ptes' page references go with them)."""
+    await k.begin("MU0", "munmap")
+    await k.mutex_lock("MU1", mm)  # down_write(&mm->mmap_sem)
+    await k.detach_vmas_to_be_unmapped("MU2", mm, vma)
+    for addr in addrs:
+        await k.spin_lock("MU3", mm, PTL)
+        await k.pte_zap("MU3", mm, addr)
+        await k.spin_unlock("MU3", mm, PTL)
+    await k.mutex_unlock("MU4", mm)
+    await k.end("MU4", "munmap")

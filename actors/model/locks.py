@@ -1,0 +1,335 @@
+"""Page lock, mutexes and spinlocks, with owner records the kernel itself does not keep.
+
+The page lock's wait queue follows one of the policies of kernel-scenarios.md 1.9:
+  P-OLD      wake the first exclusive waiter; it races for the bit again and re-queues at the
+             tail if it loses (4.10 - 5.8);
+  P-FAIR     the waker takes the lock on behalf of the first exclusive waiter (2a9127fcf229);
+  P-UNFAIR-N the first N rounds race like P-OLD, then the lock is handed over (5ef64cc8987a).
+Mutexes hand over to their first waiter. Spinlocks park a contending actor (equivalent to
+spinning for interleavings, without burning steps) and count for the wait-for graph.
+
+Whoever must know when a mutex is released (anon_vma's INV-AV-1 bookkeeping) registers
+``mutex_hooks``: ``before(actor, oid)`` and ``after(oid)`` run around every mutex_unlock, the
+one through a pointer field included (for the object the field was read from, and for the lock).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from actors.model.core import Core, LockKey, Step
+from actors.model.ops import op
+from actors.model.options import ModelOptions
+from actors.objects import Ref
+from emulator.engine import facts as F
+from emulator.engine.runtime import WaitInfo
+from emulator.engine.violations import Violation
+
+IO_OWNER = -2  # the owner of a page locked for IO: whoever completes the IO unlocks it
+
+
+@dataclass
+class Lock:
+    kind: str  # "page", "mutex", "spin"
+    owner: int | None = None  # actor index; IO_OWNER for pages locked for IO
+    step: int = 0
+    label: str = ""
+    waiters: list[int] = field(default_factory=list)
+
+
+class Locks:
+    def __init__(self, core: Core, options: ModelOptions) -> None:
+        self.core = core
+        self.policy = options.page_lock_policy
+        self.unfair_rounds = options.unfair_rounds
+        self.locks: dict[LockKey, Lock] = {}
+        self.io_actor: int | None = None
+        self._rounds: dict[tuple[int, LockKey], int] = {}
+        self._via_parked: dict[int, Ref] = {}
+        self.mutex_hooks: list[tuple[Callable[[int, int], None], Callable[[int], None]]] = []
+
+    def bind(self) -> None:
+        if "IO" in self.core.names:
+            self.io_actor = self.core.names.index("IO")
+
+    # -- shared mechanics --------------------------------------------------------------------
+
+    def lock(self, key: LockKey, kind: str) -> Lock:
+        lk = self.locks.get(key)
+        if lk is None:
+            lk = self.locks[key] = Lock(kind)
+        return lk
+
+    def take(self, cx: Step, key: LockKey, lk: Lock, actor: int | None = None) -> None:
+        """``actor`` (default: the caller) becomes the owner."""
+        core = self.core
+        who = cx.actor if actor is None else actor
+        lk.owner = who
+        lk.step = cx.step
+        lk.label = cx.label
+        core.frames[who].held[key] = (cx.step, cx.label)
+        if key[1] == "PG_locked":
+            o = core.objs[key[0]]
+            o.f["locked"] = 1
+            core.wrote(cx, o, "PG_locked", 1)
+        if core.facts_on:
+            core.fact(F.LOCK, core.objs.get(key[0]), key[1], other=who)
+
+    def _release(self, cx: Step, key: LockKey, lk: Lock) -> None:
+        core = self.core
+        actor = cx.actor
+        if lk.owner is None or (
+            lk.owner != actor and not (lk.owner == IO_OWNER and actor == self.io_actor)
+        ):
+            holder = (
+                "nobody"
+                if lk.owner is None
+                else ("IO" if lk.owner == IO_OWNER else core.names[lk.owner])
+            )
+            raise Violation(
+                "INV-LOCK-1",
+                f"unlock of {core.lock_name(key)} not held by {core.names[actor]} "
+                f"(held by {holder})",
+            )
+        if lk.owner >= 0:
+            core.frames[lk.owner].held.pop(key, None)
+        lk.owner = None
+        if key[1] == "PG_locked":
+            o = core.objs[key[0]]
+            o.f["locked"] = 0
+            core.wrote(cx, o, "PG_locked", 0)
+        if core.facts_on:
+            core.fact(F.UNLOCK, core.objs.get(key[0]), key[1])
+
+    def _handoff(self, cx: Step, key: LockKey, lk: Lock) -> None:
+        if lk.waiters:
+            w = lk.waiters.pop(0)
+            self.take(cx, key, lk, w)
+            self.core.wake(w)
+
+    def _park(self, cx: Step, lk: Lock, what: str, key: LockKey) -> Any:
+        lk.waiters.append(cx.actor)
+        core = self.core
+        if core.facts_on:
+            core.fact(
+                F.WAIT, core.objs.get(key[0]), key[1], other=-1 if lk.owner is None else lk.owner
+            )
+        return core.park(cx, what, key)
+
+    def holds(self, actor: int, key: LockKey) -> bool:
+        return key in self.core.frames[actor].held
+
+    def sleeps(self, cx: Step, what: str) -> None:
+        """A primitive that may sleep: forbidden inside RCU read-side sections (INV-RCU-1)."""
+        fr = self.core.frames[cx.actor]
+        if fr.rcu:
+            raise Violation(
+                "INV-RCU-1",
+                f"sleeping primitive {what} inside RCU read-side section opened at {fr.rcu_label}",
+            )
+        for key in fr.held:
+            lk = self.locks[key]
+            if lk.kind == "spin":
+                raise Violation(
+                    "INV-RCU-1",
+                    f"sleeping primitive {what} while holding spinlock {self.core.lock_name(key)}",
+                )
+
+    def wait_info(self, actor: int) -> WaitInfo:
+        core = self.core
+        w = core.frames[actor].waiting
+        if w is None:
+            return WaitInfo("nothing", None)
+        what, key, idle = w
+        owner = None
+        if key is not None:
+            lk = self.locks.get(key)
+            if lk is not None and lk.owner is not None:
+                owner = self.io_actor if lk.owner == IO_OWNER else lk.owner
+                if lk.owner >= 0:
+                    step, lab = core.frames[lk.owner].held.get(key, (lk.step, lk.label))
+                    what = f"{what} (held by {core.names[lk.owner]} since {lab}, step {step})"
+        return WaitInfo(what, owner, idle)
+
+    # -- page lock ---------------------------------------------------------------------------
+
+    @staticmethod
+    def page_key(ref: Ref) -> LockKey:
+        return (ref[0], "PG_locked")
+
+    def owner(self, key: LockKey) -> int | None:
+        lk = self.locks.get(key)
+        return None if lk is None else lk.owner
+
+    def hand_to_io(self, cx: Step, key: LockKey) -> None:
+        """The caller's lock now belongs to the IO in flight (swap_writepage)."""
+        self.core.frames[cx.actor].held.pop(key)
+        self.locks[key].owner = IO_OWNER
+
+    def lock_page_for_io(self, page_oid: int) -> None:
+        """Setup helper: the page is locked with IO in flight; the IO actor will unlock it."""
+        key = (page_oid, "PG_locked")
+        lk = self.lock(key, "page")
+        lk.owner = IO_OWNER
+        self.core.objs[page_oid].f["locked"] = 1
+
+    @op
+    def trylock_page(self, cx: Step, page: Ref) -> bool:
+        self.core.deref(cx, page)
+        key = self.page_key(page)
+        lk = self.lock(key, "page")
+        if lk.owner is not None:
+            return False
+        self.take(cx, key, lk)
+        return True
+
+    @op
+    def lock_page(self, cx: Step, page: Ref) -> Any:
+        o = self.core.deref(cx, page)
+        key = self.page_key(page)
+        lk = self.lock(key, "page")
+        if not cx.resumed:
+            self.sleeps(cx, "lock_page")
+        elif lk.owner == cx.actor:  # handed over by the waker (P-FAIR, or P-UNFAIR after N)
+            return None
+        if lk.owner is None:
+            self.take(cx, key, lk)
+            self._rounds.pop((cx.actor, key), None)
+            return None
+        # at the tail: P-OLD's unfairness
+        return self._park(cx, lk, f"lock_page({o.name()})", key)
+
+    @op
+    def unlock_page(self, cx: Step, page: Ref) -> None:
+        self.core.deref(cx, page)
+        key = self.page_key(page)
+        lk = self.lock(key, "page")
+        self._release(cx, key, lk)
+        if not lk.waiters:
+            return
+        policy = self.policy
+        w = lk.waiters[0]
+        rounds = self._rounds.get((w, key), 0) + 1
+        self._rounds[(w, key)] = rounds
+        if policy == "P-FAIR" or (policy == "P-UNFAIR" and rounds > self.unfair_rounds):
+            self._rounds.pop((w, key), None)
+            self._handoff(cx, key, lk)
+        else:
+            lk.waiters.pop(0)
+            self.core.wake(w)  # it will race for the bit on its resume step
+
+    @op
+    def page_locked(self, cx: Step, page: Ref) -> bool:
+        return bool(self.core.deref(cx, page).f["locked"])
+
+    # -- mutexes (embedded in an object, field "lock") ---------------------------------------
+
+    @staticmethod
+    def mutex_key(ref: Ref) -> LockKey:
+        return (ref[0], "lock")
+
+    @op
+    def mutex_trylock(self, cx: Step, ref: Ref) -> bool:
+        self.core.deref(cx, ref)
+        key = self.mutex_key(ref)
+        lk = self.lock(key, "mutex")
+        if lk.owner is not None:
+            return False
+        self.take(cx, key, lk)
+        return True
+
+    @op
+    def mutex_lock(self, cx: Step, ref: Ref) -> Any:
+        o = self.core.deref(cx, ref)
+        key = self.mutex_key(ref)
+        lk = self.lock(key, "mutex")
+        if cx.resumed:
+            return None  # handed over by mutex_unlock
+        self.sleeps(cx, "mutex_lock")
+        if lk.owner is None:
+            self.take(cx, key, lk)
+            return None
+        return self._park(cx, lk, f"mutex_lock({o.name()}.lock)", key)
+
+    @op
+    def mutex_unlock(self, cx: Step, ref: Ref) -> None:
+        for before, _after in self.mutex_hooks:
+            before(cx.actor, ref[0])
+        self.core.deref(cx, ref)
+        key = self.mutex_key(ref)
+        lk = self.lock(key, "mutex")
+        self._release(cx, key, lk)
+        self._handoff(cx, key, lk)
+        for _before, after in self.mutex_hooks:
+            after(ref[0])
+
+    @op
+    def mutex_is_locked(self, cx: Step, ref: Ref) -> bool:
+        self.core.deref(cx, ref)
+        lk = self.locks.get(self.mutex_key(ref))
+        return lk is not None and lk.owner is not None
+
+    # -- spinlocks (pte lock, tree lock, i_lock ...) ----------------------------------------
+
+    @op
+    def spin_lock(self, cx: Step, ref: Ref, name: str) -> Any:
+        o = self.core.deref(cx, ref)
+        key = (ref[0], name)
+        lk = self.lock(key, "spin")
+        if cx.resumed:
+            return None
+        if lk.owner is None:
+            self.take(cx, key, lk)
+            return None
+        return self._park(cx, lk, f"spin_lock({o.name()}.{name})", key)
+
+    @op
+    def spin_unlock(self, cx: Step, ref: Ref, name: str) -> None:
+        self.core.deref(cx, ref)
+        key = (ref[0], name)
+        lk = self.lock(key, "spin")
+        self._release(cx, key, lk)
+        self._handoff(cx, key, lk)
+
+    # -- locks reached through a pointer field: mutex_lock(&av->root->mutex) ---------------
+    # The pointer is re-read at every call, exactly like the kernel expression; whoever re-reads
+    # it after the object was recycled gets the new owner's root (003a).
+
+    def _via(self, cx: Step, ref: Ref, fld: str) -> Ref:
+        o = self.core.deref(cx, ref)
+        t = o.f[fld]
+        return (t, self.core.objs[t].gen)
+
+    @op
+    def mutex_trylock_via(self, cx: Step, ref: Ref, fld: str) -> tuple[bool, Ref]:
+        target = self._via(cx, ref, fld)
+        return (self.mutex_trylock(cx, target), target)
+
+    @op
+    def mutex_lock_via(self, cx: Step, ref: Ref, fld: str) -> Any:
+        if cx.resumed:
+            target = self._via_parked.pop(cx.actor)
+            self.mutex_lock(cx, target)
+            return target
+        target = self._via(cx, ref, fld)
+        r = self.mutex_lock(cx, target)
+        if r is not None:  # parked: remember which lock, the pointer may change meanwhile
+            self._via_parked[cx.actor] = target
+            return r
+        return target
+
+    @op
+    def mutex_unlock_via(self, cx: Step, ref: Ref, fld: str) -> Ref:
+        for before, _after in self.mutex_hooks:
+            before(cx.actor, ref[0])
+        target = self._via(cx, ref, fld)
+        self.mutex_unlock(cx, target)
+        for _before, after in self.mutex_hooks:
+            after(ref[0])
+        return target
+
+    @op
+    def mutex_is_locked_via(self, cx: Step, ref: Ref, fld: str) -> bool:
+        return self.mutex_is_locked(cx, self._via(cx, ref, fld))

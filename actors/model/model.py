@@ -1,0 +1,209 @@
+"""The page-cache actor: one component per primitive family, composed explicitly, behind the
+engine's Model protocol (emulator/runtime.py).
+
+Each component owns its state and declares its ops with ``@op``; the op table (op name ->
+component) is built once, when this module is imported. Cross-family checks are wired here, in
+one place: the order of the pte checks, who hears of a commit or a mutex unlock, who answers
+"who still uses this inode".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from actors.model.anon import AnonVma
+from actors.model.core import HISTORY, Core, Step
+from actors.model.fuse import Fuse
+from actors.model.futex import Futex
+from actors.model.generic import Generic
+from actors.model.inodes import Inodes
+from actors.model.locks import Locks
+from actors.model.mm import Mm
+from actors.model.ops import op_table
+from actors.model.options import ModelOptions
+from actors.model.pagecache import PageCache
+from actors.model.pages import Pages
+from actors.model.rcu import Rcu
+from actors.model.shmem import Shmem
+from actors.model.truncate import Truncate
+from actors.objects import Obj, Ref
+from emulator.engine.runtime import Control, WaitInfo
+from emulator.engine.violations import Violation
+
+COMPONENTS: tuple[tuple[str, type], ...] = (
+    ("generic", Generic),
+    ("locks", Locks),
+    ("rcu", Rcu),
+    ("pages", Pages),
+    ("mm", Mm),
+    ("cache", PageCache),
+    ("truncate", Truncate),
+    ("anon", AnonVma),
+    ("inodes", Inodes),
+    ("shmem", Shmem),
+    ("futex", Futex),
+    ("fuse", Fuse),
+)
+
+OPS: dict[str, str] = op_table(COMPONENTS)
+"""Every op of the wire protocol -> the component attribute that implements it."""
+
+
+class PageCacheModel:
+    """All kernel state of one run; owns every object and applies every primitive atomically."""
+
+    def __init__(self, options: ModelOptions | None = None) -> None:
+        self.options = opts = options or ModelOptions()
+        self.core = core = Core()
+        self.locks = locks = Locks(core, opts)
+        self.generic = Generic(core, locks)
+        self.rcu = rcu = Rcu(core, locks, opts)
+        self.pages = pages = Pages(core, locks)
+        self.mm = mm = Mm(core, locks, pages)
+        self.cache = cache = PageCache(core, locks, pages)
+        self.truncate = truncate = Truncate(core, locks, mm, cache)
+        self.anon = anon = AnonVma(core, locks)
+        self.inodes = inodes = Inodes(core, rcu, opts)
+        self.shmem = Shmem(core, locks, pages, cache, opts)
+        self.futex = futex = Futex(core, mm)
+        self.fuse = Fuse(core, locks)
+        # Cross-family wiring.
+        mm.pte_checks = [
+            truncate.check_not_invalidated,  # INV-INVAL-1 first: the more precise diagnosis
+            mm.check_in_cache,  # INV-MAP-1
+            truncate.check_inside_eof,  # INV-EOF-1
+        ]
+        self.generic.commit_hooks.append(anon.on_commit)
+        locks.mutex_hooks.append((anon.unlocking, anon.unlocked))
+        inodes.key_users = futex.key_users
+        self.end_checks: list[Callable[[], None]] = []
+        self._ops: dict[str, Callable[..., Any]] = {
+            name: getattr(getattr(self, attr), name) for name, attr in OPS.items()
+        }
+
+    # -- Model protocol ----------------------------------------------------------------------
+
+    def bind(self, control: Control, actor_names: Sequence[str]) -> None:
+        self.core.bind(control, actor_names)
+        self.locks.bind()
+
+    def apply(self, actor: int, op: str, label: str, args: tuple[Any, ...], resumed: bool) -> Any:
+        ctl = self.core.ctl
+        assert ctl is not None
+        return self._ops[op](Step(actor, label, resumed, ctl.steps), *args)
+
+    def wait_info(self, actor: int) -> WaitInfo:
+        info = self.fuse.wait_info(actor)
+        return info if info is not None else self.locks.wait_info(actor)
+
+    def actor_exit(self, actor: int) -> None:
+        fr = self.core.frames[actor]
+        if fr.rcu:
+            raise Violation("INV-RCU-2", f"unbalanced RCU: {fr.name} exits with nesting {fr.rcu}")
+        for key, (step, label) in fr.held.items():
+            raise Violation(
+                "INV-LOCK-2",
+                f"lock {self.core.lock_name(key)} leaked by {fr.name} at exit "
+                f"(taken at {label}, step {step})",
+            )
+
+    def finish(self) -> None:
+        for check in self.end_checks:
+            check()
+
+    def describe(self, op: str, args: tuple[Any, ...], result: Any) -> str:
+        fmt = self.core.fmt
+        text = f"{op}({', '.join(fmt(a) for a in args)})"
+        if result is not None:
+            text += f" = {fmt(result)}"
+        return text
+
+    def snapshot(self) -> list[str]:
+        """The state at the end of the run, for failure reports: every actor's locks, RCU
+        nesting and wait; every object with its key fields and its last writes."""
+        core = self.core
+        out = ["actors:"]
+        for i, fr in enumerate(core.frames):
+            parts = []
+            if fr.held:
+                held = ", ".join(
+                    f"{core.lock_name(k)} (at {lab}, step {st})" for k, (st, lab) in fr.held.items()
+                )
+                parts.append(f"holds {held}")
+            if fr.rcu:
+                parts.append(
+                    f"in RCU read-side section (nesting {fr.rcu}, opened at {fr.rcu_label})"
+                )
+            if fr.waiting is not None:
+                parts.append(f"parked on {self.wait_info(i).what}")
+            out.append(f"  {fr.name}: " + ("; ".join(parts) if parts else "holds nothing"))
+        out.append("objects:")
+        for o in core.objs.values():
+            fields = ", ".join(
+                f"{k}={core.show(k, v)}" for k, v in o.f.items() if k not in ("holders",)
+            )
+            out.append(f"  {o.gname()} {o.state}: {fields}")
+            for fld, val, label, step in o.history[-HISTORY:]:
+                out.append(f"      step {step} [{label}] {fld} := {val}")
+        return out
+
+    # -- initial state (setup helpers, not steps) --------------------------------------------
+
+    @property
+    def objs(self) -> dict[int, Obj]:
+        return self.core.objs
+
+    def new(self, kind: str, fields: dict[str, Any]) -> Obj:
+        return self.core.new(kind, fields)
+
+    def ref(self, o: Obj) -> Ref:
+        return self.core.ref(o)
+
+    def new_page(self, ptype: str, index: int = 0, holders: tuple[str, ...] = ()) -> Obj:
+        return self.pages.new_page(ptype, index, holders)
+
+    def new_zero_page(self) -> Obj:
+        return self.pages.new_zero_page()
+
+    def new_special_page(self) -> Obj:
+        return self.pages.new_special_page()
+
+    def new_mm(self) -> Obj:
+        return self.mm.new_mm()
+
+    def new_vma(self, mm: Obj, start: int, end: int, **kw: Any) -> Obj:
+        return self.mm.new_vma(mm, start, end, **kw)
+
+    def new_file_vma(
+        self,
+        mm: Obj,
+        inode: Obj,
+        start: int,
+        npages: int,
+        shared: bool,
+        pgoff: int = 0,
+        **kw: Any,
+    ) -> Obj:
+        return self.mm.new_file_vma(mm, inode, start, npages, shared, pgoff, **kw)
+
+    def map_initial(self, mm: Obj, addr: int, page: Obj, writable: int = 1) -> None:
+        self.mm.map_initial(mm, addr, page, writable)
+
+    def new_file(self, size: int, nlink: int = 1) -> tuple[Obj, Obj]:
+        return self.cache.new_file(size, nlink)
+
+    def cache_initial(self, mapping: Obj, page: Obj, index: int) -> None:
+        self.cache.cache_initial(mapping, page, index)
+
+    def cache_file_page(self, mapping: Obj, index: int, uptodate: int = 1) -> Obj:
+        return self.cache.cache_file_page(mapping, index, uptodate)
+
+    def new_anon_vma(self, root: int | None = None) -> int:
+        return self.anon.new_anon_vma(root)
+
+    def new_shmem_file(self, size: int) -> tuple[Obj, Obj]:
+        return self.shmem.new_shmem_file(size)
+
+    def new_shmem_page(self, mapping: Obj, index: int, holders: tuple[str, ...] = ()) -> Obj:
+        return self.shmem.new_shmem_page(mapping, index, holders)

@@ -1,0 +1,117 @@
+"""Thread 001 code paths: get_futex_key of the E2011 era (kernel/futex.c, 2.6.38-3.2), where the
+page lock pins page->mapping and with it the inode, and its five ways of handling a page that has
+no mapping at L5 (kernel-scenarios.md thread 001):
+
+  v2008  38d47c1b70 "futex: rely on get_user_pages() for shared futexes", with Nick Piggin's
+         rule: unlock, put, goto again (loops forever on ZERO_PAGE and gate-area pages);
+  v3.2   in tree Dec 2011: as v2008, but the ZERO_PAGE returns -EFAULT (the gate area loops:
+         Sasha Levin's trinity report);
+  vtip   ab69f41ef93d (tip): ZERO_PAGE, gate-area and special pages return -EFAULT, anything
+         else goes round again;
+  vlin   Linus's "futex fixlet" (S001, Hugh Dickins 2011-12-30): unlock, put, return -EFAULT;
+  fixed  e6780f7243ed "futex: Fix uninterruptible loop due to gate_area" (v3.3): retry only if
+         the page is in swap cache (shmem swap-out whatever the refcount), else -EFAULT.
+
+Shared by futex-zero-page-livelock, futex-gate-area-livelock, futex-shmem-efault and
+futex-drop-caches-pin.
+"""
+
+from __future__ import annotations
+
+from actors.api import K
+from actors.kernel.gup import gup
+from actors.kernel.inode import iput
+from actors.objects import SPECIAL, ZERO, Ref
+
+V2008, V32, VTIP, VLIN, FIXED = "v2008", "v3.2", "vtip", "vlin", "fixed"
+L5_VARIANTS = (V2008, V32, VTIP, VLIN, FIXED)
+
+
+async def get_futex_key(k: K, mm: Ref, addr: int, l5: str) -> int | None:
+    """FUTEX_WAIT's get_futex_key (a read-only op): the key's oid, or None for -EFAULT."""
+    holder = f"gup:{k.name}"
+    while True:
+        page, ro = await gup_for_futex(k, mm, addr, holder)
+        if page is None:
+            await k.futex_efault("L1", mm, addr, None)
+            return None
+        await k.note("L1", "page = get_user_pages_fast(uaddr)", page)
+        head: Ref = await k.note("L2", "page_head = compound_head(page)", page)
+        await k.might_sleep("L3", "lock_page")  # lock_page's might_sleep: a preemption point
+        await k.lock_page("L3", head)
+        mapping, anon = await k.page_mapping("L4", head)
+        if mapping is None:
+            if await _no_mapping(k, mm, addr, head, holder, l5):
+                await k.retry("L5", f"uninterruptible: page #{head[0]} has no mapping")
+                continue
+            return None
+        key = await _make_key(k, mm, addr, head, mapping, bool(anon), ro)
+        await k.unlock_page("L7", head)
+        await k.put_page("L7", head, holder)
+        return key
+
+
+async def gup_for_futex(k: K, mm: Ref, addr: int, holder: str) -> tuple[Ref | None, bool]:
+    """L1 (9ea71503a8ed): ask for a writable page; a read-only op falls back to read access."""
+    page = await gup(k, mm, addr, True, holder)
+    if page is not None:
+        return page, False
+    return await gup(k, mm, addr, False, holder), True
+
+
+async def _no_mapping(k: K, mm: Ref, addr: int, head: Ref, holder: str, l5: str) -> bool:
+    """L5 with the page locked and mapping None: True = goto again, False = -EFAULT returned
+    (and the page lock and reference dropped either way)."""
+    if l5 == FIXED:
+        swizzled = await k.page_flag("L5", head, "swapcache")  # read under the page lock
+        await k.unlock_page("L5", head)
+        return await _again_or_efault(k, mm, addr, head, holder, bool(swizzled))
+    await k.unlock_page("L5", head)
+    if l5 == V2008:
+        return await _again_or_efault(k, mm, addr, head, holder, True)
+    if l5 == VLIN:
+        return await _again_or_efault(k, mm, addr, head, holder, False)
+    # page_head == ZERO_PAGE(address), and for vtip in_gate_area() / a special mapping: a
+    # pointer or vma test in the kernel, a read of the page's kind here.
+    ptype = await k.read("L5", head, "ptype")
+    give_up = ptype == ZERO or (l5 == VTIP and ptype == SPECIAL)
+    return await _again_or_efault(k, mm, addr, head, holder, not give_up)
+
+
+async def _again_or_efault(k: K, mm: Ref, addr: int, head: Ref, holder: str, again: bool) -> bool:
+    if not again:
+        # The decision is taken while the page is still pinned, so the oracle can look at it.
+        await k.futex_efault("L5", mm, addr, head)
+    await k.put_page("L5", head, holder)
+    return again
+
+
+async def _make_key(
+    k: K, mm: Ref, addr: int, head: Ref, mapping: Ref, anon: bool, ro: bool
+) -> int | None:
+    """L6 under the page lock: an anonymous page keys on (mm, address); a file page on
+    (mapping->host, index) with ihold: the locked page pins its mapping, so i_count > 0."""
+    if anon:
+        if ro:  # a read-only anonymous page can never change: -EFAULT
+            await k.futex_efault("L6", mm, addr, head)
+            return None
+        return await k.futex_key_mm("L6", mm, addr)
+    inode: Ref = await k.read("L6", mapping, "host")
+    await k.ihold("L6", inode)
+    return await k.futex_key_inode("L6", inode, head)
+
+
+async def put_futex_key(k: K, key: int) -> None:
+    inode = await k.futex_key_drop("PK1", key)
+    if inode is not None:
+        await iput(k, inode)
+
+
+async def futex_wait(k: K, mm: Ref, addr: int, l5: str) -> int | None:
+    """FUTEX_WAIT whose value check fails at once (EWOULDBLOCK): build the key, drop it."""
+    await k.begin("FW0", "futex_wait")
+    key = await get_futex_key(k, mm, addr, l5)
+    if key is not None:
+        await put_futex_key(k, key)
+    await k.end("FW9", "futex_wait")
+    return key
