@@ -364,7 +364,7 @@ class GenericModel:
         if kind == UNBORN:
             return "its spawn (unborn)"
         if kind == "cond":
-            return f"condvar {obj} (mutex {m} released); no signal will come"
+            return f"condvar {obj} (mutex {m} released)"
         owner = self._owner(actor)
         if kind == "mutex":
             mx = self._mutex(obj)
