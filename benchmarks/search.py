@@ -1,0 +1,187 @@
+"""How often does each strategy find each bug? SCTBench ports and kernel scenarios, one table.
+
+For every program of benchmarks/programs/ (bad and ok variants) and every built-in kernel
+scenario (its BUGGY variant), and every strategy of ``emulator.strategies.STRATEGIES``: run
+seeds 0..N-1 and print
+
+- ``buggy %``: the share of the N seeds whose run ends in a violation (for an ok variant this
+  must be 0; a hang or error counts too and is named in ``outcomes``);
+- ``runs/bug``: expected runs to the first bug, estimated as N / hits (the mean of the geometric
+  distribution; "-" when no seed of the N found it);
+- ``1st``: the index of the first buggy seed (one sample of the same quantity);
+- ``steps``: mean steps per run.
+
+The last column holds published figures (mean schedules to the first bug, trials that found it
+out of 20) for the same program where they exist: the SURW artifact (zhaohuanqdcn/SURW,
+stats/period: 10,000 schedules or 5 min per trial) and the RFF artifact (dylanjwolff/RFF,
+full-data.csv; PERIOD from its finalResults.csv). Our PCT is d=3 with k=50, our "random" is a
+uniform random walk over runnable threads, and every shared access of a port is a scheduling
+point; their tools schedule at pthread calls and instrumented accesses, so compare rankings, not
+absolute counts.
+
+Usage: python benchmarks/search.py [--seeds 10000] [--kernel-seeds N] [-j 2] [--only NAME,...]
+       [--no-kernel] [--no-programs]
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from emulator.catalog import builtin, load_script
+from emulator.runtime import RunConfig, run_sync
+from emulator.scenario import Scenario
+from emulator.strategies import STRATEGIES, make_strategy
+
+PROGRAMS = Path(__file__).resolve().parent / "programs"
+CHUNK = 250
+
+# Published mean schedules to the first bug (found/20 trials); see the module docstring.
+# Keys: program, then which of our strategies the figure sits beside.
+PUBLISHED: dict[str, dict[str, str]] = {
+    "reorder_10_bad": {
+        "chaos": "SURW 17 (20/20); RFF 5.9; PERIOD 27; POS none (0/20)",
+        "pct": "PCT d=3 3225 (16/20), d=10 4462 (12/20); RFF-art. PCT 2356",
+        "random": "RW none in 10,000 (0/20)",
+    },
+    "reorder_20_bad": {
+        "chaos": "SURW 6 (20/20); RFF 5.9; PERIOD 39; POS none (0/20)",
+        "pct": "PCT d=3 3005 (20/20), d=10 3297 (17/20); RFF-art. PCT 2128",
+        "random": "RW none in 10,000 (0/20)",
+    },
+    "twostage_100_bad": {
+        "chaos": "SURW 454 (20/20); RFF 56; PERIOD 690; POS 6674 (3/20)",
+        "pct": "PCT d=3 7466 (3/20), d=10 5726 (9/20); RFF-art. PCT 3888 (6/20)",
+        "random": "RW none in 10,000 (0/20)",
+    },
+    "twostage_bad": {
+        "chaos": "SURW 8; RFF 8.3; PERIOD 4; POS 15",
+        "pct": "PCT d=3 13, d=10 9; RFF-art. PCT 8.9",
+        "random": "RW 464",
+    },
+    "reorder_3_bad": {
+        "chaos": "SURW 7; RFF 6.7; PERIOD 6; POS 86",
+        "pct": "PCT d=3 185, d=10 148; RFF-art. PCT 241",
+        "random": "RW none in 10,000 (0/20)",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Job:
+    source: str  # a script path, or a built-in scenario name
+    variant: str
+    strategy: str
+    start: int
+    count: int
+
+
+@dataclass
+class Tally:
+    runs: int = 0
+    hits: int = 0
+    first: int | None = None
+    steps: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+
+
+@cache
+def scenario(source: str) -> Scenario:
+    return load_script(Path(source)) if source.endswith(".py") else builtin()[source]
+
+
+def work(job: Job) -> tuple[Job, Tally]:
+    scen = scenario(job.source)
+    t = Tally()
+    for seed in range(job.start, job.start + job.count):
+        setup = scen.build(job.variant, scen.default_options())
+        cfg = RunConfig(
+            strategy=make_strategy(job.strategy, seed), budget=scen.budget, windows=setup.windows
+        )
+        o = run_sync(setup.model, setup.actors, cfg).outcome
+        t.runs += 1
+        t.steps += o.steps
+        what = o.violation.oracle if o.violation else o.status
+        t.outcomes[what] += 1
+        if o.failed:
+            t.hits += 1
+            if t.first is None:
+                t.first = seed
+    return job, t
+
+
+def merge(into: Tally, part: Tally) -> None:
+    into.runs += part.runs
+    into.hits += part.hits
+    into.steps += part.steps
+    into.outcomes.update(part.outcomes)
+    if part.first is not None and (into.first is None or part.first < into.first):
+        into.first = part.first
+
+
+def targets(a: argparse.Namespace) -> list[tuple[str, str, str, int]]:
+    """(label, source, variant, seeds) in table order."""
+    out: list[tuple[str, str, str, int]] = []
+    if not a.no_programs:
+        for path in sorted(PROGRAMS.glob("*.py")):
+            scen = scenario(str(path))
+            out += [(v, str(path), v, a.seeds) for v in scen.variants]
+    if not a.no_kernel:
+        n = a.kernel_seeds or a.seeds
+        out += [(name, name, "buggy", n) for name in sorted(builtin())]
+    if a.only:
+        keep = a.only.split(",")
+        out = [t for t in out if any(k in t[0] for k in keep)]
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seeds", type=int, default=10_000, help="seeds per program and strategy")
+    ap.add_argument("--kernel-seeds", type=int, default=0, help="seeds per kernel scenario")
+    ap.add_argument("-j", "--jobs", type=int, default=2, help="worker processes")
+    ap.add_argument("--only", default="", help="comma-separated name fragments")
+    ap.add_argument("--no-kernel", action="store_true")
+    ap.add_argument("--no-programs", action="store_true")
+    a = ap.parse_args()
+    rows = targets(a)
+    jobs = [
+        Job(src, variant, s, c, min(CHUNK, n - c))
+        for _label, src, variant, n in rows
+        for s in STRATEGIES
+        for c in range(0, n, CHUNK)
+    ]
+    tallies: dict[tuple[str, str, str], Tally] = {}
+    with ProcessPoolExecutor(a.jobs) as pool:
+        for job, part in pool.map(work, jobs, chunksize=1):
+            merge(tallies.setdefault((job.source, job.variant, job.strategy), Tally()), part)
+    print(
+        "buggy % = share of seeds 0..N-1 that fail; runs/bug = N / hits (expected runs to the "
+        "first bug); 1st = first failing seed; published = mean schedules to first bug"
+    )
+    head = ("program / scenario", "strategy", "N", "buggy %", "runs/bug", "1st", "steps")
+    print(
+        f"{head[0]:<32} {head[1]:<7} {head[2]:>6} {head[3]:>8} {head[4]:>9} {head[5]:>6} "
+        f"{head[6]:>6}  outcomes  |  published"
+    )
+    for label, src, variant, _n in rows:
+        for s in STRATEGIES:
+            t = tallies[(src, variant, s)]
+            rate = f"{100 * t.hits / t.runs:.1f}"
+            per = f"{t.runs / t.hits:.1f}" if t.hits else "-"
+            first = str(t.first) if t.first is not None else "-"
+            steps = f"{t.steps / t.runs:.0f}"
+            seen = " ".join(f"{k}:{v}" for k, v in sorted(t.outcomes.items()))
+            pub = PUBLISHED.get(label, {}).get(s, "")
+            line = (
+                f"{label:<32} {s:<7} {t.runs:>6} {rate:>8} {per:>9} {first:>6} {steps:>6}  {seen}"
+            )
+            print(f"{line}  |  {pub}" if pub else line)
+
+
+if __name__ == "__main__":
+    main()
