@@ -1,7 +1,7 @@
 """How often does each strategy find each bug? SCTBench ports and kernel scenarios, one table.
 
 For every program of benchmarks/programs/ (bad and ok variants) and every built-in kernel
-scenario (its BUGGY variant), and every strategy of ``emulator.strategies.STRATEGIES``: run
+scenario (its BUGGY variant), and every strategy of ``emulator.engine.strategies.STRATEGIES``: run
 seeds 0..N-1 and print
 
 - ``buggy %``: the share of the N seeds whose run ends in a violation (for an ok variant this
@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from emulator.catalog import builtin, load_script
-from emulator.runtime import RunConfig, run_sync
-from emulator.scenario import Scenario
-from emulator.strategies import STRATEGIES, make_strategy
+from emulator.engine.runtime import RunConfig, run_sync
+from emulator.engine.strategies import STRATEGIES, make_strategy
+from emulator.run.catalog import builtin, load_script
+from emulator.run.scenario import Scenario
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 CHUNK = 250

@@ -17,7 +17,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn
 
 from actors.generic.model import EXITED
-from emulator.runtime import ActorProgram, Port
+from emulator.engine.runtime import ActorProgram, Port
+
+# Reports attribute a step to the program line that called into this module, not to it.
+__pcemu_api__ = True
 
 ThreadFn = Callable[..., Awaitable[None]]
 """A thread's function: ``async def worker(t: Thread, *args) -> None``."""

@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from emulator.runtime import PARKED, Control, WaitInfo
-from emulator.violations import Violation
+from emulator.engine.runtime import PARKED, Control, WaitInfo
+from emulator.engine.violations import Violation
 
 EXITED = "\x00pcemu:process-exited"
 """The reply to any request made after the process exited (a string no program stores)."""
@@ -67,7 +67,7 @@ class _Mutex:
 
 
 class GenericModel:
-    """Model protocol implementation (see ``emulator.runtime.Model``)."""
+    """Model protocol implementation (see ``emulator.engine.runtime.Model``)."""
 
     def __init__(self, shared: Mapping[str, Any], final: Sequence[Final] = ()) -> None:
         self.vars: dict[str, Any] = dict(shared)

@@ -1,4 +1,4 @@
-"""A generic concurrent program, and how it becomes an ``emulator.scenario.Scenario``.
+"""A generic concurrent program, and how it becomes an ``emulator.run.scenario.Scenario``.
 
 A :class:`Program` is C-like: ``shared`` globals with initial values, a ``main`` thread that
 spawns and joins others, and what it should trip (``expect``: oracle ids, ``()`` for a clean
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from actors.generic.api import Functions, Thread, main_program, thread_program
 from actors.generic.model import Final, GenericModel
-from emulator.runtime import ActorSpec
-from emulator.scenario import Scenario, Setup
+from emulator.engine.runtime import ActorSpec
+from emulator.run.scenario import Scenario, Setup
 
 MainFn = Callable[[Thread], Awaitable[None]]
 

@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from actors.generic import EXITED, Final, GenericModel
-from emulator.runtime import PARKED
-from emulator.violations import Violation
+from emulator.engine.runtime import PARKED
+from emulator.engine.violations import Violation
 
 
 class Ctl:

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from emulator.catalog import load_script
-from emulator.runtime import RunConfig, RunResult, run_sync
-from emulator.scenario import Scenario
-from emulator.session import run_once
-from emulator.strategies import STRATEGIES, make_strategy
-from emulator.violations import CLEAN
+from emulator.engine.runtime import RunConfig, RunResult, run_sync
+from emulator.engine.strategies import STRATEGIES, make_strategy
+from emulator.engine.violations import CLEAN
+from emulator.run.catalog import load_script
+from emulator.run.scenario import Scenario
+from emulator.run.session import run_once
 
 PORTS = Path(__file__).resolve().parents[2] / "benchmarks" / "programs"
 MODULES = sorted(p.stem for p in PORTS.glob("*.py"))

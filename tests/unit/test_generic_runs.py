@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from actors.generic import Final, Program, Thread
-from emulator.runtime import RunConfig, RunResult, run_sync
-from emulator.strategies import STRATEGIES, make_strategy
-from emulator.violations import CLEAN, VIOLATION, Outcome
+from emulator.engine.runtime import RunConfig, RunResult, run_sync
+from emulator.engine.strategies import STRATEGIES, make_strategy
+from emulator.engine.violations import CLEAN, VIOLATION, Outcome
 
 
 def run(p: Program, seed: int = 0, strategy: str = "random", directed: bool = False) -> RunResult:
