@@ -257,10 +257,10 @@ def _grid(e: Explanation, cycle: set[int]) -> str:
     out = [f'<div id="timeline" style="grid-template-columns: {" ".join(cols)}">']
     out.append('<div class="num"></div>')
     for lane, name in enumerate(e.actors):
-        idle = "idle" if cols[lane + 1].endswith("0.35fr)") else "busy"
+        width = "idle" if cols[lane + 1].endswith("0.35fr)") else "busy"
         out.append(
             f'<div class="lanehead" data-actor="{escape(name)}" data-lane="{lane}" '
-            f'data-width="{idle}">{escape(name)}</div>'
+            f'data-width="{width}">{escape(name)}</div>'
         )
     bars = _Bars(n_lanes)
     held: list[tuple[str, ...]] = [() for _ in range(n_lanes)]
