@@ -9,6 +9,7 @@ one place: the order of the pte checks, who hears of a commit or a mutex unlock,
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -92,6 +93,15 @@ class PageCacheModel:
         ctl = self.core.ctl
         assert ctl is not None
         return self._ops[op](Step(actor, label, resumed, ctl.steps), *args)
+
+    def op_signature(self, op: str) -> inspect.Signature | None:
+        """A primitive's parameters as actor code passes them (reports use it to tell which
+        arguments are addresses and which results may be None)."""
+        fn = self._ops.get(op)
+        if fn is None:
+            return None
+        sig = inspect.signature(fn)
+        return sig.replace(parameters=list(sig.parameters.values())[1:])  # drop the Step
 
     def wait_info(self, actor: int) -> WaitInfo:
         info = self.fuse.wait_info(actor)

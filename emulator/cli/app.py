@@ -18,11 +18,13 @@ from emulator.cli import debug as debug_cmds
 from emulator.cli import exits
 from emulator.cli import soak as soak_cmds
 from emulator.cli.debug import finding_file
+from emulator.debug.explain_report import report, with_sites
+from emulator.debug.explain_text import emit
 from emulator.debug.replay import replay_file
 from emulator.errors import BadInput
 from emulator.run.artifacts import repro_commands, save
 from emulator.run.catalog import builtin
-from emulator.run.report import render
+from emulator.run.progress import plural, progress
 from emulator.run.session import RunSpec, execute, validate
 
 
@@ -186,6 +188,9 @@ def make_spec(
     help="write the trace file (choices and every step) here",
 )
 @click.option("--log-steps", is_flag=True, help="also log one event per step (slow)")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="every object and step; a clean run's interleaving"
+)
 @keep_options
 def run(
     name: str,
@@ -199,6 +204,7 @@ def run(
     log: Path | None,
     trace: Path | None,
     log_steps: bool,
+    verbose: bool,
     save_dir: Path,
     no_save: bool,
 ) -> None:
@@ -208,7 +214,8 @@ def run(
     header = spec.header(scen)
     log, trace = kept_paths(spec, result.outcome.failed, log, trace, save_dir, no_save)
     save(header, result, log, trace, log_steps)
-    click.echo(render(header, result, repro_commands(spec, log, trace)))
+    shown = with_sites(spec, result)
+    emit(report(header, scen, shown, repro_commands(spec, log, trace), verbose))
     sys.exit(exits.FOUND if result.outcome.failed else exits.CLEAN)
 
 
@@ -231,6 +238,8 @@ def run(
     default=None,
     help="write the failing run's trace file here",
 )
+@click.option("--shrink", "do_shrink", is_flag=True, help="shrink the failure found, report both")
+@click.option("-v", "--verbose", is_flag=True, help="every object and step in the report")
 @keep_options
 def hunt(
     name: str,
@@ -243,6 +252,8 @@ def hunt(
     budget: int | None,
     log: Path | None,
     trace: Path | None,
+    do_shrink: bool,
+    verbose: bool,
     save_dir: Path,
     no_save: bool,
 ) -> None:
@@ -251,19 +262,29 @@ def hunt(
         raise BadInput(f"--seeds {seeds} must be positive")
     first = make_spec(name, variant, start, strategy, params, options, budget)
     steps = 0
-    for seed in range(start, start + seeds):
-        spec = RunSpec(**{**first.__dict__, "seed": seed})
-        scen, result = execute(spec)
-        steps += result.outcome.steps
-        if result.outcome.failed:
-            header = spec.header(scen)
-            log, trace = kept_paths(spec, True, log, trace, save_dir, no_save)
-            save(header, result, log, trace)
-            click.echo(f"hunt: seed {seed} fails after {seed - start + 1} seeds ({steps} steps)")
-            click.echo(render(header, result, repro_commands(spec, log, trace)))
-            sys.exit(exits.FOUND)
-    click.echo(f"hunt: {seeds} seeds from {start} clean ({steps} steps)")
-    sys.exit(exits.CLEAN)
+    with progress("hunt", seeds, "seed") as bar:
+        for seed in range(start, start + seeds):
+            spec = RunSpec(**{**first.__dict__, "seed": seed})
+            scen, result = execute(spec)
+            steps += result.outcome.steps
+            bar.advance(steps=result.outcome.steps, hit=result.outcome.failed)
+            if result.outcome.failed:
+                break
+    if not result.outcome.failed:
+        click.echo(f"hunt: {plural(seeds, 'seed')} from {start} clean ({plural(steps, 'step')})")
+        sys.exit(exits.CLEAN)
+    header = spec.header(scen)
+    if do_shrink and trace is None and no_save:
+        trace = save_dir / f"hunt-{seed}.pctrace"  # shrinking reads the failure's trace
+    log, trace = kept_paths(spec, True, log, trace, save_dir, no_save)
+    save(header, result, log, trace)
+    tried = seed - start + 1
+    click.echo(f"hunt: seed {seed} fails after {plural(tried, 'seed')} ({plural(steps, 'step')})")
+    emit(report(header, scen, with_sites(spec, result), repro_commands(spec, log, trace), verbose))
+    if do_shrink and trace is not None:
+        click.echo("")
+        debug_cmds.shrink_and_report(trace, verbose)
+    sys.exit(exits.FOUND)
 
 
 @cli.command()
@@ -289,9 +310,10 @@ def replay(
         file = finding_file(out, finding)
     elif file is None:
         raise BadInput("give a --log or --trace FILE, or --finding ID --out DIR")
-    v = replay_file(file, force)
+    v = replay_file(file, force, facts=not quiet)
     if not quiet:
-        click.echo(render(v.spec.header(validate(v.spec)), v.result, []))
+        scen = validate(v.spec)
+        emit(report(v.spec.header(scen), scen, v.result, []))
         click.echo("")
     if v.reproduced:
         o = v.result.outcome

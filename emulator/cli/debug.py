@@ -13,10 +13,14 @@ import click
 from emulator.cli import exits
 from emulator.debug.explain import explain
 from emulator.debug.explain_html import render_html
-from emulator.debug.explain_text import render_text
+from emulator.debug.explain_report import report
+from emulator.debug.explain_text import emit, render_text
 from emulator.debug.replay import replay_file
 from emulator.debug.shrink import MAX_RUNS, directed_switches, shrink_file, summary
+from emulator.engine.config import RunResult
+from emulator.engine.events import switches
 from emulator.errors import BadInput
+from emulator.run.progress import progress
 from emulator.run.session import validate
 from emulator.soak.store import Store
 
@@ -83,11 +87,41 @@ def default_out(file: Path, suffix: str) -> Path:
 def shrink(file: Path, out: Path | None, force: bool, any_site: bool, max_runs: int) -> None:
     """Shrink a failing run (a --trace or --log file) to a minimal interleaving that still
     trips the same oracle; write it as a trace file that replays exactly."""
+    shrink_and_report(
+        file, out=out, force=force, any_site=any_site, max_runs=max_runs, explained=False
+    )
+    sys.exit(exits.CLEAN)
+
+
+def shrink_and_report(
+    file: Path,
+    verbose: bool = False,
+    out: Path | None = None,
+    force: bool = False,
+    any_site: bool = False,
+    max_runs: int = MAX_RUNS,
+    explained: bool = True,
+) -> None:
+    """Shrink a recorded failure with progress on stderr; print the reduction and, with
+    ``explained``, the shrunk run's report."""
     target = out or default_out(file, ".min.pctrace")
-    s = shrink_file(file, target, force=force, any_site=any_site, max_runs=max_runs)
+    with progress("shrink", max_runs, "candidate") as bar:
+
+        def ran(result: RunResult, kept: bool) -> None:
+            bar.advance(steps=result.outcome.steps, hit=kept)
+            if kept:
+                bar.set_status(
+                    f"best: {switches(result.events)} switches, {result.outcome.steps} steps"
+                )
+
+        s = shrink_file(file, target, force=force, any_site=any_site, max_runs=max_runs, on_run=ran)
     for line in summary(s, target, directed_switches(s.spec, s.target)):
         click.echo(line)
-    sys.exit(exits.CLEAN)
+    if explained:
+        scen = validate(s.spec)
+        click.echo("")
+        v = replay_file(target, facts=True)
+        emit(report(v.spec.header(scen), scen, v.result, [f"pcemu replay {target}"], verbose))
 
 
 @click.command("explain")
@@ -108,7 +142,8 @@ def shrink(file: Path, out: Path | None, force: bool, any_site: bool, max_runs: 
     help="write here instead of standard output",
 )
 @click.option("--force", is_flag=True, help="explain a file written by another pcemu version")
-def explain_cmd(file: Path, fmt: str, out: Path | None, force: bool) -> None:
+@click.option("-v", "--verbose", is_flag=True, help="every object, and loops unfolded")
+def explain_cmd(file: Path, fmt: str, out: Path | None, force: bool, verbose: bool) -> None:
     """Explain a recorded run (a --trace or --log file) as a kernel engineer would write it:
     numbered steps per actor, source lines, objects and generations, locks, the oracle."""
     v = replay_file(file, force, facts=True)
@@ -120,7 +155,7 @@ def explain_cmd(file: Path, fmt: str, out: Path | None, force: bool) -> None:
         sys.exit(exits.FOUND)
     scen = validate(v.spec)
     e = explain(v.spec.header(scen), scen, v.result)
-    text = render_html(e) if fmt == "html" else render_text(e)
+    text = render_html(e) if fmt == "html" else render_text(e, verbose)
     if out is None:
         click.echo(text, nl=False)
     else:

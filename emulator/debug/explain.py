@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.debug import from_facts, from_text
+from emulator.debug import explain_analysis, from_facts, from_text
 from emulator.debug.steps import (
     FIRES,
     OK,
@@ -44,6 +44,8 @@ def explain(header: dict[str, Any], scenario: Scenario, result: RunResult) -> Ex
         from_facts.annotate(steps, result, header, scenario)
     else:
         from_text.annotate(steps, result, header, scenario)
+        if any(site is not None for site in result.sites):
+            from_facts.sources(steps, result.sites, from_facts.user_script(header, scenario))
     track_held(steps, len(result.actor_names))
     arrows = wake_arrows(steps, result.wakes, result.actor_names)
     lives, reuse = from_facts.lives(steps, result.facts) if stated else from_text.lives(steps)
@@ -63,6 +65,8 @@ def explain(header: dict[str, Any], scenario: Scenario, result: RunResult) -> Ex
         switches=switches(result.events),
         snapshot=[str(x) for x in snap()] if callable(snap) and o.failed else [],
         warnings=model_warnings(model),
+        keys=explain_analysis.key_facts(steps),
+        folds=explain_analysis.folds(steps),
     )
 
 

@@ -1,166 +1,325 @@
 """``pcemu explain --format html``: the interleaving as a self-contained timeline page.
 
-One lane (column) per actor, one row per step, each step a box in its actor's lane; arrows for
-wake-ups (from the step that released what a parked actor waited for, to its resumed step) and
-for slab reuse (from the last step of an object's old generation to the first of its new one).
-Everything is inline: CSS, one SVG whose geometry is computed here, and a few lines of script
-that only record, on the page, that the lanes were laid out (the headless-browser test reads
-it). No network resource, no external font.
+A CSS grid: one column (lane) per actor, one row per step, each step a box in its actor's lane
+with its full text (wrapped, never cut), the source line, the locks it took or released, notes
+on reuse and stale uses, and the key fact. Beside each lane, bars show the locks and RCU
+read-side sections its actor holds, from the step that took them to the one that released them.
+The violation is marked for every oracle: the failing step's box is red, and for a deadlock
+the steps parked in the wait-for cycle are too, with the cycle drawn as red arrows. A window of
+steps repeated in a row (a livelock's loop) is shown once, then folded into one row.
+
+The grid follows the window's width (lanes of actors with few steps, idle daemons, are
+narrower). Arrows (wake-ups, slab reuse, waits-for) are drawn by a few lines of inline script
+once the boxes are laid out, and again on resize; the script also records on the page what it
+laid out (the headless-browser test reads it). No network resource, no external font.
 """
 
 from __future__ import annotations
 
+import json
 from html import escape
 
-from emulator.debug.explain import FIRES, PARKS, Arrow, Explanation, Step, outcome_line
-from emulator.debug.explain_text import render_text
+from emulator.debug import explain_analysis as an
+from emulator.debug.explain import FIRES, PARKS, Explanation, Step, outcome_line
+from emulator.debug.explain_text import plural, render_text
 
-LANE_W = 340
-ROW_H = 26
-GUTTER = 44
-TOP = 40
-BOX_CHARS = 46  # characters of a step's text shown in its box; the tooltip has all of it
+RCU_KEY = "rcu_read_lock"
+IDLE_SHARE = 0.1  # a lane with fewer than this share of the shown steps is drawn narrow
 
 CSS = """
-body { font: 13px/1.4 ui-monospace, Menlo, Consolas, monospace; margin: 16px; color: #222; }
+* { box-sizing: border-box; }
+body { font: 13px/1.35 ui-monospace, Menlo, Consolas, monospace; margin: 16px; color: #222; }
 h1 { font-size: 16px; margin: 0 0 4px 0; }
-.meta { color: #555; margin: 0 0 2px 0; }
+.meta { color: #555; margin: 0 0 2px 0; overflow-wrap: anywhere; }
 #oracle { margin: 10px 0; padding: 8px 10px; border-left: 4px solid #c0392b;
-  background: #fdecea; white-space: pre-wrap; }
-#oracle.clean { border-color: #27ae60; background: #eafaf1; }
-svg { display: block; margin: 8px 0; }
-.lane rect.bg { fill: #f7f7f9; stroke: #ddd; }
-.lane text.head { font-weight: bold; font-size: 13px; }
-.step rect { fill: #fff; stroke: #7f8c8d; }
-.step.parks rect { fill: #f4f6f7; stroke-dasharray: 4 3; }
-.step.violation rect { fill: #fdecea; stroke: #c0392b; stroke-width: 2; }
-.step.stale rect { stroke: #d35400; }
-.step text { font-size: 11px; }
-.num { font-size: 11px; fill: #888; }
+  background: #fdecea; white-space: pre-wrap; overflow-wrap: anywhere; font-weight: bold; }
+#oracle.clean { border-color: #27ae60; background: #eafaf1; font-weight: normal; }
+.keyfact { margin: 6px 0; padding: 6px 10px; border-left: 4px solid #d35400;
+  background: #fef5e7; overflow-wrap: anywhere; }
+.legend { display: flex; flex-wrap: wrap; gap: 4px 18px; margin: 8px 0; color: #444; }
+.legend i { display: inline-block; width: 22px; height: 10px; margin-right: 5px;
+  vertical-align: middle; }
+#wrap { position: relative; }
+#timeline { display: grid; column-gap: 6px; row-gap: 2px; width: 100%; }
+#arrows { position: absolute; left: 0; top: 0; pointer-events: none; overflow: visible; }
+.lanehead { font-weight: bold; padding: 4px 6px; background: #ecf0f1; border-radius: 3px;
+  position: sticky; top: 0; z-index: 2; overflow-wrap: anywhere; }
+.num { color: #888; font-size: 11px; text-align: right; padding: 4px 4px 0 0; }
+.cell { display: flex; min-width: 0; background: #f7f7f9; }
+.bars { display: flex; flex: none; gap: 1px; padding: 0 2px; }
+.bar { width: 5px; }
+.bar.lock { background: #8e44ad; }
+.bar.rcu { background: #27ae60; }
+.bar.free { background: transparent; }
+.step { flex: 1; min-width: 0; margin: 1px 2px; padding: 3px 5px; background: #fff;
+  border: 1px solid #7f8c8d; border-radius: 3px; font-size: 11.5px;
+  overflow-wrap: anywhere; white-space: pre-wrap; overflow: hidden; }
+.step.parks { background: #f4f6f7; border-style: dashed; }
+.step.stale { border-color: #d35400; }
+.step.key { border: 2px solid #d35400; }
+.step.cycle { border: 2px dashed #c0392b; background: #fdecea; }
+.step.violation { border: 2px solid #c0392b; background: #fdecea; }
+.step .lbl { font-weight: bold; }
+.step .src { color: #7f8c8d; display: block; }
+.step .take { color: #1e8449; }
+.step .release { color: #b9770e; }
+.step .wait { color: #8e44ad; }
+.step .note { color: #a04000; display: block; }
+.step .keytext { color: #c0392b; font-weight: bold; display: block; }
+.step .fires { color: #c0392b; font-weight: bold; }
+.fold { grid-column: 1 / -1; padding: 6px 10px; background: #fef9e7;
+  border: 1px dashed #b7950b; color: #7d6608; text-align: center; }
 .arrow { fill: none; stroke-width: 1.6; }
 .arrow.wake { stroke: #2471a3; }
 .arrow.reuse { stroke: #d35400; }
-.legend span { margin-right: 18px; }
+.arrow.cycle { stroke: #c0392b; stroke-width: 2.2; stroke-dasharray: 6 3; }
 pre { background: #fafafa; border: 1px solid #eee; padding: 8px; overflow-x: auto; }
 """
 
 SCRIPT = """
-document.addEventListener("DOMContentLoaded", function () {
-  var lanes = document.querySelectorAll("svg g.lane");
-  var laid = 0;
-  lanes.forEach(function (g) { if (g.getBoundingClientRect().width > 0) { laid += 1; } });
-  document.body.setAttribute("data-lanes-rendered", String(laid));
-});
+function pcemuDraw() {
+  var wrap = document.getElementById("wrap");
+  var svg = document.getElementById("arrows");
+  var data = JSON.parse(document.getElementById("arrow-data").textContent);
+  var box = wrap.getBoundingClientRect();
+  svg.setAttribute("width", box.width);
+  svg.setAttribute("height", box.height);
+  var keep = svg.querySelector("defs").outerHTML;
+  svg.innerHTML = keep;
+  var drawn = 0;
+  data.forEach(function (a) {
+    var s = document.getElementById("step-" + a.src), d = document.getElementById("step-" + a.dst);
+    if (!s || !d) { return; }
+    var r1 = s.getBoundingClientRect(), r2 = d.getBoundingClientRect();
+    var y1 = r1.top + Math.min(r1.height / 2, 14) - box.top;
+    var y2 = r2.top + Math.min(r2.height / 2, 14) - box.top;
+    var x1, x2, p;
+    if (Math.abs(r1.left - r2.left) < 2) {
+      x1 = r1.right - box.left; x2 = r2.right - box.left;
+      var bend = Math.max(x1, x2) + 26;
+      p = "M" + x1 + "," + y1 + " C" + bend + "," + y1 + " " + bend + "," + y2 +
+        " " + x2 + "," + y2;
+    } else {
+      var right = r2.left > r1.left;
+      x1 = (right ? r1.right : r1.left) - box.left;
+      x2 = (right ? r2.left : r2.right) - box.left;
+      var dir = right ? 1 : -1;
+      var c1 = x1 + dir * 40, c2 = x2 - dir * 40;
+      p = "M" + x1 + "," + y1 + " C" + c1 + "," + y1 + " " + c2 + "," + y2 + " " + x2 + "," + y2;
+    }
+    var path = document.createElementNS(svg.namespaceURI, "path");
+    path.setAttribute("class", "arrow " + a.kind);
+    path.setAttribute("d", p);
+    path.setAttribute("marker-end", "url(#head-" + a.kind + ")");
+    path.setAttribute("data-from", a.src);
+    path.setAttribute("data-to", a.dst);
+    var t = document.createElementNS(svg.namespaceURI, "title");
+    t.textContent = a.text;
+    path.appendChild(t);
+    svg.appendChild(path);
+    drawn += 1;
+  });
+  var lanes = 0;
+  document.querySelectorAll(".lanehead").forEach(function (h) {
+    if (h.getBoundingClientRect().width > 0) { lanes += 1; }
+  });
+  var spill = 0;
+  document.querySelectorAll(".step, #oracle, .keyfact").forEach(function (el) {
+    if (el.scrollWidth > el.clientWidth + 1) { spill += 1; }
+  });
+  var b = document.body;
+  b.setAttribute("data-lanes-rendered", String(lanes));
+  b.setAttribute("data-arrows-drawn", String(drawn));
+  b.setAttribute("data-spilled", String(spill));
+  b.setAttribute("data-page-width", String(document.documentElement.scrollWidth));
+  b.setAttribute("data-window-width", String(window.innerWidth));
+}
+document.addEventListener("DOMContentLoaded", pcemuDraw);
+window.addEventListener("resize", pcemuDraw);
 """
 
-
-def _x(lane: int) -> int:
-    return GUTTER + lane * LANE_W
+ARROW_COLORS = (("wake", "#2471a3"), ("reuse", "#d35400"), ("cycle", "#c0392b"))
 
 
-def _y(step: int) -> int:
-    return TOP + (step - 1) * ROW_H
+def _cycle(e: Explanation) -> tuple[list[dict[str, object]], set[int]]:
+    """The wait-for edges among the actors parked at the end of the run: from each parked
+    step to the step that took what it waits for, when the owner holds it still. With a
+    deadlock these edges form the cycle; the parked steps are returned to be marked."""
+    last: dict[int, Step] = {}
+    for s in e.steps:
+        last[s.actor] = s
+    parked = {a: s for a, s in last.items() if s.status == PARKS and s.waits}
+    edges: list[dict[str, object]] = []
+    marked: set[int] = set()
+    for a, s in sorted(parked.items()):
+        key = (s.waits or "").split(" (held by")[0]
+        taker = next(
+            (t for t in reversed(e.steps[: s.n - 1]) if t.actor != a and key in t.took), None
+        )
+        if taker is None or key not in last[taker.actor].held:
+            continue
+        edges.append(
+            {
+                "kind": "cycle",
+                "src": s.n,
+                "dst": taker.n,
+                "text": f"{s.name} waits for {key}, held by {taker.name} since step {taker.n}",
+            }
+        )
+        marked.add(s.n)
+    deadlock = e.violation is not None and any(
+        e.violation.step == s.n or e.violation.actor == s.name for s in parked.values()
+    )
+    return (edges, marked) if deadlock else ([], set())
 
 
-def _short(text: str) -> str:
-    return text if len(text) <= BOX_CHARS else text[: BOX_CHARS - 1] + "\u2026"
-
-
-def _tooltip(s: Step) -> str:
-    lines = [f"step {s.n} {s.name} [{s.label}] {s.text}"]
-    if s.source is not None:
-        lines.append(f"{s.source.where}  {s.source.text}")
-    if s.takes:
-        lines.append(f"takes {s.takes}")
-    if s.releases:
-        lines.append(f"releases {s.releases}")
-    if s.waits:
-        lines.append(f"waits for {s.waits}")
-    if s.held:
-        lines.append("holds " + ", ".join(s.held))
-    lines.extend(s.notes)
-    return "\n".join(lines)
-
-
-def _box(s: Step) -> str:
-    x, y = _x(s.actor) + 6, _y(s.n) + 3
+def _step_box(s: Step, e: Explanation, cycle: set[int]) -> str:
     classes = ["step"]
+    fired = s.status == FIRES or (e.violation is not None and e.violation.step == s.n)
     if s.status == PARKS:
         classes.append("parks")
-    if s.status == FIRES:
-        classes.append("violation")
     if any(n.startswith("stale:") for n in s.notes):
         classes.append("stale")
-    mark = " (parks)" if s.status == PARKS else " (fires)" if s.status == FIRES else ""
-    text = _short(f"[{s.label}] {s.text}") + mark
+    if s.key is not None:
+        classes.append("key")
+    if s.n in cycle:
+        classes.append("cycle")
+    if fired:
+        classes.append("violation")
+    parts = [f'<span class="lbl">[{escape(s.label)}]</span> {escape(s.text)}']
+    if s.status == PARKS:
+        what = f" waiting for {s.waits}" if s.waits else ""
+        parts.append(f' <span class="wait">parks{escape(what)}</span>')
+    if s.takes:
+        parts.append(f' <span class="take">+{escape(s.takes)}</span>')
+    if s.releases:
+        parts.append(f' <span class="release">-{escape(s.releases)}</span>')
+    if fired and e.violation is not None:
+        parts.append(f' <span class="fires">{escape(e.violation.oracle)} fires here</span>')
+    if s.source is not None:
+        parts.append(f'<span class="src">{escape(s.source.where)}  {escape(s.source.text)}</span>')
+    parts.extend(f'<span class="note">! {escape(n)}</span>' for n in s.notes)
+    if s.key is not None:
+        parts.append(f'<span class="keytext">key fact: {escape(s.key)}</span>')
+    title = f"step {s.n} {s.name} [{s.label}]"
     return (
-        f'<g class="{" ".join(classes)}" id="step-{s.n}" data-step="{s.n}">'
-        f"<title>{escape(_tooltip(s))}</title>"
-        f'<rect x="{x}" y="{y}" width="{LANE_W - 12}" height="{ROW_H - 6}" rx="3"/>'
-        f'<text x="{x + 6}" y="{y + ROW_H - 12}">{escape(text)}</text></g>'
+        f'<div class="{" ".join(classes)}" id="step-{s.n}" data-step="{s.n}" '
+        f'title="{escape(title)}">{"".join(parts)}</div>'
     )
 
 
-def _arrow(a: Arrow, e: Explanation) -> str:
-    src, dst = e.steps[a.src - 1], e.steps[a.dst - 1]
-    y1, y2 = _y(src.n) + ROW_H // 2, _y(dst.n) + ROW_H // 2
-    if src.actor == dst.actor:
-        x1 = x2 = _x(src.actor) + LANE_W - 6
-        bend = x1 + 24
-        d = f"M{x1},{y1} C{bend},{y1} {bend},{y2} {x2},{y2}"
-    else:
-        right = dst.actor > src.actor
-        x1 = _x(src.actor) + (LANE_W - 6 if right else 6)
-        x2 = _x(dst.actor) + (6 if right else LANE_W - 6)
-        mid = (x1 + x2) // 2
-        d = f"M{x1},{y1} C{mid},{y1} {mid},{y2} {x2},{y2}"
-    classes = f"arrow {a.kind}"
-    return (
-        f'<path class="{classes}" d="{d}" marker-end="url(#head-{a.kind})" '
-        f'data-from="{a.src}" data-to="{a.dst}"><title>{escape(a.text)}</title></path>'
-    )
+class _Bars:
+    """Per lane, the locks its actor holds, each in a fixed slot while held."""
+
+    def __init__(self, lanes: int) -> None:
+        self.slots: list[list[str | None]] = [[] for _ in range(lanes)]
+
+    def show(self, lane: int, held: tuple[str, ...], ending: tuple[str, ...] = ()) -> str:
+        slots = self.slots[lane]
+        live = set(held) | set(ending)
+        for i, k in enumerate(slots):
+            if k is not None and k not in live:
+                slots[i] = None
+        for k in [*held, *ending]:
+            if k not in slots:
+                free = next((i for i, x in enumerate(slots) if x is None), None)
+                if free is None:
+                    slots.append(k)
+                else:
+                    slots[free] = k
+        bars = []
+        for k in slots:
+            if k is None:
+                bars.append('<div class="bar free"></div>')
+            else:
+                cls = "rcu" if k == RCU_KEY else "lock"
+                what = "RCU read-side section" if k == RCU_KEY else f"holds {k}"
+                bars.append(f'<div class="bar {cls}" title="{escape(what)}"></div>')
+        out = f'<div class="bars">{"".join(bars)}</div>'
+        for k in ending:
+            if k not in held and k in slots:
+                slots[slots.index(k)] = None
+        return out
 
 
-def _svg(e: Explanation) -> str:
-    height = _y(len(e.steps) + 1) + 10
-    width = _x(len(e.actors)) + 30
-    parts = [
-        f'<svg id="timeline" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-label="interleaving timeline">',
-        "<defs>",
-    ]
-    for kind, color in (("wake", "#2471a3"), ("reuse", "#d35400")):
-        parts.append(
-            f'<marker id="head-{kind}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
-            f'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{color}"/>'
-            "</marker>"
-        )
-    parts.append("</defs>")
+def _grid(e: Explanation, cycle: set[int]) -> str:
+    n_lanes = len(e.actors)
+    hidden: dict[int, an.Fold] = {}
+    for f in e.folds:
+        for n in f.hidden():
+            hidden[n] = f
+    shown = [s for s in e.steps if s.n not in hidden]
+    counts = [sum(1 for s in shown if s.actor == a) for a in range(n_lanes)]
+    cols = ["3.5em"]
+    for c in counts:
+        idle = c < max(3, IDLE_SHARE * len(shown))
+        cols.append("minmax(7em, 0.35fr)" if idle else "minmax(12em, 1fr)")
+    out = [f'<div id="timeline" style="grid-template-columns: {" ".join(cols)}">']
+    out.append('<div class="num"></div>')
     for lane, name in enumerate(e.actors):
-        x = _x(lane)
-        boxes = "".join(_box(s) for s in e.steps if s.actor == lane)
-        parts.append(
-            f'<g class="lane" data-actor="{escape(name)}">'
-            f'<rect class="bg" x="{x + 2}" y="{TOP - 30}" width="{LANE_W - 4}" '
-            f'height="{height - TOP + 20}"/>'
-            f'<text class="head" x="{x + 10}" y="{TOP - 12}">{escape(name)}</text>{boxes}</g>'
+        width = "idle" if cols[lane + 1].endswith("0.35fr)") else "busy"
+        out.append(
+            f'<div class="lanehead" data-actor="{escape(name)}" data-lane="{lane}" '
+            f'data-width="{width}">{escape(name)}</div>'
         )
+    bars = _Bars(n_lanes)
+    held: list[tuple[str, ...]] = [() for _ in range(n_lanes)]
+    row = 2
     for s in e.steps:
-        parts.append(f'<text class="num" x="4" y="{_y(s.n) + ROW_H - 9}">{s.n}</text>')
-    parts.extend(_arrow(a, e) for a in e.arrows)
-    parts.append("</svg>")
-    return "\n".join(parts)
+        f = hidden.get(s.n)
+        if f is not None:
+            if s.n == f.first + f.period:
+                gone = f.hidden()
+                out.append(
+                    f'<div class="fold" style="grid-row:{row}" data-folded="{len(gone)}">'
+                    f"\u00d7{f.times} iterations of {escape(an.loop_labels(e.steps, f))} "
+                    f"(steps {f.first}\u2013{f.last}): {plural(len(gone), 'step')} folded, "
+                    "the first and the last iteration shown</div>"
+                )
+                row += 1
+            continue
+        out.append(f'<div class="num" style="grid-row:{row}">{s.n}</div>')
+        for lane in range(n_lanes):
+            if lane == s.actor:
+                strip = bars.show(lane, s.held, s.released)
+                held[lane] = s.held
+                box = _step_box(s, e, cycle)
+            else:
+                strip = bars.show(lane, held[lane])
+                box = ""
+            where = f"grid-row:{row};grid-column:{lane + 2}"
+            out.append(f'<div class="cell" style="{where}">{strip}{box}</div>')
+        row += 1
+    out.append("</div>")
+    return "\n".join(out)
 
 
 def render_html(e: Explanation) -> str:
     sc = e.scenario
     h = e.header
     title = f"pcemu explain: {h.get('scenario')} ({h.get('spec_id', '?')}) {h.get('variant')}"
-    oracle_cls = "" if e.violation is not None or e.status != "clean" else ' class="clean"'
+    failed = e.violation is not None or e.status != "clean"
+    oracle_cls = "" if failed else ' class="clean"'
+    cycle_edges, cycle = _cycle(e)
+    arrows: list[dict[str, object]] = [
+        {"kind": a.kind, "src": a.src, "dst": a.dst, "text": a.text} for a in e.arrows
+    ]
+    arrows.extend(cycle_edges)
+    data = json.dumps(arrows).replace("</", "<\\/")
+    markers = "".join(
+        f'<marker id="head-{k}" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" '
+        f'markerHeight="7" orient="auto"><path d="M0,0 L10,5 L0,10 z" fill="{c}"/></marker>'
+        for k, c in ARROW_COLORS
+    )
+    keys = "".join(
+        f'<div class="keyfact">key fact: {escape(k.name)} {escape(k.key or "")}</div>'
+        for k in e.keys
+    )
     return "\n".join(
         [
             "<!DOCTYPE html>",
             '<html lang="en"><head><meta charset="utf-8">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
             f"<title>{escape(title)}</title>",
             f"<style>{CSS}</style>",
             f"<script>{SCRIPT}</script>",
@@ -171,13 +330,28 @@ def render_html(e: Explanation) -> str:
             f"schedule {escape(str(h.get('schedule', 'seeded')))}</p>",
             f'<p class="meta">thread: {escape(sc.thread)}</p>',
             f'<p class="meta">commits: {escape(sc.commits)}</p>',
-            f'<p class="meta">{len(e.steps)} steps, {e.switches} switches, '
-            f"{len(e.actors)} actors; trace {escape(e.trace_hash)}</p>",
+            f'<p class="meta">{plural(len(e.steps), "step")}, '
+            f"{plural(e.switches, 'switch', 'switches')}, {plural(len(e.actors), 'actor')}; "
+            f"trace {escape(e.trace_hash)}</p>",
             f'<div id="oracle"{oracle_cls}>{escape(outcome_line(e))}</div>',
-            '<p class="legend"><span>\u2192 blue: wake-up</span>'
-            "<span>\u2192 orange: slab reuse (new generation)</span>"
-            "<span>dashed box: the step parks</span><span>red box: the oracle fires</span></p>",
-            _svg(e),
+            keys,
+            '<p class="legend">'
+            '<span><i style="background:#2471a3;height:2px"></i>wake-up</span>'
+            '<span><i style="background:#d35400;height:2px"></i>slab reuse (new generation)</span>'
+            '<span><i style="border:2px dashed #c0392b;height:10px"></i>wait-for cycle '
+            "(deadlock)</span>"
+            '<span><i style="border:2px solid #c0392b;background:#fdecea"></i>'
+            "the oracle fires</span>"
+            '<span><i style="border:2px solid #d35400"></i>key fact</span>'
+            '<span><i style="border:1px dashed #7f8c8d"></i>the step parks</span>'
+            '<span><i style="background:#8e44ad;width:5px"></i>lock held</span>'
+            '<span><i style="background:#27ae60;width:5px"></i>RCU read-side section</span>'
+            "</p>",
+            '<div id="wrap">',
+            _grid(e, cycle),
+            f'<svg id="arrows" role="img" aria-label="arrows"><defs>{markers}</defs></svg>',
+            "</div>",
+            f'<script type="application/json" id="arrow-data">{data}</script>',
             "<details><summary>as text</summary><pre>",
             escape(render_text(e)),
             "</pre></details>",

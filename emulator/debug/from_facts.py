@@ -51,7 +51,7 @@ def annotate(
 ) -> None:
     """Objects, lock effects and source lines of every step, from its facts and site."""
     sites = result.sites
-    script = str(header.get("scenario")) if scenario.source != "builtin" else None
+    script = user_script(header, scenario)
     for s, facts in zip(steps, result.facts, strict=False):
         objs: list[tuple[str, int, int]] = []
         took: list[str] = []
@@ -71,8 +71,18 @@ def annotate(
         s.took, s.released = tuple(took), tuple(released)
         s.takes = ", ".join(took) or None
         s.releases = ", ".join(released) or None
+    sources(steps, sites, script)
+
+
+def sources(steps: list[Step], sites: list[Site | None], script: str | None) -> None:
+    """The source line captured where each step was issued."""
     for s, site in zip(steps, sites, strict=False):
         s.source = source_line(site, script) if site is not None else None
+
+
+def user_script(header: dict[str, Any], scenario: Scenario) -> str | None:
+    """A user's scenario script as it was given, to name its source lines."""
+    return str(header.get("scenario")) if scenario.source != "builtin" else None
 
 
 def lives(steps: list[Step], facts: list[tuple[Fact, ...]]) -> tuple[list[Life], list[Arrow]]:

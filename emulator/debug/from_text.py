@@ -6,16 +6,13 @@ when they do."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from emulator.debug.sourcemap import SourceIndex
-from emulator.debug.steps import FIRES, PARKS, Arrow, Life, Step
+from emulator.debug.steps import FIRES, OBJ_RE, PARKS, Arrow, Life, Step
 from emulator.engine.config import RunResult
 from emulator.engine.model import Model
 from emulator.run.scenario import Scenario
-
-OBJ_RE = re.compile(r"\b([A-Za-z_]\w*)#(\d+) gen (\d+)")
 
 
 def annotate(
@@ -25,9 +22,11 @@ def annotate(
     model = result.model
     index = SourceIndex.of(scenario, header)
     variant = str(header.get("variant", ""))
+    sites = result.sites if any(x is not None for x in result.sites) else []
     for s in steps:
         s.objects = [(k, int(o), int(g)) for k, o, g in OBJ_RE.findall(s.text)]
-        s.source = index.find(s.label, s.op, s.args, variant, scenario.variants)
+        if not sites:
+            s.source = index.find(s.label, s.op, s.args, variant, scenario.variants)
     _track_locks(steps, model)
 
 

@@ -93,7 +93,14 @@ def _key(result: RunResult) -> Key:
 
 
 class Shrinker:
-    def __init__(self, spec: RunSpec, target: Target, start: RunResult, max_runs: int) -> None:
+    def __init__(
+        self,
+        spec: RunSpec,
+        target: Target,
+        start: RunResult,
+        max_runs: int,
+        on_run: Callable[[RunResult, bool], None] | None = None,
+    ) -> None:
         # Candidates run under a tighter step budget: one that needs many more steps than the
         # failure we have is no simpler, and a livelocked candidate must not cost a full budget.
         # Kept runs end before this budget, so they replay identically under the original one.
@@ -106,6 +113,7 @@ class Shrinker:
         self.runs = 0
         self.max_runs = max_runs
         self.seen: set[tuple[int, ...]] = {tuple(self.values)}
+        self.on_run = on_run  # called after every candidate run (progress)
 
     @property
     def exhausted(self) -> bool:
@@ -116,7 +124,11 @@ class Shrinker:
         cand = _trimmed(candidate)
         if tuple(cand) in self.seen or self.exhausted:
             return False
-        return self._consider(self._run(cand))
+        result = self._run(cand)
+        kept = self._consider(result)
+        if self.on_run is not None:
+            self.on_run(result, kept)
+        return kept
 
     def _run(self, cand: list[int]) -> RunResult:
         self.seen.add(tuple(cand))
@@ -304,9 +316,14 @@ def target_of(result: RunResult, any_site: bool) -> Target:
     return Target(v.oracle, v.actor, v.label)
 
 
-def shrink_verdict(v: Verdict, any_site: bool = False, max_runs: int = MAX_RUNS) -> Shrunk:
+def shrink_verdict(
+    v: Verdict,
+    any_site: bool = False,
+    max_runs: int = MAX_RUNS,
+    on_run: Callable[[RunResult, bool], None] | None = None,
+) -> Shrunk:
     target = target_of(v.result, any_site)
-    s = Shrinker(v.spec, target, v.result, max_runs)
+    s = Shrinker(v.spec, target, v.result, max_runs, on_run)
     best = s.run()
     # Re-record: the kept lenient run's own choices, contexts and events, checked by a strict
     # replay under the recording's original budget.
@@ -322,7 +339,12 @@ def shrink_verdict(v: Verdict, any_site: bool = False, max_runs: int = MAX_RUNS)
 
 
 def shrink_file(
-    path: Path, out: Path, force: bool = False, any_site: bool = False, max_runs: int = MAX_RUNS
+    path: Path,
+    out: Path,
+    force: bool = False,
+    any_site: bool = False,
+    max_runs: int = MAX_RUNS,
+    on_run: Callable[[RunResult, bool], None] | None = None,
 ) -> Shrunk:
     v = replay_file(path, force)
     if not v.reproduced:
@@ -332,7 +354,7 @@ def shrink_file(
         )
     if max_runs <= 0:
         raise BadInput(f"--max-runs {max_runs} must be a positive number of candidate runs")
-    shrunk = shrink_verdict(v, any_site, max_runs)
+    shrunk = shrink_verdict(v, any_site, max_runs, on_run)
     write_trace(out, shrunk.trace)
     return shrunk
 

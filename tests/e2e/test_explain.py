@@ -8,10 +8,13 @@ Regenerate the golden files after an intended change of a scenario or of the wor
 from __future__ import annotations
 
 import html
+import json
 import os
 import re
 import shutil
+import struct
 import subprocess
+import zlib
 from pathlib import Path
 
 import pytest
@@ -25,6 +28,7 @@ from emulator.run.catalog import builtin
 from emulator.run.session import RunSpec, execute
 
 GOLDEN = Path(__file__).parent / "golden"
+DOCS_IMG = Path(__file__).parents[2] / "docs" / "img"
 PINNED = ("anon-vma-reuse", "fuse-write-deadlock")
 
 
@@ -153,7 +157,7 @@ def test_html_is_self_contained_with_one_lane_per_actor(
     # Nothing to fetch: no external scripts, styles, images or fonts.
     assert not re.search(r"""(src|href)\s*=|@import|https?://|url\((?!#)""", page)
     v = replay_file(directed_trace(name, tmp_path))
-    lanes = re.findall(r'<g class="lane" data-actor="([^"]+)"', page)
+    lanes = re.findall(r'<div class="lanehead" data-actor="([^"]+)"', page)
     assert lanes == v.result.actor_names
     vio = v.result.outcome.violation
     assert vio is not None
@@ -185,6 +189,68 @@ def headless(exe: str, tmp_path: Path, *args: str) -> subprocess.CompletedProces
     return subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=False)
 
 
+def test_html_marks_the_deadlock_cycle_and_folds_a_livelock(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    need("fuse-write-deadlock")
+    page = html_page("fuse-write-deadlock", tmp_path, capsys).read_text()
+    data = json.loads(re.search(r'id="arrow-data">(.*?)</script>', page, re.S).group(1))  # type: ignore[union-attr]
+    cycle = [a for a in data if a["kind"] == "cycle"]
+    assert len(cycle) == 2  # T1 waits for T2's page, T2 for T1's
+    marked = re.findall(r'<div class="step parks cycle(?: violation)?" id="step-(\d+)"', page)
+    assert sorted(int(n) for n in marked) == sorted(a["src"] for a in cycle)
+    assert 'class="step parks cycle violation" id="step-47"' in page
+    assert "\u2026" not in page  # full values, never cut
+    need("futex-zero-page-livelock")
+    page = html_page("futex-zero-page-livelock", tmp_path, capsys).read_text()
+    fold = re.search(r'<div class="fold"[^>]*data-folded="(\d+)">\u00d7(\d+) iterations of', page)
+    assert fold is not None and int(fold.group(2)) >= 64 and int(fold.group(1)) > 900
+    assert "INV-LIVE-1 fires here" in page
+
+
+def png_pixels(data: bytes) -> tuple[int, int, set[bytes]]:
+    """Width, height and the distinct colours of an 8-bit RGB or RGBA PNG (what Chromium
+    writes), decoded with zlib alone."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, width, height, channels = 8, b"", 0, 0, 0
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        if kind == b"IHDR":
+            width, height, depth, ctype = struct.unpack(">IIBB", body[:10])
+            assert depth == 8 and ctype in (2, 6)
+            channels = 3 if ctype == 2 else 4
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    raw = zlib.decompress(idat)
+    stride = width * channels
+    prev = bytearray(stride)
+    colours: set[bytes] = set()
+    for y in range(height):
+        f, line = (
+            raw[y * (stride + 1)],
+            bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)]),
+        )
+        for x in range(stride):
+            a = line[x - channels] if x >= channels else 0
+            b, c = prev[x], prev[x - channels] if x >= channels else 0
+            if f == 1:
+                line[x] = (line[x] + a) & 0xFF
+            elif f == 2:
+                line[x] = (line[x] + b) & 0xFF
+            elif f == 3:
+                line[x] = (line[x] + (a + b) // 2) & 0xFF
+            elif f == 4:
+                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
+                pred = a if pa <= pb and pa <= pc else b if pb <= pc else c
+                line[x] = (line[x] + pred) & 0xFF
+        if y % 7 == 0:
+            colours.update(bytes(line[x : x + 3]) for x in range(0, stride, channels * 5))
+        prev = line
+    return width, height, colours
+
+
 @pytest.mark.parametrize("name", PINNED)
 def test_html_renders_in_headless_chromium(
     name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
@@ -198,18 +264,39 @@ def test_html_renders_in_headless_chromium(
     done = headless(exe, tmp_path, "--dump-dom", page.as_uri())
     assert done.returncode == 0, done.stderr[-2000:]
     dom = done.stdout
-    # The page's own script ran and found every lane laid out with a non-zero width.
+    # The page's own script ran: every lane laid out, every arrow drawn, no box whose text
+    # spills, and a page no wider than the window (the grid follows the window).
     n = len(v.result.actor_names)
     assert f'data-lanes-rendered="{n}"' in dom, dom[:500]
-    assert re.findall(r'<g class="lane" data-actor="([^"]+)"', dom) == v.result.actor_names
+    body = dict(re.findall(r'data-([a-z-]+)="(\d+)"', re.search(r"<body[^>]*>", dom).group(0)))  # type: ignore[union-attr]
+    assert body["spilled"] == "0"
+    assert int(body["page-width"]) <= int(body["window-width"])
+    drawn = len(re.findall(r'<path class="arrow ', dom))
+    assert drawn == int(body["arrows-drawn"]) > 0
+    assert re.findall(r'<div class="lanehead" data-actor="([^"]+)"', dom) == v.result.actor_names
     vio = v.result.outcome.violation
     assert vio is not None
+    assert re.search(rf'class="step [^"]*violation" id="step-{vio.step}"', dom)
     oracle = re.search(r'<div id="oracle"[^>]*>(.*?)</div>', dom, re.S)
     assert oracle is not None
     shown = html.unescape(oracle.group(1))
     assert shown == f"{vio.oracle} at step {vio.step}, {vio.actor} [{vio.label}]: {vio.message}"
+    # A screenshot: its pixel size is the window's, and it is not blank (many colours: text,
+    # boxes, bars). Compared by these properties, not byte for byte: fonts, anti-aliasing and
+    # the PNG encoder differ between machines and Chromium versions.
     shot = tmp_path / "shot.png"
-    done = headless(exe, tmp_path, f"--screenshot={shot}", "--window-size=1400,900", page.as_uri())
+    done = headless(
+        exe,
+        tmp_path,
+        f"--screenshot={shot}",
+        "--hide-scrollbars",
+        "--window-size=1280,900",
+        page.as_uri(),
+    )
     assert done.returncode == 0, done.stderr[-2000:]
-    data = shot.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 10_000
+    width, height, colours = png_pixels(shot.read_bytes())
+    assert (width, height) == (1280, 900)
+    assert len(colours) > 20, "the screenshot is (nearly) blank"
+    if os.environ.get("PCEMU_UPDATE_SCREENSHOTS"):
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, DOCS_IMG / f"timeline-{name}.png")

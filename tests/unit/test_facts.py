@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from emulator.debug.explain import explain
-from emulator.debug.explain_text import render_text
+from emulator.debug.explain_text import plain, render_text, report_lines
 from emulator.engine import facts as fk
 from emulator.engine.facts import Fact
 from emulator.engine.runtime import ActorSpec, Port, RunConfig, RunResult, run_sync
 from emulator.engine.sites import Site
 from emulator.engine.strategies import make_strategy
-from emulator.run.report import interleaving
+from emulator.run.report import head
 from emulator.run.scenario import Scenario, Setup
 from tests.unit.toy import ToyModel
 
@@ -137,8 +137,10 @@ def test_explain_shows_reuse_and_stale_from_facts() -> None:
 
 
 def test_report_shows_stated_lock_effects() -> None:
-    r = run(facts=True, sites=False)
-    lines = interleaving(r.events, r.actor_names, r.model, facts=r.facts)
-    assert any("+mutex#7.m" in ln for ln in lines)
-    plain = interleaving(r.events, r.actor_names, r.model)
-    assert not any("+mutex" in ln for ln in plain)
+    r = run(facts=True, sites=True)
+    header = {"scenario": "toy", "variant": "buggy", "strategy": "random", "seed": 4}
+    e = explain(header, toy_scenario(), r)
+    text = plain(report_lines(e, head(header, r), ["pcemu run toy"], verbose=True))
+    assert "+mutex#7.m" in text and "-mutex#7.m" in text
+    assert text.splitlines()[0] == "clean: no oracle fired"
+    assert text.rstrip().endswith("Reproduce:\n  pcemu run toy")
