@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from actors.litmus.syntax import And, Atom, Cond, Const, LitmusSyntaxError, Not, Or, Unsupported
 
@@ -42,17 +43,19 @@ class _CondParser:
         return t
 
     def disj(self) -> Cond:
-        left = self.conj()
-        while self.peek() == "\\/":
-            self.next()
-            left = Or(left, self.conj())
-        return left
+        return self._chain("\\/", self.conj, Or)
 
     def conj(self) -> Cond:
-        left = self.neg()
-        while self.peek() == "/\\":
+        return self._chain("/\\", self.neg, And)
+
+    def _chain(
+        self, sep: str, operand: Callable[[], Cond], make: Callable[[Cond, Cond], Cond]
+    ) -> Cond:
+        """``operand (sep operand)*``, grouped to the left."""
+        left = operand()
+        while self.peek() == sep:
             self.next()
-            left = And(left, self.neg())
+            left = make(left, operand())
         return left
 
     def neg(self) -> Cond:
