@@ -6,12 +6,9 @@ per step on the memory model (SC, TSO or WEAK). The reply names what was done an
 the thread's next step (None: the thread is finished).
 
 Early stores (weak-memory.md section 3, WEAK only): at each step the interpreter may instead
-issue a later plain store of the thread (choice ``ooo.issue``, 0 = in order) when none of the
-instructions before it writes a register the store reads, none of them is a fence other than
-``smp_rmb``/``barrier``, an acquire, a release, a lock operation, an RCU operation or an RMW that
-is not relaxed, none touches the same location or a location not known yet, and the store is not
-inside an ``if`` (an ``if`` before it is skipped as a whole: herd7's control dependencies end at
-the end of the ``if``). This is what produces load buffering.
+issue a later plain store of the thread (choice ``ooo.issue``, 0 = in order) among those
+``early.early_candidates`` allows. This is what produces load buffering. Expressions are
+evaluated by ``evaluate``.
 
 At the end of the run the final state is checked: the ``filter`` first, then the condition; an
 ``exists`` (or ``~exists``) whose proposition holds, or a ``forall`` whose proposition fails,
@@ -24,25 +21,22 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from typing import Any
 
+from actors.litmus.early import early_candidates
+from actors.litmus.evaluate import Reg, evaluate, truth
 from actors.litmus.primitives import rmw_apply
 from actors.litmus.syntax import (
-    Binary,
     Expr,
     LitmusTest,
-    Name,
-    Num,
     Op,
     State,
     Thread,
-    Unary,
     Unsupported,
+    atoms,
     holds,
 )
 from actors.memory.base import MemoryModel, Value
 from emulator.engine.runtime import PARKED, ActorSpec, Control, Port, WaitInfo
 from emulator.engine.violations import Violation
-
-Reg = tuple[Value, object]  # value and dependency token
 
 
 class ThreadState:
@@ -165,7 +159,7 @@ class LitmusModel:
         ts = self.threads[tid]
         op = th.ops[ts.cont[0]]
         if self.early and not resumed:
-            cands = self._early_candidates(th, ts)
+            cands = early_candidates(th, ts.cont, ts.issued, lambda e: self._eval(th, ts, e)[0])
             if cands:
                 v = self.ctl.choose(len(cands) + 1, "ooo.issue")
                 if v:
@@ -205,32 +199,13 @@ class LitmusModel:
                 ts.cont = ts.cont[1:]
             elif op.kind == "if":
                 assert op.expr is not None
-                taken = _truth(self._eval(th, ts, op.expr)[0])
+                taken = truth(self._eval(th, ts, op.expr)[0])
                 ts.cont = (op.then if taken else op.orelse) + ts.cont[1:]
             else:
                 return
 
     def _eval(self, th: Thread, ts: ThreadState, e: Expr) -> Reg:
-        if isinstance(e, Num):
-            return e.value, None
-        if isinstance(e, Name):
-            if e.name in th.registers:
-                return ts.regs.get(e.name, (0, None))
-            return e.name, None  # a shared variable's name is its address
-        if isinstance(e, Unary):
-            v, tok = self._eval(th, ts, e.arg)
-            if e.op == "-":
-                return -_int(v, e), tok
-            if e.op == "!":
-                return int(not _truth(v)), tok
-            if e.op == "~":
-                return ~_int(v, e), tok
-            raise Unsupported(f"operator {e.op!r} here")
-        if isinstance(e, Binary):
-            a, ta = self._eval(th, ts, e.left)
-            b, tb = self._eval(th, ts, e.right)
-            return _binary(e.op, a, b), self.mem.join(ta, tb)
-        raise Unsupported(f"expression {e!r}")
+        return evaluate(e, th.registers, ts.regs, self.mem.join)
 
     def _addr(self, th: Thread, ts: ThreadState, op: Op) -> tuple[str, object]:
         assert op.addr is not None
@@ -325,118 +300,12 @@ class LitmusModel:
                 ts.parked = False
                 self.ctl.wake(i)
 
-    # -- early stores -----------------------------------------------------------------------------
-    def _early_candidates(self, th: Thread, ts: ThreadState) -> list[int]:
-        written: set[str] = set()
-        locs: set[str] = set()
-        unknown = False
-        out: list[int] = []
-        for pos, oid in enumerate(ts.cont):
-            if oid in ts.issued:
-                continue
-            op = th.ops[oid]
-            if (
-                pos > 0
-                and op.kind == "store"
-                and op.order == "once"
-                and not unknown
-                and not (op.reads & written)
-            ):
-                loc = self._eval(th, ts, op.addr)[0] if op.addr is not None else None
-                if isinstance(loc, str) and loc not in locs:
-                    out.append(oid)
-            blocked, unknown = self._absorb(th, ts, op, written, locs, unknown)
-            if blocked:
-                break
-        return out
-
-    def _absorb(
-        self,
-        th: Thread,
-        ts: ThreadState,
-        op: Op,
-        written: set[str],
-        locs: set[str],
-        unknown: bool,
-    ) -> tuple[bool, bool]:
-        """Add ``op`` to the instructions an early store would bypass: (blocks, unknown loc)."""
-        if op.kind == "if":
-            for oid in op.then + op.orelse:
-                b, unknown = self._absorb(th, ts, th.ops[oid], written, locs, unknown)
-                if b:
-                    return True, unknown
-            return False, unknown
-        if op.blocks_early_stores:
-            return True, unknown
-        if op.addr is not None:
-            if _addr_regs(op, th) & written:
-                unknown = True
-            else:
-                loc = self._eval(th, ts, op.addr)[0]
-                if isinstance(loc, str):
-                    locs.add(loc)
-                else:
-                    unknown = True
-        if op.dst is not None:
-            written.add(op.dst)
-        return False, unknown
-
-
-def _addr_regs(op: Op, th: Thread) -> frozenset[str]:
-    from actors.litmus.syntax import regs_of
-
-    return regs_of(op.addr, th.registers) if op.addr is not None else frozenset()
-
-
-def _truth(v: Value) -> bool:
-    return v != 0
-
-
-def _int(v: Value, e: Expr) -> int:
-    if not isinstance(v, int):
-        raise Unsupported(f"arithmetic on the pointer {v!r}")
-    return v
-
-
-def _binary(op: str, a: Value, b: Value) -> Value:
-    if op == "==":
-        return int(a == b)
-    if op == "!=":
-        return int(a != b)
-    if op == "&&":
-        return int(_truth(a) and _truth(b))
-    if op == "||":
-        return int(_truth(a) or _truth(b))
-    if not isinstance(a, int) or not isinstance(b, int):
-        raise Unsupported(f"operator {op!r} on a pointer")
-    if op in ("/", "%") and b == 0:
-        raise Unsupported("division by zero")
-    table = {
-        "+": a + b,
-        "-": a - b,
-        "*": a * b,
-        "/": int(a / b) if b else 0,
-        "%": a - b * int(a / b) if b else 0,
-        "&": a & b,
-        "|": a | b,
-        "^": a ^ b,
-        "<<": a << b,
-        ">>": a >> b,
-        "<": int(a < b),
-        "<=": int(a <= b),
-        ">": int(a > b),
-        ">=": int(a >= b),
-    }
-    return table[op]
-
 
 def _where(k: tuple[int | None, str]) -> str:
     return k[1] if k[0] is None else f"{k[0]}:{k[1]}"
 
 
 def _shown(state: State, t: LitmusTest) -> list[tuple[tuple[int | None, str], Value]]:
-    from actors.litmus.syntax import atoms
-
     keys: list[tuple[int | None, str]] = []
     for a in atoms(t.cond):
         k = (a.tid, a.name)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from actors.litmus.syntax import Call, Expr, Unary, Unsupported
 
 if TYPE_CHECKING:
-    from actors.litmus.parse import _Parser
+    from actors.litmus.statements import ThreadParser
 
 LOADS_LVALUE = {"READ_ONCE": "once", "rcu_dereference": "once"}
 LOADS_POINTER = {
@@ -126,7 +126,7 @@ def rmw_apply(fn: str, old: int | str, args: list[int | str]) -> tuple[int | str
     return new, new
 
 
-def _lvalue(p: _Parser, c: Call, e: Expr, ids: list[int], line: int) -> Expr:
+def _lvalue(p: ThreadParser, c: Call, e: Expr, ids: list[int], line: int) -> Expr:
     if isinstance(e, Unary) and e.op == "*":
         return p.lower_expr(e.arg, ids, line)
     raise Unsupported(f"{c.fn} of something that is not '*pointer'")
@@ -137,7 +137,7 @@ def _arity(c: Call, n: int) -> None:
         raise Unsupported(f"{c.fn} with {len(c.args)} arguments")
 
 
-def lower_call(p: _Parser, c: Call, dst: str | None, ids: list[int], line: int) -> None:
+def lower_call(p: ThreadParser, c: Call, dst: str | None, ids: list[int], line: int) -> None:
     """Append the op(s) of one primitive call; ``dst`` receives its value (None: discarded)."""
     fn = c.fn
     if fn in LOADS_LVALUE or fn in LOADS_POINTER:

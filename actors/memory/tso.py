@@ -23,36 +23,21 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 
-from actors.memory.base import (
-    STRONG_FENCES,
-    LoadOrder,
-    Loc,
-    MemoryModel,
-    RmwOrder,
-    StoreOrder,
-    Update,
-    Value,
-    loc_key,
-)
+from actors.memory.base import STRONG_FENCES, LoadOrder, Loc, StoreOrder, Value, loc_key
+from actors.memory.flat import FlatMemory
 
 Entry = tuple[int, Loc, Value]  # (issue number, location, value)
 
 
-class TSO(MemoryModel):
+class TSO(FlatMemory):
     mode = "TSO"
 
     def __init__(self) -> None:
         super().__init__()
-        self.mem: dict[Loc, Value] = {}
         self.buf: dict[int, list[Entry]] = {}
         self.seq = 0
 
     # -- memory and buffers ---------------------------------------------------------------------
-    def _get(self, loc: Loc) -> Value:
-        if loc in self.mem:
-            return self.mem[loc]
-        return self.init_values.get(loc, 0)
-
     def _buffer(self, cpu: int) -> list[Entry]:
         b = self.buf.get(cpu)
         if b is None:
@@ -123,48 +108,23 @@ class TSO(MemoryModel):
         if kind in STRONG_FENCES:
             self._drain_own(cpu)
 
-    def rmw(
-        self,
-        cpu: int,
-        loc: Loc,
-        update: Update,
-        order: RmwOrder = "full",
-        void: bool = False,
-        dep: object = None,
-    ) -> tuple[Value, bool, object]:
+    def _before_rmw(self, cpu: int, loc: Loc) -> None:
+        # A lock prefix drains the own buffer; what others buffered is a drain choice as for
+        # any read of memory.
         self._drain_own(cpu)
         self._settle(cpu, loc)
-        old = self._get(loc)
-        new = update(old)
-        if new is None:
-            return old, False, None
-        self.mem[loc] = new
-        return old, True, None
 
     def lock(self, cpu: int, loc: Loc) -> bool:
         self._drain_own(cpu)
         self._forced(cpu, loc)
-        if self._get(loc) != 0:
-            return False
-        self.mem[loc] = 1
-        return True
+        return self._take(loc)
 
     def trylock(self, cpu: int, loc: Loc) -> bool:
-        self._drain_own(cpu)
-        self._settle(cpu, loc)
-        if self._get(loc) != 0:
-            return False
-        self.mem[loc] = 1
-        return True
+        self._before_rmw(cpu, loc)
+        return self._take(loc)
 
     def unlock(self, cpu: int, loc: Loc) -> None:
         self.store(cpu, loc, 0, "release")
-
-    def rcu_read_lock(self, cpu: int) -> None:
-        self.rcu.enter(cpu)
-
-    def rcu_read_unlock(self, cpu: int) -> None:
-        self.rcu.leave(cpu)
 
     def gp_start(self, cpu: int) -> None:
         self._drain_own(cpu)
@@ -185,17 +145,13 @@ class TSO(MemoryModel):
                 return
             self._drain_head(others[self.choose(len(others), "tso.drain")])
 
-    def final(self, loc: Loc) -> Value:
-        return self._get(loc)
-
-    def locations(self) -> list[Loc]:
-        locs = {*self.mem, *self.init_values}
+    def _locs(self) -> set[Loc]:
+        locs = super()._locs()
         for b in self.buf.values():
             locs.update(e[1] for e in b)
-        return sorted(locs, key=loc_key)
+        return locs
 
     def digest(self) -> Hashable:
-        mem = tuple((loc_key(k), self.mem[k]) for k in sorted(self.mem, key=loc_key))
         # Issue numbers only matter by their order: rank them so equal states hash equal.
         seqs = sorted(e[0] for b in self.buf.values() for e in b)
         rank = {s: i for i, s in enumerate(seqs)}
@@ -204,4 +160,4 @@ class TSO(MemoryModel):
             for c, b in sorted(self.buf.items())
             if b
         )
-        return (mem, bufs, self.rcu.key())
+        return (self._mem_key(), bufs, self.rcu.key())

@@ -86,6 +86,11 @@ def join(*views: View | None) -> View:
     return out
 
 
+def as_view(tok: object) -> View | None:
+    """The view a dependency token carries (tokens other models hand out carry none)."""
+    return tok if isinstance(tok, dict) else None
+
+
 def view_key(view: View | None) -> tuple[tuple[str, int], ...]:
     if not view:
         return ()
@@ -160,18 +165,30 @@ class WEAK(MemoryModel):
     def _release_view(self, c: Cpu) -> View:
         return join(c.cur, c.rlx, c.nr, c.own)
 
+    def _carried(self, c: Cpu, release: bool) -> View:
+        """The view a store of ``c`` carries: ``wmb``, and for a release everything before it."""
+        return join(c.wmb, self._release_view(c)) if release else dict(c.wmb)
+
     def _new(self, cpu: int, loc: Loc, value: Value, carried: View) -> Msg:
         msg = Msg(loc, value, cpu)
         msg.view = dict(carried)
         msg.view[loc] = msg
         return msg
 
+    def _write_after(self, c: Cpu, m: Msg, msg: Msg) -> None:
+        """Place the write of an RMW right after the message ``m`` it read: no other store may
+        come between them, and no later RMW may read ``m`` again."""
+        msg.rmw_of = m
+        m.taken = True
+        self._insert(self._co(m.loc), m.idx + 1, msg)
+        self._wrote(c, msg)
+
     # -- accesses -------------------------------------------------------------------------------
     def load(
         self, cpu: int, loc: Loc, order: LoadOrder = "once", dep: object = None
     ) -> tuple[Value, object]:
         c = self._cpu(cpu)
-        dview = dep if isinstance(dep, dict) else None
+        dview = as_view(dep)
         co = self._co(loc)
         lo = max(at(c.cur, loc), at(dview, loc))
         cands = co[lo:]
@@ -188,8 +205,8 @@ class WEAK(MemoryModel):
 
     def _store(self, cpu: int, loc: Loc, value: Value, release: bool, dep: object) -> Msg:
         c = self._cpu(cpu)
-        dview = dep if isinstance(dep, dict) else None
-        carried = join(c.wmb, self._release_view(c)) if release else dict(c.wmb)
+        dview = as_view(dep)
+        carried = self._carried(c, release)
         co = self._co(loc)
         lo = max(at(c.cur, loc), at(dview, loc), at(carried, loc))
         gaps = [k for k in range(len(co), lo, -1) if k == len(co) or co[k].rmw_of is not co[k - 1]]
@@ -220,7 +237,7 @@ class WEAK(MemoryModel):
         dep: object = None,
     ) -> tuple[Value, bool, object]:
         c = self._cpu(cpu)
-        dview = dep if isinstance(dep, dict) else None
+        dview = as_view(dep)
         full = order == "full"
         pre = join(c.cur, c.rlx, c.nr, c.own, self.S) if full else c.cur
         co = self._co(loc)
@@ -244,12 +261,8 @@ class WEAK(MemoryModel):
         self._read(c, m, void)
         if order == "acquire":
             join_into(c.cur, m.view)
-        carried = join(c.wmb, self._release_view(c)) if order == "release" else dict(c.wmb)
-        msg = self._new(cpu, loc, new, carried)
-        msg.rmw_of = m
-        m.taken = True
-        self._insert(co, m.idx + 1, msg)
-        self._wrote(c, msg)
+        msg = self._new(cpu, loc, new, self._carried(c, order == "release"))
+        self._write_after(c, m, msg)
         if full:
             self._strong(c)
         return m.value, True, join(dview, m.view)
@@ -261,11 +274,7 @@ class WEAK(MemoryModel):
         # store of this CPU after what preceded them (po-unlock-lock-po is a cumul-fence).
         join_into(c.wmb, m.view)
         join_into(c.wmb, c.ul)
-        msg = self._new(cpu, loc, 1, c.wmb)
-        msg.rmw_of = m
-        m.taken = True
-        self._insert(self._co(loc), m.idx + 1, msg)
-        self._wrote(c, msg)
+        self._write_after(c, m, self._new(cpu, loc, 1, c.wmb))
 
     def lock(self, cpu: int, loc: Loc) -> bool:
         c = self._cpu(cpu)
@@ -327,8 +336,8 @@ class WEAK(MemoryModel):
         return sorted({*self.co, *self.init_values}, key=loc_key)
 
     def join(self, a: object, b: object) -> object:
-        va = a if isinstance(a, dict) else None
-        vb = b if isinstance(b, dict) else None
+        va = as_view(a)
+        vb = as_view(b)
         if not vb:
             return va
         if not va:
@@ -336,7 +345,7 @@ class WEAK(MemoryModel):
         return join(va, vb)
 
     def token_key(self, tok: object) -> Hashable:
-        return view_key(tok if isinstance(tok, dict) else None)
+        return view_key(as_view(tok))
 
     def digest(self) -> Hashable:
         locs = sorted(self.co, key=loc_key)
