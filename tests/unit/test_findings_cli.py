@@ -9,7 +9,8 @@ import pytest
 
 from emulator.cli import main
 from emulator.cli.soak import parse_duration, parse_listen
-from emulator.soak.store import BatchRow, Store
+from emulator.soak.rows import BatchRow
+from emulator.soak.store import Store
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
@@ -42,7 +43,7 @@ def test_listen_addresses() -> None:
         (["--listen", "localhost"], "--listen 'localhost' is not HOST:PORT"),
         (["--selfcheck", "2"], "--selfcheck 2 must be a fraction between 0 and 1"),
         (["--workers", "0"], "--workers 0 must be at least 1"),
-        (["--watchdog", "0.5"], "--watchdog 0.5 is too short; give at least 1 second"),
+        (["--watchdog", "0.5"], "--watchdog 0.5 must be a finite number of seconds, at least 1"),
         (["--scenarios", "nope"], "unknown scenario 'nope'"),
         (["--strategies", "dfs"], "unknown strategy 'dfs' in --strategies"),
         (["--variants", "sideways"], "variant 'sideways' in --variants is not a variant"),
