@@ -48,7 +48,7 @@ def _read(
                 if sig not in theirs or count < 1:
                     raise StoreDamaged(f"hit {sig[:20]!r} of batch {row.lane} k={row.k}")
             out.append((row, hits))
-    except (StoreDamaged, sqlite3.DatabaseError) as exc:
+    except (StoreDamaged, sqlite3.Error, UnicodeDecodeError) as exc:
         raise other.damaged(exc) from None
     return theirs, out
 

@@ -143,7 +143,10 @@ def default_workers() -> int:
 
 def check_resume(store: Store, resume: bool, plan: Plan, out: Path) -> Plan:
     """A soak directory is continued only on purpose, and only with the same seed layout
-    (a store written before batches ramped up keeps its fixed batches); the plan to run."""
+    (a store written before batches ramped up keeps its fixed batches); the plan to run.
+    Every row is read (and checked) before anything is written to the store."""
+    store.findings()
+    store.committed(str(plan.shard))
     if store.has_batches() and store.meta("layout") is None:
         plan = dataclasses.replace(plan, ramp=False)
     if store.has_batches() and not resume:

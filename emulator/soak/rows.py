@@ -53,9 +53,11 @@ def spec_from_json(text: object) -> RunSpec:
         if not isinstance(d.get(k, "seeded" if k == "schedule" else None), str):
             raise StoreDamaged(f"spec field {k} is not text")
     seed, budget = d.get("seed"), d.get("budget")
-    if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= BIG:
         raise StoreDamaged("spec field seed is not an integer >= 0")
-    if budget is not None and (not isinstance(budget, int) or isinstance(budget, bool)):
+    if budget is not None and (
+        not isinstance(budget, int) or isinstance(budget, bool) or not 0 < budget <= BIG
+    ):
         raise StoreDamaged("spec field budget is not an integer")
     return RunSpec(
         scenario=d["scenario"],
@@ -69,9 +71,12 @@ def spec_from_json(text: object) -> RunSpec:
     )
 
 
+BIG = 2**62  # counts and seeds beyond this are damage (and would overflow when added up)
+
+
 def as_int(v: object, what: str) -> int:
-    if isinstance(v, bool) or not isinstance(v, int):
-        raise StoreDamaged(f"{what} is not an integer ({str(v)[:40]!r})")
+    if isinstance(v, bool) or not isinstance(v, int) or not -BIG <= v <= BIG:
+        raise StoreDamaged(f"{what} is not an integer of a sane size ({str(v)[:40]!r})")
     return v
 
 

@@ -60,6 +60,15 @@ FINDING_COLS = (
 )
 
 
+def one_line(exc: Exception, most: int = 120) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= most else text[: most - 3] + "..."
+
+
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "replace")
+
+
 class Store:
     def __init__(self, directory: Path, create: bool = True) -> None:
         self.dir = directory
@@ -78,11 +87,18 @@ class Store:
         directory.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            # Text that is not UTF-8 is damage: read it replaced, the checks below refuse it.
+            self.db.text_factory = _text
             self._open(fresh)
-        except sqlite3.DatabaseError as exc:
+        except BadInput:
+            self.db.close()
+            raise
+        except (sqlite3.Error, UnicodeDecodeError) as exc:
             with contextlib.suppress(Exception):
                 self.db.close()
-            raise BadInput(f"{str(path)!r} is not a usable findings store ({exc}); {FIX}") from None
+            raise BadInput(
+                f"{str(path)!r} is not a usable findings store ({one_line(exc)}); {FIX}"
+            ) from None
 
     def _open(self, fresh: bool) -> None:
         db = self.db
@@ -108,7 +124,7 @@ class Store:
 
     def damaged(self, exc: Exception) -> BadInput:
         """The one line for a value of the wrong type or shape found while reading."""
-        return BadInput(f"{str(self.path)!r} is damaged ({str(exc)[:120]}); {FIX}")
+        return BadInput(f"{str(self.path)!r} is damaged ({one_line(exc)}); {FIX}")
 
     def close(self, checkpoint: bool = False) -> None:
         """Close. A writer that is done (the soak at its end, a merge) passes ``checkpoint``
@@ -319,7 +335,7 @@ class Store:
                 " label"
             )
             return [self._row(r) for r in cur.fetchall()]
-        except (StoreDamaged, sqlite3.DatabaseError) as exc:
+        except (StoreDamaged, sqlite3.Error, UnicodeDecodeError) as exc:
             raise self.damaged(exc) from None
 
     def _row(self, r: Sequence[Any]) -> FindingRow:
