@@ -195,3 +195,21 @@ def test_auto_shards_are_claimed_once_each_until_released(tmp_path: Path) -> Non
         shards.release_all()
     assert shards.resolve("auto/2", tmp_path)[0] == Shard(0, 2)
     shards.release_all()
+
+
+def test_a_deadlock_is_one_finding_whichever_actor_closed_the_cycle() -> None:
+    seen = {}
+    for seed, strategy in ((0, "chaos"), (0, "random")):
+        spec = RunSpec(
+            scenario="fuse-write-deadlock", variant="buggy", seed=seed, strategy=strategy
+        )
+        scen, result = execute(spec)
+        v = result.outcome.violation
+        assert v is not None and v.oracle == "INV-DL-1"
+        f = classify(scen, spec.scenario, spec.variant, result)
+        assert f is not None
+        seen[v.actor] = f
+    assert set(seen) == {"T1", "T2"}  # the cycle closed at another actor each time ...
+    (label,) = {f.label for f in seen.values()}  # ... and it is one finding: its lock set
+    assert label == "lock_page(page#4)+lock_page(page#5)"
+    assert len({f.sig for f in seen.values()}) == 1
