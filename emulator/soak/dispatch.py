@@ -18,7 +18,7 @@ from emulator.soak.queue import Job, JobQueue
 
 STARTUP_FAILURES = 3  # a worker that cannot start this many times in a row ends the soak
 PREFETCH = 2  # jobs sent to a worker ahead: the one it runs and the next
-COALESCE = 0.02  # seconds a worker's results gather in its pipe between reads
+COALESCE = 0.05  # seconds a worker's results gather in its pipe between reads
 
 
 class _DiedIdle(Exception):

@@ -78,11 +78,13 @@ class Watchdog:
     _cpu: float | None = None
 
     def arm(self, pid: int | None = None) -> None:
+        """Called at every message: kept cheap. The worker's CPU time is first read at the
+        first check after it (a fraction of --watchdog later), not here."""
         if pid is not None:
             self.pid = pid
         self._wall = trio.current_time()
         self._paused = self.meter.total()
-        self._cpu = cpu_seconds(self.pid) if self.by_cpu else None
+        self._cpu = None
 
     def awake(self) -> float:
         """Wall-clock seconds since the last arm while the supervisor was running."""
@@ -91,10 +93,12 @@ class Watchdog:
     def expired(self) -> bool:
         awake = self.awake()
         cpu = cpu_seconds(self.pid) if self.by_cpu else None
-        if cpu is not None and self._cpu is not None:
-            return cpu - self._cpu >= self.seconds or awake >= BACKSTOP * self.seconds
-        return awake >= self.seconds
+        if cpu is None:
+            return awake >= self.seconds
+        if self._cpu is None:
+            self._cpu = cpu  # the first check since the last message
+        return cpu - self._cpu >= self.seconds or awake >= BACKSTOP * self.seconds
 
     def next_check(self) -> float:
         """How long to wait before asking ``expired`` again."""
-        return max(0.25, min(1.0, self.seconds - self.awake()))
+        return max(0.25, min(1.0, self.seconds / 4, self.seconds - self.awake()))
