@@ -5,6 +5,7 @@ findings in one transaction before anything else is dealt to that worker."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 from typing import Protocol
 
 import trio
@@ -53,8 +54,17 @@ class Ledger:
         self.known: dict[str, tuple[int, str]] = {}
         self.check_k = 0
 
-    def refresh(self) -> None:
-        self.findings = self.store.findings()
+    def refresh(self, sigs: Sequence[str] | None = None) -> None:
+        """Re-read the findings (only ``sigs``, the ones a commit touched, when given)."""
+        if sigs is None:
+            self.findings = self.store.findings()
+        else:
+            fresh = {f.sig: f for f in self.store.findings(sigs)}
+            old = {f.sig for f in self.findings}
+            self.findings = [fresh.get(f.sig, f) for f in self.findings] + [
+                f for s, f in fresh.items() if s not in old
+            ]
+            self.findings.sort(key=lambda f: (f.kind, f.scenario, f.variant, f.oracle, f.label))
         self.known = {f.sig: (f.seed, f.strategy) for f in self.findings if f.unsaved is None}
 
     def record(self, p: Pending, idx: int, r: ItemResult, w: Worker) -> None:
@@ -171,7 +181,7 @@ class Ledger:
             st.committed += 1
             st.committed_runs += len(p.items)
         if hits:
-            self.refresh()
+            self.refresh(sorted({h.finding.sig for h in hits}))
         by_sig = {f.sig: f for f in self.findings}
         for sig in res.new_sigs:
             f = by_sig[sig]

@@ -328,11 +328,14 @@ class Store:
         """A stored artifact path, checked (``paths.relative``)."""
         return paths.relative(self.dir, text, self.path)
 
-    def findings(self) -> list[FindingRow]:
+    def findings(self, sigs: Sequence[str] | None = None) -> list[FindingRow]:
+        """Every finding (or those of ``sigs``), in listing order, each checked."""
+        where = "" if sigs is None else f" WHERE sig IN ({','.join('?' * len(sigs))})"
         try:
             cur = self.db.execute(
-                f"SELECT {FINDING_COLS} FROM findings ORDER BY kind, scenario, variant, oracle,"
-                " label"
+                f"SELECT {FINDING_COLS} FROM findings{where} ORDER BY kind, scenario, variant,"
+                " oracle, label",
+                tuple(sigs or ()),
             )
             return [self._row(r) for r in cur.fetchall()]
         except (StoreDamaged, sqlite3.Error, UnicodeDecodeError) as exc:
