@@ -2,8 +2,9 @@
 # Smoke test of the soak image on a real Docker engine:
 #   1. build the image;
 #   2. docker run a soak with a host directory as /data, wait until it is healthy and has
-#      committed batches, docker stop it, and check exit status 0, the summary and the findings
-#      database from the host;
+#      committed batches, docker stop it, and check exit status 143 (128 + SIGTERM: stopped by
+#      the signal, cleanly, after its summary), the summary and the findings database from the
+#      host;
 #   3. the same through docker compose (named volume, stop_grace_period), reading the results
 #      out with docker compose cp.
 # Needs: docker with Compose v2, python3 on the host. Usage: bash docker/smoke.sh
@@ -63,6 +64,8 @@ PY
 }
 
 exit_code() { docker inspect -f '{{.State.ExitCode}}' "$1"; }
+# docker stop sends SIGTERM: a soak stopped by it exits 143 (128 + 15) once its summary is out.
+STOPPED=143
 
 if ! docker buildx version >/dev/null 2>&1; then
   export DOCKER_BUILDKIT=0  # no buildx plugin: the classic builder handles this Dockerfile
@@ -89,7 +92,7 @@ wait_for 60 "a heartbeat line in docker logs" \
   sh -c "docker logs '$RUN_NAME' 2>&1 | grep -q '\"event\": \"soak.heartbeat\"'"
 log "docker stop"
 docker stop -t 30 "$RUN_NAME" >/dev/null
-[ "$(exit_code "$RUN_NAME")" = 0 ] || fail "exit status $(exit_code "$RUN_NAME") after docker stop"
+[ "$(exit_code "$RUN_NAME")" = "$STOPPED" ] || fail "exit status $(exit_code "$RUN_NAME") after docker stop (want $STOPPED)"
 docker logs "$RUN_NAME" 2>&1 | grep -q '"event": "soak.heartbeat"' || fail "no heartbeat in docker logs"
 docker logs "$RUN_NAME" 2>&1 | grep -q '"event": "soak.end"' || fail "no soak.end in docker logs"
 check_results "$WORK/run"
@@ -108,7 +111,7 @@ wait_for 180 "committed batches in the compose soak" \
   "import sqlite3, sys; c = sqlite3.connect('/data/findings.db'); sys.exit(c.execute('SELECT COUNT(*) FROM batches').fetchone()[0] < 2)"
 log "docker compose stop"
 "${COMPOSE[@]}" stop >/dev/null 2>&1
-[ "$(exit_code "$cid")" = 0 ] || fail "exit status $(exit_code "$cid") after compose stop"
+[ "$(exit_code "$cid")" = "$STOPPED" ] || fail "exit status $(exit_code "$cid") after compose stop (want $STOPPED)"
 mkdir -p "$WORK/compose"
 for f in findings.db summary.json summary.txt; do
   "${COMPOSE[@]}" cp "soak:/data/$f" "$WORK/compose/$f" >/dev/null 2>&1 || fail "no /data/$f in the volume"
@@ -129,7 +132,7 @@ for i in 1 2; do
 done
 "${COMPOSE[@]}" stop >/dev/null 2>&1
 for cid in $("${COMPOSE[@]}" ps -aq soak); do
-  [ "$(exit_code "$cid")" = 0 ] || fail "a replica exited with $(exit_code "$cid")"
+  [ "$(exit_code "$cid")" = "$STOPPED" ] || fail "a replica exited with $(exit_code "$cid") (want $STOPPED)"
 done
 "${COMPOSE[@]}" run --rm --no-deps -e PCEMU_SHARD=0/1 soak findings /data/merged \
   --merge /data/shard-0-of-2 --merge /data/shard-1-of-2 >"$WORK/merged.txt" 2>&1 \

@@ -4,12 +4,17 @@ One module per job:
 
 - ``plan``: lanes (scenario x variant x strategy), shards and seed batches: which runs exist
 - ``findings``: what a failed run is (kind, oracle, label) and its deduplication signature
-- ``store``: the SQLite findings store (WAL), batch and finding rows, merge
+- ``protocol``: the typed messages between supervisor and worker, decoded once at the pipe
 - ``worker``: the worker process: runs batches of seeds, writes the artifacts of new findings
-- ``pool``: one worker process seen from the supervisor: spawn, feed, watchdog, replace
-- ``supervisor``: the trio supervisor: dispatch, self-check, signals, stop, summary
-- ``progress``: live display on a terminal, JSON heartbeat lines off one
-- ``status``: the HTTP status endpoint (/healthz, /metrics, /findings)
+- ``pool`` and ``watchdog``: one worker process seen from the supervisor; when it is hung
+- ``queue``, ``ledger``, ``dispatch``: what runs next; recording and committing results;
+  keeping one worker busy
+- ``supervisor`` and ``snapshot``: the trio supervisor (signals, --duration, the end) and the
+  frozen snapshots of its state that everything else reads
+- ``schema``, ``store``, ``rows``, ``paths``, ``merge``: the SQLite findings store (WAL),
+  checked when opened, its records, the artifact paths it may name, merging stores
+- ``options``, ``progress``, ``status``, ``summary``: checked values; live display and
+  heartbeat lines; the HTTP status endpoint (/healthz, /metrics, /findings); the summary
 
 The commands ``pcemu soak`` and ``pcemu findings`` live in ``emulator.cli.soak``.
 

@@ -10,12 +10,15 @@ A finding has a *kind*:
 Its *signature* is (kind, scenario, variant, oracle, label): the oracle id and the label of the
 step where it fired. The same race reached from a thousand seeds is one finding with a count of
 a thousand; the smallest seed is kept as its reproducer. For errors the "oracle" is the
-exception type and the code location, for hangs the budget or the watchdog.
+exception type and the code location, for hangs the budget or the watchdog. A deadlock
+(INV-DL-1) is one finding per cycle: its "label" is the set of locks in the cycle, whichever
+actor's step happened to close it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -46,6 +49,12 @@ class Finding:
     def sig(self) -> str:
         return signature(self.kind, self.scenario, self.variant, self.oracle, self.label)
 
+    @property
+    def unexpected(self) -> bool:
+        """Anything but a violation its scenario declares for this variant is news: an
+        undeclared violation, an error, a hang, nondeterminism."""
+        return not (self.kind == VIOLATION_KIND and self.expected)
+
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -67,6 +76,18 @@ def signature(kind: str, scenario: str, variant: str, oracle: str, label: str) -
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
 
 
+DEADLOCK = "INV-DL-1"
+# "T2 waits lock_page(page#4) (held by T1 since Q2b, step 21)": the lock is what is waited on.
+_WAITS = re.compile(r"(?:^|; )(?:deadlock: )?\S+ waits (.+?) \(held by ")
+
+
+def cycle_key(message: str) -> str | None:
+    """The locks of a deadlock cycle, sorted: the same cycle closed by another actor (at
+    another label) is the same deadlock. None if the message names no waits."""
+    locks = sorted(set(_WAITS.findall(message)))
+    return "+".join(locks) if locks else None
+
+
 def _labels(result: RunResult) -> list[tuple[str, str]]:
     """(actor, label) of every step."""
     return [(result.actor_names[ev.actor], ev.label) for ev in result.events]
@@ -80,7 +101,8 @@ def classify(scen: Scenario, name: str, variant: str, result: RunResult) -> Find
     if o.status == VIOLATION and o.violation is not None:
         v = o.violation
         expected = v.oracle in scen.expects.get(variant, ())
-        return Finding(VIOLATION_KIND, name, variant, v.oracle, v.label, v.message, expected)
+        label = (cycle_key(v.message) if v.oracle == DEADLOCK else None) or v.label
+        return Finding(VIOLATION_KIND, name, variant, v.oracle, label, v.message, expected)
     if o.status == HANG:
         tail = sorted({label for _a, label in _labels(result)[-HANG_TAIL:]})
         return Finding(

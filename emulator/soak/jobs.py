@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from emulator.soak.plan import Batch
-from emulator.soak.protocol import ItemResult
+from emulator.soak.protocol import Item, ItemResult
 
 
 class SoakError(Exception):
-    """The soak cannot go on (workers cannot start). One line for the user."""
+    """The soak cannot go on (workers cannot start, the store cannot be written). One line for
+    the user; exit status 2."""
 
 
 @dataclass(frozen=True)
@@ -29,16 +30,28 @@ class SoakConfig:
     startup_timeout: float = 120.0
 
 
+@dataclass(frozen=True)
+class Check:
+    """A sampled run waiting for its self-check: its first trace hash and the process that
+    made it."""
+
+    lane: int
+    seed: int
+    trace_hash: str
+    pid: int
+
+
 @dataclass
 class Pending:
     """A batch (or a self-check round) in flight: what was sent, what came back."""
 
     jid: int
     batch: Batch | None  # None: a self-check round
-    items: list[tuple[int, int, bool]]  # (lane, seed, want trace hash)
+    items: tuple[Item, ...]
     results: list[ItemResult | None]
     pids: list[int]  # the worker process that ran each item
-    expect: list[tuple[str, int]] | None = None  # self-check: (first hash, its pid) per item
+    expect: tuple[Check, ...] | None = None  # self-check: the first run of each item
+    sent_at: float | None = None  # trio time the job was first sent
 
     @property
     def culprit(self) -> int | None:
@@ -59,6 +72,7 @@ class Stats:
     committed_runs: int = 0
     abandoned: int = 0
     skipped: int = 0  # batches already in the store at --resume
+    slowest_batch: float = 0.0  # wall seconds, this session
     lane_runs: list[int] = field(default_factory=list)
 
     @property

@@ -3,9 +3,12 @@
 A *lane* is one (scenario, variant, strategy); its runs are named by their seed, so any run of a
 soak can be replayed later with ``pcemu run``. ``--shard I/N`` gives shard I the seeds
 ``I, I+N, I+2N, ...`` of every lane: N machines never overlap, whatever their batch size. Batch
-``k`` of a lane holds the shard's local seed indices ``[k*B, (k+1)*B)``. Batches of all lanes are
-dealt round-robin (k = 0 of every lane, then k = 1, ...), so every scenario makes progress from
-the first minute; batches already committed to the store are skipped (``--resume``).
+``k`` of a lane holds ``size(k)`` of the shard's local seed indices, after those of the batches
+before it. Sizes ramp up, 1, 2, 4, ... until they reach ``--batch`` B, and stay at B (a store
+written before the ramp keeps B from the start: ``ramp=False``). Batches of all lanes are dealt
+round-robin (k = 0 of every lane, then k = 1, ...), so with the small first batches every lane
+runs within the first minute; batches already committed to the store are skipped
+(``--resume``).
 """
 
 from __future__ import annotations
@@ -102,11 +105,26 @@ class Plan:
     batch: int = 50
     seeds: int | None = None  # seed space [0, seeds) of every lane; None = unbounded
     selfcheck: float = 0.05
+    ramp: bool = True  # first batches of 1, 2, 4, ... seeds (the batch layout of the store)
     _local: int | None = field(init=False, default=None)
+    _steps: int = field(init=False, default=0)  # ramp batches before the size reaches B
 
     def __post_init__(self) -> None:
         local = None if self.seeds is None else self.shard.local_count(self.seeds)
         object.__setattr__(self, "_local", local)
+        steps = 0
+        while self.ramp and (1 << steps) < self.batch:
+            steps += 1
+        object.__setattr__(self, "_steps", steps)
+
+    def size(self, k: int) -> int:
+        return 1 << k if k < self._steps else self.batch
+
+    def start(self, k: int) -> int:
+        """The first local seed index of batch k."""
+        if k < self._steps:
+            return (1 << k) - 1
+        return (1 << self._steps) - 1 + (k - self._steps) * self.batch
 
     @property
     def runs_per_lane(self) -> int | None:
@@ -117,11 +135,20 @@ class Plan:
         return None if self._local is None else self._local * len(self.lanes)
 
     def batches_per_lane(self) -> int | None:
-        return None if self._local is None else -(-self._local // self.batch)
+        if self._local is None:
+            return None
+        k = 0
+        while k < self._steps and self.start(k) < self._local:
+            k += 1
+        if k < self._steps:
+            return k
+        return k + -(-(self._local - self.start(k)) // self.batch)
 
     def seeds_of(self, k: int) -> tuple[int, ...]:
-        lo = k * self.batch
-        hi = lo + self.batch if self._local is None else min(lo + self.batch, self._local)
+        lo = self.start(k)
+        hi = lo + self.size(k)
+        if self._local is not None:
+            hi = min(hi, self._local)
         return tuple(self.shard.seed(j) for j in range(lo, hi))
 
     def batches(self, committed: Mapping[str, Committed]) -> Iterator[Batch]:

@@ -1,5 +1,5 @@
 """One worker process as the supervisor sees it: spawn it, send it messages, read its results
-with a wall-clock watchdog, kill it.
+under a watchdog (``watchdog``: the worker's own progress, not the supervisor's pauses), kill it.
 
 Each worker gets its own PYTHONHASHSEED, so the self-check, which re-runs a seed on another
 worker where it can, also catches a model whose trace depends on set or dict order of strings.
@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import select
 import signal
 import subprocess
 import sys
@@ -18,6 +19,8 @@ from typing import Any
 import trio
 
 from emulator.soak import protocol
+from emulator.soak.protocol import FromWorker, Init, ProtocolError, Ready
+from emulator.soak.watchdog import PauseMeter, Watchdog
 
 
 class WorkerGone(Exception):
@@ -30,9 +33,10 @@ class WorkerGone(Exception):
 
 
 class WorkerProc:
-    def __init__(self, wid: int, init: dict[str, Any]) -> None:
+    def __init__(self, wid: int, init: Init, watchdog: float, meter: PauseMeter) -> None:
         self.wid = wid
         self.init = init
+        self.dog = Watchdog(watchdog, meter)
         self.proc: trio.Process | None = None
         self.pid: int | None = None
         self.unpacker = protocol.unpacker()
@@ -56,11 +60,14 @@ class WorkerProc:
             env=env,
         )
         self.pid = self.proc.pid
-        msg = await self.recv(timeout)
-        if not (isinstance(msg, dict) and msg.get("op") == protocol.READY):
+        # Start-up (imports) is timed by the wall clock alone: nothing of it is a run.
+        startup = Watchdog(timeout, self.dog.meter, by_cpu=False)
+        startup.arm()
+        msg = await self.recv(startup)
+        if not isinstance(msg, Ready):
             await self.kill()
             raise WorkerGone(False, None)
-        await self.send(self.init)
+        await self.send(self.init.wire())
 
     async def send(self, obj: Any) -> None:
         assert self.proc is not None and self.proc.stdin is not None
@@ -69,28 +76,48 @@ class WorkerProc:
         except (trio.BrokenResourceError, trio.ClosedResourceError):
             raise WorkerGone(False, await self._reap()) from None
 
-    async def recv(self, timeout: float, coalesce: float = 0.0) -> Any:
-        """The next message; WorkerGone if the process ends or says nothing for ``timeout``.
+    def _readable(self) -> bool:
+        """Has the worker written something not read yet (while we were not looking)?"""
+        assert self.proc is not None and self.proc.stdout is not None
+        try:
+            fd = self.proc.stdout.fileno()  # type: ignore[attr-defined]
+            return bool(select.select([fd], [], [], 0)[0])
+        except (OSError, ValueError, AttributeError):
+            return False
+
+    async def recv(self, dog: Watchdog | None = None, coalesce: float = 0.0) -> FromWorker:
+        """The next message, decoded; WorkerGone if the process ends, sends something that is
+        not a message, or makes no progress by the watchdog (``self.dog`` unless given).
 
         With ``coalesce``, wait that long before reading the pipe again: a worker sends one
         message per run, and reading them in bursts wakes the supervisor (and takes a core
-        from the workers) a hundred times a second instead of once per run."""
+        from the workers) far less often than once per run."""
         assert self.proc is not None and self.proc.stdout is not None
-        with trio.move_on_after(timeout):
-            while True:
-                for msg in self.unpacker:
-                    return msg
-                if coalesce:
-                    await trio.sleep(coalesce)
+        dog = dog or self.dog
+        while True:
+            for raw in self.unpacker:
+                dog.arm(self.pid)
+                try:
+                    return protocol.from_worker(raw)
+                except ProtocolError:
+                    await self.kill()
+                    raise WorkerGone(False, self.proc.returncode) from None
+            if coalesce:
+                await trio.sleep(coalesce)
+            data: bytes | bytearray | None = None
+            with trio.move_on_after(dog.next_check()):
                 try:
                     data = await self.proc.stdout.receive_some(1 << 16)
                 except (trio.BrokenResourceError, trio.ClosedResourceError):
                     data = b""
-                if not data:
-                    raise WorkerGone(False, await self._reap())
-                self.unpacker.feed(data)
-        await self.kill()
-        raise WorkerGone(True, None)
+            if data is None:
+                if self._readable() or not dog.expired():
+                    continue
+                await self.kill()
+                raise WorkerGone(True, None)
+            if not data:
+                raise WorkerGone(False, await self._reap())
+            self.unpacker.feed(data)
 
     async def _reap(self) -> int | None:
         assert self.proc is not None
@@ -104,7 +131,7 @@ class WorkerProc:
         if not self.alive:
             return
         try:
-            await self.send({"op": protocol.EXIT})
+            await self.send(protocol.Exit.wire())
         except WorkerGone:
             return
         assert self.proc is not None

@@ -12,7 +12,8 @@ from typing import Any, TextIO
 
 import structlog
 
-from emulator.soak.store import FindingRow
+from emulator.soak.rows import FindingRow
+from emulator.soak.snapshot import Snapshot
 
 
 class Progress:
@@ -23,10 +24,10 @@ class Progress:
     def event(self, name: str, **kw: Any) -> None:
         pass
 
-    def tick(self, snap: dict[str, Any], findings: Sequence[FindingRow]) -> None:
+    def tick(self, snap: Snapshot, findings: Sequence[FindingRow]) -> None:
         pass
 
-    def close(self, snap: dict[str, Any], findings: Sequence[FindingRow]) -> None:
+    def close(self, snap: Snapshot, findings: Sequence[FindingRow]) -> None:
         pass
 
 
@@ -36,19 +37,24 @@ class JsonProgress(Progress):
         self.log: Any = structlog.wrap_logger(
             structlog.PrintLogger(out or sys.stderr),
             processors=[
+                structlog.processors.add_log_level,
                 structlog.processors.TimeStamper(fmt="iso", utc=True),
                 structlog.processors.JSONRenderer(sort_keys=True),
             ],
         )
 
     def event(self, name: str, **kw: Any) -> None:
+        if name == "soak.finding":
+            # An expected finding is routine; anything else is what the soak is for.
+            (self.log.info if kw.get("expected") else self.log.warning)(name, **kw)
+            return
         self.log.info(name, **kw)
 
-    def tick(self, snap: dict[str, Any], findings: Sequence[FindingRow]) -> None:
-        self.log.info("soak.heartbeat", **snap)
+    def tick(self, snap: Snapshot, findings: Sequence[FindingRow]) -> None:
+        self.log.info("soak.heartbeat", **snap.as_json())
 
-    def close(self, snap: dict[str, Any], findings: Sequence[FindingRow]) -> None:
-        self.log.info("soak.end", **snap)
+    def close(self, snap: Snapshot, findings: Sequence[FindingRow]) -> None:
+        self.log.info("soak.end", **snap.as_json())
 
 
 class RichProgress(Progress):
@@ -64,11 +70,16 @@ class RichProgress(Progress):
 
     def event(self, name: str, **kw: Any) -> None:
         if name == "soak.finding":
-            tag = "expected" if kw.get("expected") else "NEW"
-            self.console.print(
-                f"[bold red]finding[/] ({tag}) {kw['kind']} {kw['scenario']}/{kw['variant']} "
-                f"{kw['oracle']} at {kw['label']}  seed {kw['seed']} ({kw['strategy']})"
+            what = (
+                f"{kw['id']} {kw['kind']} {kw['scenario']}/{kw['variant']} {kw['oracle']} at "
+                f"{kw['label']}  seed {kw['seed']} ({kw['strategy']})"
             )
+            if kw.get("unsaved"):
+                what += f"  [yellow]no reproducer files: {kw['unsaved']}[/]"
+            if kw.get("expected"):
+                self.console.print(f"[dim]finding (expected) {what}[/]")
+            else:
+                self.console.print(f"[bold white on red] UNEXPECTED [/] [bold red]{what}[/]")
         elif name == "soak.worker.replaced":
             where = (
                 f" at {kw['scenario']}/{kw['variant']} seed {kw['seed']}" if "seed" in kw else ""
@@ -78,43 +89,49 @@ class RichProgress(Progress):
             detail = ", ".join(f"{k}={v}" for k, v in kw.items() if v is not None)
             self.console.print(f"[bold]{name}[/] {detail}")
 
-    def tick(self, snap: dict[str, Any], findings: Sequence[FindingRow]) -> None:
+    def tick(self, snap: Snapshot, findings: Sequence[FindingRow]) -> None:
         self.live.update(render(snap, findings), refresh=True)
 
-    def close(self, snap: dict[str, Any], findings: Sequence[FindingRow]) -> None:
+    def close(self, snap: Snapshot, findings: Sequence[FindingRow]) -> None:
         self.live.update(render(snap, findings), refresh=True)
         self.live.stop()
 
 
-def render(snap: dict[str, Any], findings: Sequence[FindingRow]) -> Any:
+def render(snap: Snapshot, findings: Sequence[FindingRow]) -> Any:
     from rich.console import Group
     from rich.table import Table
 
-    planned = snap.get("planned_runs")
-    done = f"{snap['runs']}" + (f" / {planned}" if planned else "")
+    planned = snap.planned_runs
+    done = f"{snap.runs}" + (f" / {planned}" if planned else "")
+    left = "" if snap.remaining_s is None else f"{_clock(snap.remaining_s)} left"
+    loud = f"[bold red]{snap.unexpected} UNEXPECTED[/]" if snap.unexpected else "0 unexpected"
     head = Table.grid(padding=(0, 2))
     head.add_row(
-        f"[bold]soak[/] {snap['elapsed_s']:.0f}s",
+        f"[bold]soak[/] {_clock(snap.elapsed_s)}",
+        left,
         f"runs {done}",
-        f"{snap['runs_per_s']:.1f} runs/s",
-        f"{snap['steps_per_s']:.0f} steps/s",
-        f"workers {snap['workers']}",
-        f"findings {snap['findings']}",
-        f"restarts {snap['worker_restarts']}",
-        f"self-checks {snap['selfchecks']}",
+        f"{snap.runs_per_s:.1f} runs/s",
+        f"{snap.steps_per_s:.0f} steps/s",
+        f"workers {snap.workers}",
+        f"findings {snap.findings} ({loud})",
+        f"restarts {snap.worker_restarts}",
+        f"self-checks {snap.selfchecks}",
     )
-    if snap.get("stopping"):
-        head.add_row(f"[yellow]stopping: {snap['stopping']}[/]")
+    if snap.stopping:
+        head.add_row(f"[yellow]stopping: {snap.stopping}[/]")
     seeds = Table(title="seeds done", title_justify="left", box=None)
     seeds.add_column("scenario")
     seeds.add_column("runs", justify="right")
-    for name, n in snap["runs_by_scenario"].items():
+    for name, n in snap.runs_by_scenario.items():
         seeds.add_row(name, str(n))
     found = Table(title="findings", title_justify="left", box=None)
-    for col in ("kind", "scenario", "variant", "oracle", "label", "count", "seed"):
+    for col in ("id", "kind", "scenario", "variant", "oracle", "label", "count", "seed", "note"):
         found.add_column(col, justify="right" if col in ("count", "seed") else "left")
-    for f in findings[:20]:
+    # Unexpected findings first: they are what a person watching wants to see.
+    for f in sorted(findings, key=lambda f: not f.unexpected)[:20]:
+        style = "bold red" if f.unexpected else "dim"
         found.add_row(
+            f.sig[:8],
             f.kind,
             f.scenario,
             f.variant,
@@ -122,8 +139,17 @@ def render(snap: dict[str, Any], findings: Sequence[FindingRow]) -> Any:
             f.label,
             str(f.count),
             f"{f.seed} {f.strategy}",
+            "UNEXPECTED" if f.unexpected else "expected",
+            style=style,
         )
     return Group(head, seeds, found)
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds)
+    return (
+        f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+    )
 
 
 def choose(mode: str, heartbeat: float) -> Progress:

@@ -22,8 +22,8 @@ from prometheus_client.registry import Collector
 from emulator.errors import BadInput
 from emulator.soak.jobs import SoakConfig, Stats
 from emulator.soak.plan import Plan
-from emulator.soak.store import FindingRow
-from emulator.soak.summary import finding_dict
+from emulator.soak.rows import FindingRow
+from emulator.soak.summary import finding_json
 
 
 class _Worker(Protocol):
@@ -50,6 +50,7 @@ class Supervisor(Protocol):
     def inflight(self) -> Sized: ...
     @property
     def stop_reason(self) -> str | None: ...
+    def remaining(self) -> float | None: ...
 
 
 MAX_REQUEST = 8192
@@ -84,21 +85,30 @@ class SoakCollector(Collector):
             "Runs re-run by the determinism self-check",
             st.check_runs,
         )
+        # expected="true": a violation its scenario declares for that variant; alert on "false".
         found = GaugeMetricFamily(
-            "pcemu_soak_findings", "Distinct findings in the store", labels=["kind"]
+            "pcemu_soak_findings", "Distinct findings in the store", labels=["kind", "expected"]
         )
         hits = GaugeMetricFamily(
-            "pcemu_soak_finding_hits", "Runs that hit a finding, all sessions", labels=["kind"]
+            "pcemu_soak_finding_hits",
+            "Runs that hit a finding, all sessions",
+            labels=["kind", "expected"],
         )
-        by_kind: dict[str, tuple[int, int]] = {}
+        by_kind: dict[tuple[str, str], tuple[int, int]] = {}
         for f in sup.findings:
-            n, c = by_kind.get(f.kind, (0, 0))
-            by_kind[f.kind] = (n + 1, c + f.count)
-        for kind, (n, c) in sorted(by_kind.items()):
-            found.add_metric([kind], n)
-            hits.add_metric([kind], c)
+            key = (f.kind, "false" if f.unexpected else "true")
+            n, c = by_kind.get(key, (0, 0))
+            by_kind[key] = (n + 1, c + f.count)
+        for key, (n, c) in sorted(by_kind.items()):
+            found.add_metric(list(key), n)
+            hits.add_metric(list(key), c)
         yield found
         yield hits
+        left = sup.remaining()
+        if left is not None:
+            yield GaugeMetricFamily(
+                "pcemu_soak_remaining_seconds", "Seconds of --duration left", left
+            )
         yield GaugeMetricFamily(
             "pcemu_soak_workers", "Worker processes alive", sum(1 for w in sup.workers if w.alive)
         )
@@ -129,7 +139,7 @@ class Handler:
         if path == "/metrics":
             return 200, PROM_TYPE, generate_latest(self.registry)
         if path == "/findings":
-            rows = [finding_dict(f, sup.cfg.out) for f in sup.findings]
+            rows = [finding_json(f, sup.cfg.out) for f in sup.findings]
             return 200, "application/json", json.dumps(rows, indent=1).encode() + b"\n"
         return 404, "text/plain", b"not found: try /healthz, /metrics or /findings\n"
 

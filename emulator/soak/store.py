@@ -2,182 +2,136 @@
 
 Tables:
 
-- ``meta``: store id, format version, the shard and batch size the soak was started with
+- ``meta``: store id, format version, the shard, batch size and batch layout of the soak
 - ``sessions``: one row per ``pcemu soak`` invocation (start, end, why it stopped, totals)
 - ``batches``: one row per committed batch of seeds (lane, shard, k); self-check rounds are
   rows of lane ``selfcheck``
 - ``hits``: how many runs of a batch hit each finding signature
 - ``findings``: one row per signature: count, smallest reproducing seed, its artifact files
+  (or, in ``unsaved``, why they could not be written)
 
 A batch row, its hits and the finding updates go in one transaction, so after a SIGKILL a batch
 is either wholly in the store or not at all: ``--resume`` re-runs exactly the batches that are
-not. Artifact paths are stored relative to the store's directory, so a directory can be moved,
-copied out of a container or merged.
+not. Artifact paths are stored relative to the store's directory (``paths``), so a directory can
+be moved, copied out of a container or merged (``merge``).
+
+Nothing read from the file is trusted: a store that is empty, damaged, of another program or
+holds values of the wrong type is refused with one line naming the file and the fix, never
+replaced and never half-used.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import shutil
 import sqlite3
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from emulator.errors import BadInput
+from emulator.soak import paths, schema
 from emulator.soak.findings import Finding
 from emulator.soak.plan import Committed
+from emulator.soak.rows import (
+    BatchRow,
+    CommitResult,
+    FindingRow,
+    Hit,
+    StoreDamaged,
+    as_int,
+    as_str,
+    as_time,
+    merge_hits,
+    spec_from_json,
+    spec_json,
+)
+from emulator.soak.schema import FIX
 
 DB_NAME = "findings.db"
 FORMAT = 1
 CHECK_LANE = "selfcheck"
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS sessions (
-    id INTEGER PRIMARY KEY, started REAL NOT NULL, ended REAL, reason TEXT, argv TEXT,
-    runs INTEGER NOT NULL DEFAULT 0, steps INTEGER NOT NULL DEFAULT 0,
-    batches INTEGER NOT NULL DEFAULT 0, abandoned INTEGER NOT NULL DEFAULT 0,
-    checks INTEGER NOT NULL DEFAULT 0, restarts INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS batches (
-    lane TEXT NOT NULL, shard TEXT NOT NULL, k INTEGER NOT NULL,
-    seed_lo INTEGER NOT NULL, seed_hi INTEGER NOT NULL, runs INTEGER NOT NULL,
-    steps INTEGER NOT NULL, failures INTEGER NOT NULL, session INTEGER, committed REAL NOT NULL,
-    PRIMARY KEY (lane, shard, k));
-CREATE TABLE IF NOT EXISTS hits (
-    lane TEXT NOT NULL, shard TEXT NOT NULL, k INTEGER NOT NULL, sig TEXT NOT NULL,
-    count INTEGER NOT NULL, PRIMARY KEY (lane, shard, k, sig));
-CREATE TABLE IF NOT EXISTS findings (
-    sig TEXT PRIMARY KEY, kind TEXT NOT NULL, scenario TEXT NOT NULL, variant TEXT NOT NULL,
-    oracle TEXT NOT NULL, label TEXT NOT NULL, message TEXT NOT NULL, expected INTEGER NOT NULL,
-    count INTEGER NOT NULL, seed INTEGER NOT NULL, strategy TEXT NOT NULL, spec TEXT NOT NULL,
-    log TEXT, trace TEXT, first_seen REAL NOT NULL, last_seen REAL NOT NULL);
-"""
+FINDING_COLS = (
+    "sig, kind, scenario, variant, oracle, label, message, expected, count, seed, strategy, "
+    "spec, log, trace, first_seen, last_seen, unsaved"
+)
 
 
-@dataclass(frozen=True)
-class Hit:
-    """One signature's runs within one batch: how many, and the smallest reproducer."""
-
-    finding: Finding
-    count: int
-    seed: int
-    strategy: str
-    spec: dict[str, Any]
-    log: str | None = None  # relative to the store directory
-    trace: str | None = None
-
-    @property
-    def rank(self) -> tuple[int, str]:
-        return (self.seed, self.strategy)
+def one_line(exc: Exception, most: int = 120) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= most else text[: most - 3] + "..."
 
 
-@dataclass(frozen=True)
-class BatchRow:
-    lane: str
-    shard: str
-    k: int
-    seed_lo: int
-    seed_hi: int
-    runs: int
-    steps: int
-    failures: int
-
-
-@dataclass(frozen=True)
-class FindingRow:
-    sig: str
-    kind: str
-    scenario: str
-    variant: str
-    oracle: str
-    label: str
-    message: str
-    expected: bool
-    count: int
-    seed: int
-    strategy: str
-    spec: dict[str, Any]
-    log: str | None
-    trace: str | None
-    first_seen: float
-    last_seen: float
-
-    def as_dict(self) -> dict[str, Any]:
-        return {k: getattr(self, k) for k in self.__dataclass_fields__}
-
-
-@dataclass
-class CommitResult:
-    inserted: bool
-    new_sigs: list[str] = field(default_factory=list)
-    stale_files: list[str] = field(default_factory=list)  # artifacts no row refers to any more
-
-
-def merge_hits(hits: Iterable[Hit]) -> list[Hit]:
-    """One Hit per signature: counts added, the smallest (seed, strategy) kept."""
-    by: dict[str, Hit] = {}
-    for h in hits:
-        old = by.get(h.finding.sig)
-        if old is None:
-            by[h.finding.sig] = h
-            continue
-        best = h if h.rank < old.rank else old
-        by[h.finding.sig] = Hit(
-            best.finding,
-            old.count + h.count,
-            best.seed,
-            best.strategy,
-            best.spec,
-            best.log,
-            best.trace,
-        )
-    return [by[s] for s in sorted(by)]
+def _text(data: bytes) -> str:
+    return data.decode("utf-8", "replace")
 
 
 class Store:
     def __init__(self, directory: Path, create: bool = True) -> None:
         self.dir = directory
-        path = directory / DB_NAME
-        if not create and not path.is_file():
+        self.path = path = directory / DB_NAME
+        if path.exists() or path.is_symlink():
+            if not path.is_file():
+                raise BadInput(f"{str(path)!r} is not a regular file; {FIX}")
+            if path.stat().st_size == 0:
+                raise BadInput(f"{str(path)!r} is empty (0 bytes), not a findings store; {FIX}")
+        elif not create:
             raise BadInput(
                 f"{str(directory)!r} holds no findings store ({DB_NAME}); give the --out "
                 "directory of a soak"
             )
+        fresh = not path.exists()
         directory.mkdir(parents=True, exist_ok=True)
         try:
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            # NORMAL in WAL mode: a commit survives the process being killed (the soak's
-            # contract), without an fsync per batch (tens of ms on a loaded disk, as long as
-            # the batch itself). A power cut may roll back the last commits, never corrupt
-            # the store; runs are deterministic, so --resume re-runs those batches and finds
-            # the same findings again.
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.executescript(SCHEMA)
-        except sqlite3.DatabaseError as exc:
-            raise BadInput(f"{str(path)!r} is not a usable findings store ({exc})") from None
-        if self.meta("format") is None:
+            # Text that is not UTF-8 is damage: read it replaced, the checks below refuse it.
+            self.db.text_factory = _text
+            self._open(fresh)
+        except BadInput:
+            self.db.close()
+            raise
+        except (sqlite3.Error, UnicodeDecodeError) as exc:
+            with contextlib.suppress(Exception):
+                self.db.close()
+            raise BadInput(
+                f"{str(path)!r} is not a usable findings store ({one_line(exc)}); {FIX}"
+            ) from None
+
+    def _open(self, fresh: bool) -> None:
+        db = self.db
+        if not fresh:
+            # Before anything writes: a damaged or foreign file is refused, not repaired.
+            check = db.execute("PRAGMA quick_check").fetchone()
+            if check is None or check[0] != "ok":
+                raise sqlite3.DatabaseError(f"integrity check: {check and check[0]}")
+            schema.verify(db, self.path, FORMAT)
+        db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode: a commit survives the process being killed (the soak's
+        # contract), without an fsync per batch. A power cut may roll back the last commits,
+        # never corrupt the store; runs are deterministic, so --resume re-runs those batches.
+        db.execute("PRAGMA synchronous=NORMAL")
+        if fresh:
+            db.executescript(schema.SCHEMA)
             with self.tx():
                 self._set("format", str(FORMAT))
                 self._set("store_id", uuid.uuid4().hex)
-        elif self.meta("format") != str(FORMAT):
-            raise BadInput(
-                f"{str(path)!r} has store format {self.meta('format')}; this pcemu reads "
-                f"format {FORMAT}: use the pcemu that wrote it"
-            )
+        elif "unsaved" not in schema.columns(db, "findings"):
+            with contextlib.suppress(sqlite3.OperationalError):  # a read-only copy: read as is
+                db.execute("ALTER TABLE findings ADD COLUMN unsaved TEXT")
+
+    def damaged(self, exc: Exception) -> BadInput:
+        """The one line for a value of the wrong type or shape found while reading."""
+        return BadInput(f"{str(self.path)!r} is damaged ({one_line(exc)}); {FIX}")
 
     def close(self, checkpoint: bool = False) -> None:
         """Close. A writer that is done (the soak at its end, a merge) passes ``checkpoint``
         to fold the WAL into the database file, leaving one self-contained file; a reader
         must not: the checkpoint would wait for a soak still writing."""
         if checkpoint:
-            # If another reader holds the WAL it stays consistent, only not folded in.
-            with contextlib.suppress(sqlite3.OperationalError):
+            with contextlib.suppress(sqlite3.Error):
                 self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         self.db.close()
 
@@ -217,7 +171,7 @@ class Store:
         with self.tx() as db:
             cur = db.execute(
                 "INSERT INTO sessions (started, argv) VALUES (?, ?)",
-                (time.time(), json.dumps(argv)),
+                (time.time(), json.dumps(list(argv))),
             )
             return int(cur.lastrowid or 0)
 
@@ -229,28 +183,21 @@ class Store:
                 (time.time(), reason, *counts.values(), sid),
             )
 
-    def sessions(self) -> list[dict[str, Any]]:
-        cur = self.db.execute("SELECT * FROM sessions ORDER BY id")
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
-
     # -- batches ----------------------------------------------------------------------------
 
     def has_batches(self) -> bool:
         return self.db.execute("SELECT 1 FROM batches LIMIT 1").fetchone() is not None
 
     def committed(self, shard: str) -> dict[str, Committed]:
-        out: dict[str, Committed] = {}
-        lanes = [
-            str(r[0])
-            for r in self.db.execute("SELECT DISTINCT lane FROM batches WHERE shard=?", (shard,))
-        ]
-        for lane in lanes:
-            cur = self.db.execute(
-                "SELECT k FROM batches WHERE lane=? AND shard=? ORDER BY k", (lane, shard)
-            )
-            out[lane] = Committed.of(int(r[0]) for r in cur)
-        return out
+        by: dict[str, list[int]] = {}
+        try:
+            for lane, k in self.db.execute(
+                "SELECT lane, k FROM batches WHERE shard=? ORDER BY lane, k", (shard,)
+            ):
+                by.setdefault(as_str(lane, "batch lane"), []).append(as_int(k, "batch k"))
+        except StoreDamaged as exc:
+            raise self.damaged(exc) from None
+        return {lane: Committed.of(iter(ks)) for lane, ks in by.items()}
 
     def totals(self) -> dict[str, int]:
         row = self.db.execute(
@@ -261,20 +208,16 @@ class Store:
         checks = self.db.execute(
             "SELECT COALESCE(SUM(runs),0) FROM batches WHERE lane = ?", (CHECK_LANE,)
         ).fetchone()
-        return {
-            "batches": int(row[0]),
-            "runs": int(row[1]),
-            "steps": int(row[2]),
-            "failures": int(row[3]),
-            "checks": int(checks[0]),
-        }
-
-    def runs_by_lane(self) -> dict[str, int]:
-        cur = self.db.execute(
-            "SELECT lane, SUM(runs) FROM batches WHERE lane != ? GROUP BY lane ORDER BY lane",
-            (CHECK_LANE,),
-        )
-        return {str(r[0]): int(r[1]) for r in cur}
+        try:
+            return {
+                "batches": as_int(row[0], "batches"),
+                "runs": as_int(row[1], "runs"),
+                "steps": as_int(row[2], "steps"),
+                "failures": as_int(row[3], "failures"),
+                "checks": as_int(checks[0], "checks"),
+            }
+        except StoreDamaged as exc:
+            raise self.damaged(exc) from None
 
     def commit_batch(self, row: BatchRow, hits: Sequence[Hit], session: int | None) -> CommitResult:
         """The batch row, its hits and the finding updates: all or nothing."""
@@ -298,7 +241,7 @@ class Store:
             if cur.rowcount == 0:
                 # Already committed (a merge of the same store twice, or a bug): counting its
                 # hits again would inflate the counts, so nothing else of it is applied.
-                return CommitResult(False, stale_files=_files(hits))
+                return CommitResult(False, stale_files=[p for h in hits for p in h.files])
             result = CommitResult(True)
             for h in merge_hits(hits):
                 db.execute(
@@ -311,11 +254,11 @@ class Store:
     def _upsert(self, db: sqlite3.Connection, h: Hit, now: float, result: CommitResult) -> None:
         f = h.finding
         old = db.execute(
-            "SELECT seed, strategy, log, trace FROM findings WHERE sig=?", (f.sig,)
+            "SELECT seed, strategy, log, trace, unsaved FROM findings WHERE sig=?", (f.sig,)
         ).fetchone()
         if old is None:
             db.execute(
-                "INSERT INTO findings VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                f"INSERT INTO findings ({FINDING_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     f.sig,
                     f.kind,
@@ -328,125 +271,125 @@ class Store:
                     h.count,
                     h.seed,
                     h.strategy,
-                    json.dumps(h.spec, sort_keys=True),
+                    spec_json(h.spec),
                     h.log,
                     h.trace,
                     now,
                     now,
+                    h.unsaved,
                 ),
             )
             result.new_sigs.append(f.sig)
             return
-        if h.rank < (int(old[0]), str(old[1])):
+        try:
+            rank = (as_int(old[0], "finding seed"), as_str(old[1], "finding strategy"))
+            owned = [p for p in (self.rel(old[2]), self.rel(old[3])) if p]
+        except StoreDamaged as exc:
+            raise self.damaged(exc) from None
+        # A finding whose files could not be written takes the next reproducer that has them.
+        if h.rank < rank or (old[4] is not None and h.files and not owned):
             db.execute(
                 "UPDATE findings SET count=count+?, last_seen=?, seed=?, strategy=?, spec=?,"
-                " log=?, trace=?, message=? WHERE sig=?",
+                " log=?, trace=?, message=?, unsaved=? WHERE sig=?",
                 (
                     h.count,
                     now,
                     h.seed,
                     h.strategy,
-                    json.dumps(h.spec, sort_keys=True),
+                    spec_json(h.spec),
                     h.log,
                     h.trace,
                     f.message,
+                    h.unsaved,
                     f.sig,
                 ),
             )
-            result.stale_files += [p for p in (old[2], old[3]) if p and p not in (h.log, h.trace)]
+            result.stale_files += [p for p in owned if p not in h.files]
         else:
             db.execute(
                 "UPDATE findings SET count=count+?, last_seen=? WHERE sig=?",
                 (h.count, now, f.sig),
             )
-            result.stale_files += [p for p in (h.log, h.trace) if p and p not in (old[2], old[3])]
+            result.stale_files += [p for p in h.files if p not in owned]
 
     def next_check_k(self, shard: str) -> int:
         row = self.db.execute(
             "SELECT COALESCE(MAX(k)+1, 0) FROM batches WHERE lane=? AND shard=?",
             (CHECK_LANE, shard),
         ).fetchone()
-        return int(row[0])
+        try:
+            return as_int(row[0], "self-check k")
+        except StoreDamaged as exc:
+            raise self.damaged(exc) from None
 
     # -- findings ---------------------------------------------------------------------------
 
-    def findings(self) -> list[FindingRow]:
-        cur = self.db.execute(
-            "SELECT sig, kind, scenario, variant, oracle, label, message, expected, count, seed,"
-            " strategy, spec, log, trace, first_seen, last_seen FROM findings"
-            " ORDER BY kind, scenario, variant, oracle, label"
+    def rel(self, text: object) -> str | None:
+        """A stored artifact path, checked (``paths.relative``)."""
+        return paths.relative(self.dir, text, self.path)
+
+    def findings(self, sigs: Sequence[str] | None = None) -> list[FindingRow]:
+        """Every finding (or those of ``sigs``), in listing order, each checked."""
+        where = "" if sigs is None else f" WHERE sig IN ({','.join('?' * len(sigs))})"
+        try:
+            cur = self.db.execute(
+                f"SELECT {FINDING_COLS} FROM findings{where} ORDER BY kind, scenario, variant,"
+                " oracle, label",
+                tuple(sigs or ()),
+            )
+            return [self._row(r) for r in cur.fetchall()]
+        except (StoreDamaged, sqlite3.Error, UnicodeDecodeError) as exc:
+            raise self.damaged(exc) from None
+
+    def _row(self, r: Sequence[Any]) -> FindingRow:
+        sig, kind, scenario, variant, oracle, label, message = (
+            as_str(v, f"finding {n}")
+            for n, v in zip(
+                ("sig", "kind", "scenario", "variant", "oracle", "label", "message"),
+                r[:7],
+                strict=True,
+            )
         )
-        return [
-            FindingRow(
-                str(r[0]),
-                str(r[1]),
-                str(r[2]),
-                str(r[3]),
-                str(r[4]),
-                str(r[5]),
-                str(r[6]),
-                bool(r[7]),
-                int(r[8]),
-                int(r[9]),
-                str(r[10]),
-                dict(json.loads(r[11])),
-                r[12],
-                r[13],
-                float(r[14]),
-                float(r[15]),
-            )
-            for r in cur.fetchall()
-        ]
-
-    def known(self) -> dict[str, tuple[int, str]]:
-        """Signature -> the (seed, strategy) of its current reproducer."""
-        cur = self.db.execute("SELECT sig, seed, strategy FROM findings")
-        return {str(r[0]): (int(r[1]), str(r[2])) for r in cur}
-
-    # -- merge ------------------------------------------------------------------------------
-
-    def merge(self, other: Store) -> dict[str, int]:
-        """Add another store's batches (those this one does not hold) with their hits; take
-        its reproducer where it is smaller, copying its artifact files."""
-        theirs = {f.sig: f for f in other.findings()}
-        batches = other.db.execute(
-            "SELECT lane, shard, k, seed_lo, seed_hi, runs, steps, failures FROM batches"
-        ).fetchall()
-        added = 0
-        for b in batches:
-            row = BatchRow(*(b[:3]), *(int(x) for x in b[3:]))
-            cur = other.db.execute(
-                "SELECT sig, count FROM hits WHERE lane=? AND shard=? AND k=?", (b[0], b[1], b[2])
-            )
-            hits = []
-            for sig, count in cur.fetchall():
-                f = theirs[str(sig)]
-                hits.append(self._import_hit(other, f, int(count)))
-            res = self.commit_batch(row, hits, None)
-            added += int(res.inserted)
-            self.remove_files(res.stale_files)
-        return {"batches": added, "of": len(batches), "findings": len(theirs)}
-
-    def _import_hit(self, other: Store, f: FindingRow, count: int) -> Hit:
-        finding = Finding(f.kind, f.scenario, f.variant, f.oracle, f.label, f.message, f.expected)
-        mine = self.known().get(f.sig)
-        log, trace = f.log, f.trace
-        if mine is None or (f.seed, f.strategy) < mine:
-            for rel in (log, trace):
-                if rel and (other.dir / rel).is_file():
-                    dst = self.dir / rel
-                    dst.parent.mkdir(parents=True, exist_ok=True)
-                    if not dst.exists():
-                        shutil.copyfile(other.dir / rel, dst)
-        return Hit(finding, count, f.seed, f.strategy, f.spec, log, trace)
+        f = Finding(kind, scenario, variant, oracle, label, message, bool(as_int(r[7], "expected")))
+        if f.sig != sig:
+            raise StoreDamaged(f"finding {sig[:20]!r} does not match its fields")
+        spec = spec_from_json(r[11])
+        seed, strategy = as_int(r[9], "finding seed"), as_str(r[10], "finding strategy")
+        if (spec.seed, spec.strategy) != (seed, strategy):
+            raise StoreDamaged(f"finding {f.sig}: its spec is not its seed's")
+        return FindingRow(
+            sig=sig,
+            kind=kind,
+            scenario=scenario,
+            variant=variant,
+            oracle=oracle,
+            label=label,
+            message=message,
+            expected=f.expected,
+            count=as_int(r[8], "finding count"),
+            seed=seed,
+            strategy=strategy,
+            spec=spec,
+            log=self.rel(r[12]),
+            trace=self.rel(r[13]),
+            first_seen=as_time(r[14], "finding first_seen"),
+            last_seen=as_time(r[15], "finding last_seen"),
+            unsaved=None if r[16] is None else as_str(r[16], "finding unsaved"),
+        )
 
     def remove_files(self, rels: Iterable[str]) -> None:
+        """Delete artifact files no finding refers to any more. Only paths of the shape the
+        store writes, inside its directory, are ever deleted."""
         referenced = self._referenced()
         for rel in rels:
-            if rel in referenced:
+            if rel in referenced or not paths.inside(self.dir, rel):
+                continue
+            try:
+                rel = self.rel(rel) or ""
+            except BadInput:
                 continue
             p = self.dir / rel
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
                 p.unlink()
             with contextlib.suppress(OSError):
                 p.parent.rmdir()  # the signature's folder, once empty
@@ -454,9 +397,5 @@ class Store:
     def _referenced(self) -> set[str]:
         out: set[str] = set()
         for log, trace in self.db.execute("SELECT log, trace FROM findings"):
-            out.update(p for p in (log, trace) if p)
+            out.update(str(p) for p in (log, trace) if p)
         return out
-
-
-def _files(hits: Iterable[Hit]) -> list[str]:
-    return [p for h in hits for p in (h.log, h.trace) if p]

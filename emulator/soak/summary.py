@@ -1,5 +1,8 @@
 """What a soak leaves for people: ``summary.json`` and ``summary.txt`` in its directory, and the
-findings listing with the command that reproduces each finding."""
+findings listing with the command that reproduces each finding.
+
+JSON output holds wall-clock times as ISO 8601 UTC strings; the reproduce commands and run
+specs hold none."""
 
 from __future__ import annotations
 
@@ -7,67 +10,52 @@ import json
 import os
 import shlex
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from emulator.run.artifacts import run_command
-from emulator.run.session import RunSpec
-from emulator.soak.store import FindingRow, Store
-
-
-def repro(f: FindingRow, directory: Path) -> str:
-    """The one command to reproduce a finding: replay its trace when it has one, else run its
-    seed (a watchdog hang or a dead worker left no trace)."""
-    if f.trace:
-        return shlex.join(["pcemu", "replay", str(directory / f.trace)])
-    spec = f.spec
-    return run_command(
-        RunSpec(
-            scenario=str(spec["scenario"]),
-            variant=str(spec["variant"]),
-            seed=int(spec["seed"]),
-            strategy=str(spec["strategy"]),
-            strategy_params=dict(spec.get("strategy_params") or {}),
-            schedule=str(spec.get("schedule", "seeded")),
-            options=dict(spec.get("options") or {}),
-            budget=spec.get("budget"),
-        )
-    )
-
-
-def finding_dict(f: FindingRow, directory: Path) -> dict[str, Any]:
-    d = f.as_dict()
-    d["repro"] = repro(f, directory)
-    return d
-
+from emulator.soak.progress import Progress
+from emulator.soak.rows import FindingRow
+from emulator.soak.snapshot import Final
+from emulator.soak.store import Store
 
 ID_CHARS = 8  # of the signature: what `pcemu replay --finding ID --out DIR` takes
 
 
+def plural(n: int, word: str) -> str:
+    """'1 run', '2 runs', '1 batch', '0 batches'."""
+    if n == 1:
+        return f"{n} {word}"
+    return f"{n} {word}es" if word.endswith(("ch", "sh", "s", "x")) else f"{n} {word}s"
+
+
+def repro(f: FindingRow, directory: Path) -> str:
+    """The one command to reproduce a finding: replay its trace when it has one, else run its
+    seed (a watchdog hang, a dead worker or a full disk left no trace)."""
+    if f.trace:
+        return shlex.join(["pcemu", "replay", str(directory / f.trace)])
+    return run_command(f.spec)
+
+
+def finding_json(f: FindingRow, directory: Path) -> dict[str, Any]:
+    d = f.as_json()
+    d["id"] = f.sig[:ID_CHARS]
+    d["note"] = note(f)
+    d["repro"] = repro(f, directory)
+    return d
+
+
 def note(f: FindingRow) -> str:
-    """A violation the scenario declares for this variant is expected; any other is news."""
-    if f.kind != "violation":
-        return "-"
-    return "expected" if f.expected else "UNEXPECTED"
+    """A violation the scenario declares for this variant is expected; anything else is news."""
+    return "UNEXPECTED" if f.unexpected else "expected"
 
 
 def render_findings(rows: Sequence[FindingRow], directory: Path) -> list[str]:
     if not rows:
         return ["no findings"]
-    table = [
-        (
-            "ID",
-            "KIND",
-            "SCENARIO",
-            "VARIANT",
-            "ORACLE",
-            "LABEL",
-            "COUNT",
-            "SEED",
-            "STRATEGY",
-            "NOTE",
-        )
-    ]
+    head = ("ID", "KIND", "SCENARIO", "VARIANT", "ORACLE", "LABEL", "COUNT", "SEED", "STRATEGY")
+    table = [(*head, "NOTE")]
     for f in rows:
         table.append(
             (
@@ -88,43 +76,70 @@ def render_findings(rows: Sequence[FindingRow], directory: Path) -> list[str]:
     for n, r in enumerate(table):
         cells = "  ".join(c.ljust(widths[i]) for i, c in enumerate(r))
         out.append(cells + ("  REPLAY" if n == 0 else "  " + repro(rows[n - 1], directory)))
+    unsaved = [f for f in rows if f.unsaved]
+    if unsaved:
+        out.append(
+            f"{plural(len(unsaved), 'finding')} without reproducer files "
+            f"({unsaved[0].unsaved}): their seeds reproduce them with the pcemu run above"
+        )
     return out
 
 
-def render_summary(s: dict[str, Any]) -> str:
+@dataclass(frozen=True)
+class Summary:
+    final: Final
+    out: Path
+    store: dict[str, int]
+    findings: tuple[FindingRow, ...]
+
+    def as_json(self) -> dict[str, Any]:
+        d = self.final.as_json()
+        d["out"] = str(self.out)
+        d["store"] = dict(self.store)
+        d["workers_used"] = self.final.snap.workers_configured
+        d["findings"] = [finding_json(f, self.out) for f in self.findings]
+        return d
+
+
+def render_summary(s: Summary) -> str:
+    f, snap = s.final, s.final.snap
     lines = [
-        f"soak {s['stop_reason']}: {s['runs']} runs, {s['steps']} steps in {s['elapsed_s']:.1f}s "
-        f"({s['runs_per_s']:.1f} runs/s, {s['steps_per_s']:.0f} steps/s) on {s['workers_used']} "
-        "workers",
-        f"batches: {s['batches_committed']} committed, {s['batches_abandoned']} abandoned "
-        f"(run again by --resume), {s['batches_resumed']} already in the store",
-        f"self-check: {s['selfchecks']} runs re-run, {s['nondeterministic']} nondeterministic; "
-        f"worker restarts: {s['worker_restarts']}",
-        f"store: {s['store']['runs']} runs, {s['store']['batches']} batches in all sessions; "
-        f"{len(s['findings'])} findings",
+        f"soak {f.stop_reason}: {plural(snap.runs, 'run')}, {plural(snap.steps, 'step')} in "
+        f"{snap.elapsed_s:.1f}s ({snap.runs_per_s:.1f} runs/s, {snap.steps_per_s:.0f} steps/s) "
+        f"on {plural(snap.workers_configured, 'worker')}",
+        f"batches: {snap.batches_committed} committed, {f.batches_abandoned} abandoned "
+        f"(run again by --resume), {snap.batches_resumed} already in the store",
+        f"self-check: {plural(snap.selfchecks, 'run')} re-run, {snap.nondeterministic} "
+        f"nondeterministic; worker restarts: {snap.worker_restarts}",
+        f"store: {plural(s.store['runs'], 'run')}, {plural(s.store['batches'], 'batch')} in all "
+        f"sessions; {plural(len(s.findings), 'finding')}, {snap.unexpected} unexpected",
     ]
-    out = Path(s["out"])
-    rows = [FindingRow(**{k: v for k, v in f.items() if k != "repro"}) for f in s["findings"]]
-    lines += render_findings(rows, out) if rows else []
+    if f.duration_s is not None and (f.overrun_s or 0) >= 1:
+        lines.append(f"ended {f.overrun_s:.1f}s after --duration {f.duration_s:g}s")
+    lines += render_findings(s.findings, s.out) if s.findings else []
     return "\n".join(lines)
 
 
-def write_summary(out: Path, store: Store, snap: dict[str, Any]) -> dict[str, Any]:
-    """Write summary.json and summary.txt atomically; return the summary."""
-    s = dict(snap)
-    s["out"] = str(out)
-    s["store"] = store.totals()
-    s["findings"] = [finding_dict(f, out) for f in store.findings()]
-    s["workers_used"] = snap.get("workers_configured", snap.get("workers"))
-    _atomic(out / "summary.json", json.dumps(s, indent=2, sort_keys=True) + "\n")
-    _atomic(out / "summary.txt", render_summary(s) + "\n")
+def write_summary(out: Path, store: Store, final: Final, progress: Progress) -> Summary:
+    """Write summary.json and summary.txt atomically; return the summary. A summary that
+    cannot be written (a full disk) is said once; the caller still prints it."""
+    s = Summary(final, out, store.totals(), tuple(store.findings()))
+    try:
+        _atomic(out / "summary.json", json.dumps(s.as_json(), indent=2, sort_keys=True) + "\n")
+        _atomic(out / "summary.txt", render_summary(s) + "\n")
+    except OSError as exc:
+        progress.event("soak.summary.unwritten", error=f"{exc.strerror or exc}", out=str(out))
     return s
 
 
 def _atomic(path: Path, text: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    try:
+        with tmp.open("w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()

@@ -15,7 +15,6 @@ goes away, even in the middle of a run that never ends.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 import signal
 import sys
@@ -26,17 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from emulator.run.artifacts import save
-from emulator.run.session import execute
-from emulator.soak import protocol
-from emulator.soak.findings import Finding, classify, from_exception
+from emulator.run.session import RunSpec, execute
+from emulator.soak import paths, protocol
+from emulator.soak.findings import classify, from_exception
+from emulator.soak.paths import artifact_paths
 from emulator.soak.plan import Lane
-from emulator.soak.protocol import ItemResult
+from emulator.soak.protocol import Exit, Found, Init, ItemResult, Job
 
-
-def artifact_paths(sig: str, strategy: str, seed: int) -> tuple[str, str]:
-    """Paths, relative to the soak directory, of a reproducer's log and trace."""
-    stem = f"findings/{sig}/{strategy}-{seed}"
-    return f"{stem}.jsonl", f"{stem}.pctrace"
+__all__ = ["artifact_paths", "main", "run_item", "serve"]
 
 
 def run_item(
@@ -54,7 +50,7 @@ def run_item(
         scen, result = execute(spec)
     except BaseException as exc:  # even sys.exit() in scenario code is a finding, not a crash
         f = from_exception(lane.scenario, lane.variant, exc)
-        return ItemResult(0, None, None if check else _payload(f, spec, None, None))
+        return ItemResult(0, None, None if check else Found(f))
     o = result.outcome
     h = o.trace_hash if want_hash else None
     if check or not o.failed:
@@ -62,26 +58,40 @@ def run_item(
     found = classify(scen, lane.scenario, lane.variant, result)
     if found is None:
         return ItemResult(o.steps, h)
-    log = trace = None
     rank = (seed, lane.strategy)
     best = known.get(found.sig)
-    if out is not None and (best is None or rank < best):
-        log, trace = artifact_paths(found.sig, lane.strategy, seed)
-        _save_atomically(out, spec.header(scen), result, log, trace)
-        known[found.sig] = rank
-    return ItemResult(o.steps, h, _payload(found, spec, log, trace))
+    if out is None or (best is not None and rank >= best):
+        return ItemResult(o.steps, h, Found(found))
+    log, trace = artifact_paths(found.sig, lane.strategy, seed)
+    try:
+        _save_atomically(out, spec, scen, result, log, trace)
+    except OSError as exc:
+        # A full disk or a read-only folder: the finding still counts, under its signature,
+        # with its seed as the reproducer; the files are said to be missing, and why.
+        why = f"{exc.strerror or type(exc).__name__} writing {exc.filename or log}"
+        return ItemResult(o.steps, h, Found(found, unsaved=why))
+    known[found.sig] = rank
+    return ItemResult(o.steps, h, Found(found, log, trace))
 
 
-def _payload(f: Finding, spec: Any, log: str | None, trace: str | None) -> dict[str, Any]:
-    return {"f": f.as_dict(), "spec": dataclasses.asdict(spec), "log": log, "trace": trace}
-
-
-def _save_atomically(out: Path, header: dict[str, Any], result: Any, log: str, trace: str) -> None:
+def _save_atomically(
+    out: Path, spec: RunSpec, scen: Any, result: Any, log: str, trace: str
+) -> None:
     # Write beside, then rename: a reader (or a SIGKILL) never sees half a file.
+    folder = out / log.rsplit("/", 1)[0]
+    folder.mkdir(parents=True, exist_ok=True)
+    if not paths.inside(out, log):
+        raise OSError(0, "findings/ leads outside the soak directory", log)
     tmp_log, tmp_trace = out / f"{log}.tmp", out / f"{trace}.tmp"
-    save(header, result, tmp_log, tmp_trace)
-    os.replace(tmp_log, out / log)
-    os.replace(tmp_trace, out / trace)
+    try:
+        save(spec.header(scen), result, tmp_log, tmp_trace)
+        os.replace(tmp_log, out / log)
+        os.replace(tmp_trace, out / trace)
+    except BaseException:
+        for tmp in (tmp_log, tmp_trace):
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        raise
 
 
 class Channel:
@@ -121,26 +131,28 @@ def _orphan_guard(interval: float = 0.5) -> None:
 
 
 def serve(chan: Channel) -> None:
-    lanes: list[Lane] = []
+    """The job loop: one process for the whole soak (the supervisor replaces it only when it
+    dies or hangs). Each run is its own ``execute`` call: the engine has no API yet to make
+    many runs inside one trio.run."""
+    lanes: tuple[Lane, ...] = ()
     out: Path | None = None
     known: dict[str, tuple[int, str]] = {}
     chan.send({"op": protocol.READY, "pid": os.getpid()})
-    for msg in chan:
-        op = msg.get("op") if isinstance(msg, dict) else None
-        if op == protocol.INIT:
-            lanes = [Lane(str(a), str(b), str(c)) for a, b, c in msg["lanes"]]
-            out = Path(msg["out"]) if msg.get("out") else None
-        elif op == protocol.JOB:
-            for sig, (seed, strategy) in msg.get("known", {}).items():
+    for raw in chan:
+        msg = protocol.to_worker(raw)
+        if isinstance(msg, Init):
+            lanes = msg.lanes
+            out = Path(msg.out) if msg.out else None
+        elif isinstance(msg, Job):
+            for sig, rank in msg.known.items():
                 mine = known.get(sig)
-                if mine is None or (seed, strategy) < mine:
-                    known[sig] = (int(seed), str(strategy))
-            check = bool(msg.get("check"))
-            for i, (lane, seed, want) in enumerate(msg["items"]):
-                r = run_item(lanes[lane], int(seed), bool(want), out, known, check)
+                if mine is None or rank < mine:
+                    known[sig] = rank
+            for i, (lane, seed, want) in enumerate(msg.items):
+                r = run_item(lanes[lane], seed, want, out, known, msg.check)
                 chan.send(r.wire(i))
-            chan.send({"op": protocol.DONE, "id": msg["id"]})
-        elif op == protocol.EXIT:
+            chan.send({"op": protocol.DONE, "id": msg.jid})
+        elif isinstance(msg, Exit):
             return
 
 

@@ -3,7 +3,6 @@ unambiguous prefix), through the soak's findings store."""
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,8 @@ from emulator.cli import main
 from emulator.run.artifacts import save
 from emulator.run.session import RunSpec, execute
 from emulator.soak.findings import classify
-from emulator.soak.store import BatchRow, Hit, Store
+from emulator.soak.rows import BatchRow, Hit
+from emulator.soak.store import Store
 
 
 def soak_dir(tmp_path: Path, with_trace: bool = True) -> tuple[Path, str]:
@@ -30,7 +30,7 @@ def soak_dir(tmp_path: Path, with_trace: bool = True) -> tuple[Path, str]:
     try:
         store.commit_batch(
             BatchRow("anon-vma-reuse|buggy|chaos", "0/1", 0, 33, 34, 1, result.outcome.steps, 1),
-            [Hit(found, 1, 33, "chaos", dataclasses.asdict(spec), None, trace)],
+            [Hit(found, 1, 33, "chaos", spec, None, trace)],
             None,
         )
     finally:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from emulator.soak.plan import Lane
+from emulator.soak.plan import Lane, Plan, Shard
 from tests.e2e.soak_helpers import Soak, expected_findings, findings, pcemu, query, script
 
 SEEDS = 300
@@ -93,7 +93,9 @@ def test_shards_never_overlap_and_merged_stores_equal_one_soak(tmp_path: Path) -
 
     merged = pcemu("findings", str(a), "--merge", str(b), cwd=tmp_path)
     assert merged.returncode == 0, merged.stderr
-    assert f"merged {b}: 6 of 6 batches new" in merged.stdout
+    n = Plan((LANE,), Shard(1, 2), batch=25, seeds=SEEDS).batches_per_lane()
+    assert n == 10  # 1, 2, 4, 8, 16 seeds, then 25 at a time: 150 seeds of a shard
+    assert f"merged {b}: {n} of {n} batches new, 1 finding\n" in merged.stdout
     want = expected_findings(LANE, range(SEEDS))
     got = findings(a)
     assert {(k[0], k[3], k[4]): (v[0], v[1]) for k, v in got.items()} == want
@@ -102,5 +104,5 @@ def test_shards_never_overlap_and_merged_stores_equal_one_soak(tmp_path: Path) -
         assert (a / trace).is_file() and trace.endswith(f"{strategy}-{seed}.pctrace")
     # Merging the same store again adds nothing.
     again = pcemu("findings", str(a), "--merge", str(b), cwd=tmp_path)
-    assert f"merged {b}: 0 of 6 batches new" in again.stdout
+    assert f"merged {b}: 0 of {n} batches new" in again.stdout
     assert findings(a) == got

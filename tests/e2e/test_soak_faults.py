@@ -3,9 +3,25 @@ each recorded as findings with their seeds; the workers are replaced and the soa
 
 from __future__ import annotations
 
+import os
+import signal
+import time
 from pathlib import Path
 
-from tests.e2e.soak_helpers import Soak, findings, pcemu, script, truncated_seeds
+import pytest
+
+from emulator.soak.plan import Lane
+from tests.e2e.soak_helpers import (
+    Soak,
+    committed_batches,
+    expected_findings,
+    findings,
+    pcemu,
+    query,
+    script,
+    truncated_seeds,
+    wait_for,
+)
 
 SEEDS = 8
 
@@ -75,3 +91,69 @@ def test_raise_hang_and_dead_worker_are_findings_and_the_soak_goes_on(tmp_path: 
     trace = lines[str(raising)].rsplit(" ", 1)[1]
     done = pcemu("replay", "-q", trace, cwd=tmp_path)
     assert done.returncode == 0 and "replay: reproduced (error" in done.stdout, done.stdout
+
+
+FULL_DISK = """
+import errno
+
+import emulator.run.artifacts as artifacts
+
+
+def _full(*_args, **_kwargs):
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+artifacts.save = _full
+"""
+
+
+def test_a_full_disk_keeps_every_finding_and_says_its_files_are_missing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every worker's reproducer writes fail with ENOSPC (sitecustomize runs in each worker).
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(FULL_DISK)
+    monkeypatch.setenv("PYTHONPATH", str(hook))
+    out = tmp_path / "soak"
+    seeds = 120
+    soak = Soak(
+        out,
+        "--scenarios", "anon-vma-reuse", "--variants", "buggy", "--strategies", "chaos",
+        "--workers", "2", "--batch", "20", "--seeds", str(seeds), "--selfcheck", "0",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert soak.wait(180) == 0, soak.log()
+    assert "Traceback" not in soak.stderr.read_text()
+    want = expected_findings(Lane("anon-vma-reuse", "buggy", "chaos"), range(seeds))
+    got = findings(out)
+    # Recorded under their own signatures and counts, not as dead workers.
+    assert {(k[0], k[3], k[4]): (v[0], v[1]) for k, v in got.items()} == want
+    assert soak.summary()["worker_restarts"] == 0
+    rows = query(out, "SELECT log, trace, unsaved FROM findings")
+    assert rows and all(r[0] is None and r[1] is None for r in rows)
+    assert all("No space left on device" in r[2] for r in rows)
+    monkeypatch.delenv("PYTHONPATH")
+    listing = pcemu("findings", str(out), cwd=tmp_path)
+    assert listing.returncode == 0, listing.stderr
+    assert "without reproducer files (No space left on device" in listing.stdout
+    assert "pcemu run anon-vma-reuse --variant buggy --seed" in listing.stdout
+
+
+def test_a_paused_supervisor_does_not_take_its_workers_for_hung(tmp_path: Path) -> None:
+    out = tmp_path / "soak"
+    soak = Soak(
+        out,
+        "--scenarios", "anon-vma-reuse", "--variants", "buggy", "--strategies", "chaos",
+        "--workers", "2", "--batch", "20", "--seeds", "400", "--selfcheck", "0",
+        "--watchdog", "1",
+        cwd=tmp_path,
+    )  # fmt: skip
+    wait_for(lambda: committed_batches(out) >= 3, 60, "three committed batches", soak)
+    os.kill(soak.proc.pid, signal.SIGSTOP)  # the workers go on; the supervisor reads nothing
+    time.sleep(4)
+    os.kill(soak.proc.pid, signal.SIGCONT)
+    assert soak.wait(180) == 0, soak.log()
+    s = soak.summary()
+    assert s["worker_restarts"] == 0 and s["runs_committed"] == 400, s
+    assert not [k for k in findings(out) if k[0] == "hang"]

@@ -9,7 +9,8 @@ import pytest
 
 from emulator.cli import main
 from emulator.cli.soak import parse_duration, parse_listen
-from emulator.soak.store import BatchRow, Store
+from emulator.soak.rows import BatchRow
+from emulator.soak.store import Store
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
@@ -42,10 +43,23 @@ def test_listen_addresses() -> None:
         (["--listen", "localhost"], "--listen 'localhost' is not HOST:PORT"),
         (["--selfcheck", "2"], "--selfcheck 2 must be a fraction between 0 and 1"),
         (["--workers", "0"], "--workers 0 must be at least 1"),
-        (["--watchdog", "0.5"], "--watchdog 0.5 is too short; give at least 1 second"),
+        (["--watchdog", "0.5"], "--watchdog 0.5 must be a finite number of seconds, at least 1"),
         (["--scenarios", "nope"], "unknown scenario 'nope'"),
         (["--strategies", "dfs"], "unknown strategy 'dfs' in --strategies"),
         (["--variants", "sideways"], "variant 'sideways' in --variants is not a variant"),
+        (["--duration", "nan"], "--duration 'nan' must be a finite time longer than zero"),
+        (["--duration", "inf"], "--duration 'inf' must be a finite time longer than zero"),
+        (["--duration", "-5"], "--duration '-5' must be a finite time longer than zero"),
+        (["--watchdog", "nan"], "--watchdog nan must be a finite number of seconds, at least 1"),
+        (["--watchdog", "inf"], "--watchdog inf must be a finite number of seconds"),
+        (["--heartbeat", "nan"], "--heartbeat nan must be a finite number of seconds above zero"),
+        (["--heartbeat", "-1"], "--heartbeat -1 must be a finite number of seconds above zero"),
+        (["--grace", "nan"], "--grace nan must be a finite number of seconds, zero or more"),
+        (["--grace", "-1"], "--grace -1 must be a finite number of seconds, zero or more"),
+        (["--grace", "inf"], "--grace inf must be a finite number of seconds, zero or more"),
+        (["--workers", "1000"], "--workers 1000 is more than "),
+        (["--batch", "1000000"], "--batch 1000000 is more than 10000: a batch is what a kill"),
+        (["--seeds", str(2**63)], f"--seeds {2**63} is more than {2**62}"),
     ],
 )
 def test_bad_soak_arguments(
@@ -92,3 +106,23 @@ def test_shard_comes_from_pcemu_shard_when_not_given(
     monkeypatch.setenv("PCEMU_SHARD", "auto/x")
     code, err = run(capsys, "soak", "--out", str(tmp_path / "o"))
     assert code == 2 and "--shard 'auto/x': write auto/N with N >= 1" in err
+
+
+def test_out_must_be_a_writable_directory(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    code, err = run(capsys, "soak", "--out", str(afile), "--listen", "off")
+    assert code == 2 and err.count("\n") == 1
+    assert f"--out '{afile}' is a file, not a directory; give a directory" in err
+
+    def refuse(*_a: object, **_k: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "TemporaryFile", refuse)
+    code, err = run(capsys, "soak", "--out", str(tmp_path / "ro"), "--listen", "off")
+    assert code == 2 and err.count("\n") == 1
+    assert f"--out '{tmp_path / 'ro'}' is not writable (Permission denied); give a" in err

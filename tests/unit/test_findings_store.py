@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from emulator.run.session import execute
+from emulator.run.session import RunSpec, execute
 from emulator.soak.findings import Finding, classify
+from emulator.soak.merge import Merged, merge
 from emulator.soak.plan import Batch, Committed, Lane, Plan, Shard
-from emulator.soak.store import BatchRow, Hit, Store, merge_hits
+from emulator.soak.rows import BatchRow, Hit, merge_hits
+from emulator.soak.store import Store
 from emulator.soak.summary import render_findings
 from tests.e2e.soak_helpers import script
 
@@ -17,7 +19,7 @@ RACE = Finding("violation", "anon-vma-reuse", "buggy", "INV-ID-1", "A7", "reuse"
 
 
 def hit(seed: int, strategy: str = "chaos", f: Finding = RACE, files: bool = True) -> Hit:
-    spec = {"scenario": f.scenario, "variant": f.variant, "seed": seed, "strategy": strategy}
+    spec = RunSpec(scenario=f.scenario, variant=f.variant, seed=seed, strategy=strategy)
     stem = f"findings/{f.sig}/{strategy}-{seed}"
     if files:
         return Hit(f, 1, seed, strategy, spec, f"{stem}.jsonl", f"{stem}.pctrace")
@@ -92,11 +94,11 @@ def test_merge_adds_only_new_batches_and_copies_better_reproducers(tmp_path: Pat
     a.commit_batch(row(2, shard="0/2"), [h_a], 1)
     b.commit_batch(row(0, shard="1/2"), [h_b], 1)
     b.commit_batch(row(1, shard="1/2"), [], 1)
-    assert a.merge(b) == {"batches": 2, "of": 2, "findings": 1}
+    assert merge(a, b) == Merged(batches=2, of=2, findings=1)
     (f,) = a.findings()
     assert (f.count, f.seed) == (2, 5)
     assert (a.dir / str(f.trace)).read_text() == h_b.trace
-    assert a.merge(b)["batches"] == 0  # idempotent
+    assert merge(a, b).batches == 0  # idempotent
     assert a.findings()[0].count == 2
     a.close()
     b.close()
@@ -115,7 +117,7 @@ def test_shards_partition_the_seeds_of_every_lane() -> None:
 
 def test_batches_are_round_robin_and_skip_committed_ones() -> None:
     lanes = (Lane("s", "buggy", "chaos"), Lane("s", "buggy", "pct"))
-    plan = Plan(lanes, Shard(), batch=10, seeds=35)
+    plan = Plan(lanes, Shard(), batch=10, seeds=35, ramp=False)
     done = {lanes[0].key: Committed.of(iter([0, 2]))}
     got = [(b.lane, b.k) for b in plan.batches(done)]
     assert got == [(1, 0), (0, 1), (1, 1), (1, 2), (0, 3), (1, 3)]
@@ -193,3 +195,21 @@ def test_auto_shards_are_claimed_once_each_until_released(tmp_path: Path) -> Non
         shards.release_all()
     assert shards.resolve("auto/2", tmp_path)[0] == Shard(0, 2)
     shards.release_all()
+
+
+def test_a_deadlock_is_one_finding_whichever_actor_closed_the_cycle() -> None:
+    seen = {}
+    for seed, strategy in ((0, "chaos"), (0, "random")):
+        spec = RunSpec(
+            scenario="fuse-write-deadlock", variant="buggy", seed=seed, strategy=strategy
+        )
+        scen, result = execute(spec)
+        v = result.outcome.violation
+        assert v is not None and v.oracle == "INV-DL-1"
+        f = classify(scen, spec.scenario, spec.variant, result)
+        assert f is not None
+        seen[v.actor] = f
+    assert set(seen) == {"T1", "T2"}  # the cycle closed at another actor each time ...
+    (label,) = {f.label for f in seen.values()}  # ... and it is one finding: its lock set
+    assert label == "lock_page(page#4)+lock_page(page#5)"
+    assert len({f.sig for f in seen.values()}) == 1

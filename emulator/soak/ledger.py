@@ -1,0 +1,200 @@
+"""The supervisor's books: every result a worker reports is recorded against its job, a dead
+or hung worker's item becomes a finding, and a finished job is committed to the store with its
+findings in one transaction before anything else is dealt to that worker."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from typing import Protocol
+
+import trio
+
+from emulator.soak import findings as fnd
+from emulator.soak.jobs import Check, Pending, SoakConfig, SoakError, Stats
+from emulator.soak.plan import Plan
+from emulator.soak.progress import Progress
+from emulator.soak.protocol import Found, ItemResult
+from emulator.soak.queue import JobQueue
+from emulator.soak.rows import BatchRow, FindingRow, Hit
+from emulator.soak.store import CHECK_LANE, Store
+
+
+class Worker(Protocol):
+    @property
+    def wid(self) -> int: ...
+    @property
+    def pid(self) -> int | None: ...
+
+    runs: int
+
+
+class Gone(Protocol):
+    @property
+    def hung(self) -> bool: ...
+    @property
+    def returncode(self) -> int | None: ...
+
+
+class Ledger:
+    def __init__(
+        self, cfg: SoakConfig, plan: Plan, store: Store, progress: Progress, queue: JobQueue
+    ) -> None:
+        self.cfg = cfg
+        self.plan = plan
+        self.store = store
+        self.progress = progress
+        self.queue = queue
+        self.session = 0
+        self.stats = Stats(lane_runs=[0] * len(plan.lanes))
+        self.inflight: dict[int, Pending] = {}
+        self.findings: list[FindingRow] = []
+        # Reproducers the workers need not write again; findings whose files could not be
+        # written are left out, so the next hit tries again.
+        self.known: dict[str, tuple[int, str]] = {}
+        self.check_k = 0
+
+    def refresh(self, sigs: Sequence[str] | None = None) -> None:
+        """Re-read the findings (only ``sigs``, the ones a commit touched, when given)."""
+        if sigs is None:
+            self.findings = self.store.findings()
+        else:
+            fresh = {f.sig: f for f in self.store.findings(sigs)}
+            old = {f.sig for f in self.findings}
+            self.findings = [fresh.get(f.sig, f) for f in self.findings] + [
+                f for s, f in fresh.items() if s not in old
+            ]
+            self.findings.sort(key=lambda f: (f.kind, f.scenario, f.variant, f.oracle, f.label))
+        self.known = {f.sig: (f.seed, f.strategy) for f in self.findings if f.unsaved is None}
+
+    def record(self, p: Pending, idx: int, r: ItemResult, w: Worker) -> None:
+        p.results[idx] = r
+        w.runs += 1
+        p.pids[idx] = w.pid or 0
+        st = self.stats
+        if p.expect is None:
+            st.runs += 1
+            st.steps += r.steps
+            st.lane_runs[p.items[idx].lane] += 1
+        else:
+            st.check_runs += 1
+
+    def gone(self, w: Worker, p: Pending, gone: Gone, why: str) -> Pending | None:
+        """The worker went while in job ``p``: its item becomes a finding. Returns the job if
+        items of it are left to run (the caller re-queues it from the next item)."""
+        self.stats.restarts += 1
+        idx = p.culprit
+        if idx is None:  # it went after its last result: the batch itself is whole
+            self.progress.event("soak.worker.replaced", worker=w.wid, pid=w.pid, why=why)
+            self.complete(p)
+            return None
+        item = p.items[idx]
+        lane = self.plan.lanes[item.lane]
+        if gone.hung:
+            f = fnd.watchdog(lane.scenario, lane.variant, self.cfg.watchdog)
+        else:
+            f = fnd.worker_died(lane.scenario, lane.variant, gone.returncode)
+        self.record(p, idx, ItemResult(0, None, Found(f)), w)
+        self.progress.event(
+            "soak.worker.replaced",
+            worker=w.wid,
+            pid=w.pid,
+            why=why,
+            scenario=lane.scenario,
+            variant=lane.variant,
+            strategy=lane.strategy,
+            seed=item.seed,
+        )
+        if idx + 1 < len(p.items):
+            return p
+        self.complete(p)
+        return None
+
+    def _hit(self, found: Found, lane_i: int, seed: int) -> Hit:
+        lane = self.plan.lanes[lane_i]
+        return Hit(
+            found.finding,
+            1,
+            seed,
+            lane.strategy,
+            lane.spec(seed),
+            found.log,
+            found.trace,
+            found.unsaved,
+        )
+
+    def complete(self, p: Pending) -> None:
+        results = [r for r in p.results if r is not None]
+        assert len(results) == len(p.items)
+        hits: list[Hit] = []
+        steps = sum(r.steps for r in results)
+        if p.expect is None:
+            assert p.batch is not None
+            lane = self.plan.lanes[p.batch.lane]
+            for item, r, pid in zip(p.items, results, p.pids, strict=True):
+                if r.found is not None:
+                    hits.append(self._hit(r.found, item.lane, item.seed))
+                if item.want_hash and r.trace_hash is not None:
+                    self.queue.checks.append(Check(item.lane, item.seed, r.trace_hash, pid))
+            b = p.batch
+            failures = sum(1 for r in results if r.found is not None)
+            row = BatchRow(
+                lane.key, str(self.plan.shard), b.k, b.seeds[0], b.seeds[-1], len(results), steps,
+                failures,
+            )  # fmt: skip
+        else:
+            for first, r, pid in zip(p.expect, results, p.pids, strict=True):
+                lane = self.plan.lanes[first.lane]
+                if r.found is not None:  # a hang or a dead worker on the second run
+                    hits.append(self._hit(r.found, first.lane, first.seed))
+                elif r.trace_hash != first.trace_hash:
+                    self.stats.mismatches += 1
+                    f = fnd.nondeterminism(
+                        lane.scenario, lane.variant, first.trace_hash, str(r.trace_hash)
+                    )
+                    hits.append(self._hit(Found(f), first.lane, first.seed))
+                    self.progress.event(
+                        "soak.nondeterminism", lane=lane.key, seed=first.seed,
+                        pids=[first.pid, pid],
+                    )  # fmt: skip
+            row = BatchRow(
+                CHECK_LANE, self.store.store_id, self.check_k, 0, 0, len(results), steps, len(hits)
+            )
+            self.check_k += 1
+        self._commit(p, row, hits)
+
+    def _commit(self, p: Pending, row: BatchRow, hits: list[Hit]) -> None:
+        try:
+            res = self.store.commit_batch(row, hits, self.session)
+            self.store.remove_files(res.stale_files)
+        except sqlite3.Error as exc:
+            # Nothing of this batch is in the store; --resume runs it again.
+            raise SoakError(
+                f"cannot write the findings store {str(self.store.path)!r} ({exc}); free space "
+                "or fix its permissions, then run the same command with --resume"
+            ) from None
+        self.inflight.pop(p.jid, None)
+        st = self.stats
+        if p.sent_at is not None:
+            st.slowest_batch = max(st.slowest_batch, trio.current_time() - p.sent_at)
+        if p.expect is None:
+            st.committed += 1
+            st.committed_runs += len(p.items)
+        if hits:
+            self.refresh(sorted({h.finding.sig for h in hits}))
+        by_sig = {f.sig: f for f in self.findings}
+        for sig in res.new_sigs:
+            f = by_sig[sig]
+            self.progress.event(
+                "soak.finding",
+                id=f.sig[:8],
+                kind=f.kind,
+                scenario=f.scenario,
+                variant=f.variant,
+                oracle=f.oracle,
+                label=f.label,
+                seed=f.seed,
+                strategy=f.strategy,
+                expected=not f.unexpected,
+                unsaved=f.unsaved,
+            )

@@ -1,0 +1,189 @@
+"""The values ``pcemu soak`` is given, checked: each bad one is one line naming the value and
+the fix (BadInput, exit status 2), before any worker starts or any file is written."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from emulator.engine.strategies import STRATEGIES
+from emulator.errors import BadInput
+from emulator.run.catalog import builtin, is_script, load
+from emulator.run.session import validate
+from emulator.soak.plan import Lane, Plan
+from emulator.soak.store import Store
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_BATCH = 10_000  # seeds: a batch is what a kill loses and --resume runs again
+MAX_SEEDS = 2**62  # seeds are stored as SQLite integers (signed 64-bit)
+WORKERS_PER_CORE = 4  # a worker is a CPU-bound process of about 40 MB
+
+
+def parse_duration(text: str) -> float:
+    """10m, 2h, 1h30m, 1d, 45s, or plain seconds."""
+    t = text.strip().lower()
+    try:
+        seconds = float(t)
+    except ValueError:
+        parts = re.findall(r"(\d+(?:\.\d+)?)([smhd])", t)
+        if not parts or "".join(n + u for n, u in parts) != t:
+            raise BadInput(
+                f"--duration {text!r} is not a duration; write e.g. 90s, 10m, 2h, 1h30m or 1d"
+            ) from None
+        seconds = sum(float(n) * _UNITS[u] for n, u in parts)
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise BadInput(
+            f"--duration {text!r} must be a finite time longer than zero; write e.g. 10m or 2h"
+        )
+    return seconds
+
+
+def check_out(out: Path) -> None:
+    """--out is a directory this process can create files in (made if missing)."""
+    if out.exists() and not out.is_dir():
+        raise BadInput(
+            f"--out {str(out)!r} is a file, not a directory; give a directory (it is created "
+            "if missing)"
+        )
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise BadInput(
+            f"--out {str(out)!r} is not writable ({exc.strerror or exc}); give a directory "
+            "you can write, or fix its permissions"
+        ) from None
+
+
+def check_counts(workers: int | None, seeds: int | None, batch: int) -> None:
+    for flag, value in (("--workers", workers), ("--seeds", seeds), ("--batch", batch)):
+        if value is not None and value < 1:
+            raise BadInput(f"{flag} {value} must be at least 1")
+    cores = default_workers()
+    most = max(WORKERS_PER_CORE * cores, 4)
+    if workers is not None and workers > most:
+        raise BadInput(
+            f"--workers {workers} is more than {most} ({WORKERS_PER_CORE} per usable core, "
+            f"{cores} here): each worker is a CPU-bound process of about 40 MB, so more buy "
+            f"nothing but memory; give at most {most}, or leave it out for one per core"
+        )
+    if batch > MAX_BATCH:
+        raise BadInput(
+            f"--batch {batch} is more than {MAX_BATCH}: a batch is what a kill loses and "
+            f"--resume runs again; give at most {MAX_BATCH} (the default 50 is fine)"
+        )
+    if seeds is not None and seeds > MAX_SEEDS:
+        raise BadInput(f"--seeds {seeds} is more than {MAX_SEEDS}; leave it out for no limit")
+
+
+def parse_listen(text: str) -> tuple[str, int] | None:
+    """HOST:PORT, [V6]:PORT, :PORT (127.0.0.1) or off."""
+    if text.strip().lower() in ("off", "none", "no", ""):
+        return None
+    host, sep, port = text.rpartition(":")
+    host = host.strip("[]") or "127.0.0.1"
+    if not sep or not port.isdigit() or not 0 <= int(port) < 65536:
+        raise BadInput(
+            f"--listen {text!r} is not HOST:PORT; write e.g. --listen 127.0.0.1:9477 "
+            "(port 0 picks a free one) or --listen off"
+        )
+    return host, int(port)
+
+
+def _csv(text: str) -> list[str]:
+    return [p.strip() for p in text.split(",") if p.strip()]
+
+
+def make_lanes(scenarios: str, variants: str, strategies: str) -> tuple[Lane, ...]:
+    names = _csv(scenarios) or list(builtin())
+    if not names:
+        raise BadInput("no scenarios installed; run `pip install -e .` or pass --scenarios")
+    strats = _csv(strategies)
+    for s in strats:
+        if s not in STRATEGIES:
+            raise BadInput(
+                f"unknown strategy {s!r} in --strategies; use some of: " + ",".join(STRATEGIES)
+            )
+    if not strats:
+        raise BadInput("--strategies is empty; use some of: " + ",".join(STRATEGIES))
+    wanted = _csv(variants)
+    lanes: list[Lane] = []
+    used: set[str] = set()
+    for name in dict.fromkeys(names):
+        scen = load(name)
+        key = str(Path(name).resolve()) if is_script(name) else scen.name
+        for v in scen.variants:
+            if wanted and v not in wanted:
+                continue
+            used.add(v)
+            for s in strats:
+                lane = Lane(key, v, s)
+                validate(lane.spec(0))
+                lanes.append(lane)
+    unknown = [v for v in wanted if v not in used]
+    if unknown:
+        raise BadInput(
+            f"variant {unknown[0]!r} in --variants is not a variant of any chosen scenario; "
+            "see `pcemu list`"
+        )
+    return tuple(lanes)
+
+
+def default_workers() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def check_resume(store: Store, resume: bool, plan: Plan, out: Path) -> Plan:
+    """A soak directory is continued only on purpose, and only with the same seed layout
+    (a store written before batches ramped up keeps its fixed batches); the plan to run.
+    Every row is read (and checked) before anything is written to the store."""
+    store.findings()
+    store.committed(str(plan.shard))
+    if store.has_batches() and store.meta("layout") is None:
+        plan = dataclasses.replace(plan, ramp=False)
+    if store.has_batches() and not resume:
+        raise BadInput(
+            f"--out {str(out)!r} already holds a soak; pass --resume to continue it, or give "
+            "another --out"
+        )
+    want = {
+        "batch": str(plan.batch),
+        "shard": str(plan.shard),
+        "seeds": str(plan.seeds),
+        "layout": "ramp" if plan.ramp else "fixed",
+    }
+    have = {k: store.meta(k) for k in want}
+    if store.has_batches():
+        for k, v in want.items():
+            if have[k] is not None and have[k] != v:
+                flag = "--seeds" if k == "seeds" else f"--{k}"
+                shown = "unbounded" if have[k] == "None" else have[k]
+                raise BadInput(
+                    f"the soak in {str(out)!r} was started with {flag} {shown}; resume it with "
+                    f"the same {flag}, or start a new --out"
+                )
+    store.set_meta(**want)
+    return plan
+
+
+def check_times(heartbeat: float, watchdog: float, grace: float, selfcheck: float) -> None:
+    if not math.isfinite(heartbeat) or heartbeat <= 0:
+        raise BadInput(f"--heartbeat {heartbeat:g} must be a finite number of seconds above zero")
+    if not math.isfinite(watchdog) or watchdog < 1:
+        # Below a second, a loaded machine's pauses would pass for hung runs.
+        raise BadInput(
+            f"--watchdog {watchdog:g} must be a finite number of seconds, at least 1 "
+            "(shorter would take a loaded machine's pauses for hung runs)"
+        )
+    if not math.isfinite(grace) or grace < 0:
+        raise BadInput(f"--grace {grace:g} must be a finite number of seconds, zero or more")
+    if not 0 <= selfcheck <= 1:
+        raise BadInput(f"--selfcheck {selfcheck:g} must be a fraction between 0 and 1")
