@@ -13,7 +13,7 @@ Blocking primitives park the actor inside the model; the model wakes it later th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -21,18 +21,20 @@ import msgpack
 import outcome
 import trio
 
-from emulator.engine.choices import Divergence, Recorder, ReplayCursor
+from emulator.engine.choices import ChoiceRecord, Divergence, Recorder, ReplayCursor
 from emulator.engine.config import RunConfig, RunResult
 from emulator.engine.events import PARKED_REPLY, VIOLATED_REPLY, StepEvent, trace_hash
 from emulator.engine.facts import Fact
 from emulator.engine.model import PARKED, Control, Model, WaitInfo
-from emulator.engine.port import ActorProgram, ActorSpec, Port, SitePort, Slot, abort
+from emulator.engine.pool import Pool
+from emulator.engine.port import IDLE, ActorProgram, ActorSpec, Port, SitePort, Slot, abort
 from emulator.engine.sites import Site
 from emulator.engine.strategies import (
     DELAY_BUCKETS,
     STEP_NS,
     DirectedStrategy,
     ReplayStrategy,
+    Strategy,
     delay_ns,
 )
 from emulator.engine.violations import (
@@ -59,11 +61,21 @@ __all__ = [
     "Runtime",
     "WaitInfo",
     "run_actors",
+    "run_batch",
     "run_sync",
     "trace_hash",
 ]
 
-_new_event = tuple.__new__  # the hot path builds events without NamedTuple's Python __new__
+# The hot path builds records without NamedTuple's Python __new__ and calls trio and msgpack
+# through module globals.
+_new_event = _new_record = tuple.__new__
+_reschedule = trio.lowlevel.reschedule
+_wait = trio.lowlevel.wait_task_rescheduled
+_Value = outcome.Value
+_unpackb = msgpack.unpackb
+
+Job = tuple[Model, Sequence[ActorSpec], RunConfig]
+"""What one run is given: a fresh model, its actors, and its configuration."""
 
 
 class _Stop(Exception):
@@ -88,7 +100,9 @@ class Runtime:
         self._now = 0
         self._steps = 0
         self._current = -1
+        self._live = sum(1 for a in actors if not a.daemon)  # non-daemon actors not finished
         self.hub_task: Any = None
+        self.packer: Any = None
         self.events: list[StepEvent] = []
         self._win_start = {s for s, _ in cfg.windows}
         self._win_end = {e for _, e in cfg.windows}
@@ -140,27 +154,32 @@ class Runtime:
         if slot.parked:
             slot.parked = False
             slot.resumed = True
+            slot.at = 0  # its parked request is applied again, as a resume step
             self.wakes.append((self._steps, actor))
 
     # -- running -----------------------------------------------------------------------------
 
-    async def run(self) -> RunResult:
+    def port(self, slot: Slot) -> Port:
+        return SitePort(self, slot) if self.cfg.sites else Port(self, slot)
+
+    async def run(self, pool: Pool) -> RunResult:
+        """Run to the end on ``pool``'s tasks; the calling task is the hub."""
+        self.hub_task = pool.hub
+        self.packer = pool.packer
         self.model.bind(self, self.names)
         self.strategy.start(len(self.slots))
+        workers = await pool.borrow(len(self.slots))
         result: Outcome
-        async with trio.open_nursery() as nursery:
-            self.hub_task = trio.lowlevel.current_task()
-            # Start actor tasks one at a time; each parks before the next starts, so no actor
-            # code runs until the hub hands it the baton.
-            for slot in self.slots:
-                await nursery.start(self._actor_main, slot, name=f"pcemu-actor-{slot.name}")
-            try:
-                for slot in self.slots:
-                    await self._hand(slot, b"")
-                result = await self._loop()
-            except _Stop as stop:
-                result = stop.outcome
-            nursery.cancel_scope.cancel()
+        try:
+            # Each actor runs its local code up to its first request, one at a time.
+            for slot, w in zip(self.slots, workers, strict=True):
+                slot.task = w.task
+                w.job = (self, slot)
+                await self._hand(slot, b"")
+            result = await self._loop()
+        except _Stop as stop:
+            result = stop.outcome
+        await pool.release(self.slots, workers)
         return RunResult(
             outcome=result,
             actor_names=self.names,
@@ -173,28 +192,11 @@ class Runtime:
             sites=self.sites,
         )
 
-    async def _actor_main(
-        self, slot: Slot, task_status: trio.TaskStatus[None] = trio.TASK_STATUS_IGNORED
-    ) -> None:
-        slot.task = trio.lowlevel.current_task()
-        task_status.started()
-        await trio.lowlevel.wait_task_rescheduled(abort)
-        port = SitePort(self, slot) if self.cfg.sites else Port(self, slot)
-        try:
-            await slot.program(port)
-        except trio.Cancelled:
-            raise
-        except BaseException as exc:  # scenario code failed: report it, don't crash the run
-            slot.error = exc
-        slot.done = True
-        slot.has_request = False
-        trio.lowlevel.reschedule(self.hub_task)
-
     async def _hand(self, slot: Slot, reply: bytes) -> None:
         """Give the baton to ``slot`` and wait until it sends its next request or ends."""
         self._current = slot.idx
-        trio.lowlevel.reschedule(slot.task, outcome.Value(reply))
-        await trio.lowlevel.wait_task_rescheduled(abort)
+        _reschedule(slot.task, _Value(reply))
+        await _wait(abort)
         if slot.done:
             self._exited(slot)
 
@@ -205,6 +207,8 @@ class Runtime:
                 self._violation(exc, slot)
             crash = Crash.of(slot.name, exc)
             raise _Stop(self._outcome(ERROR, error=f"{slot.name}: {crash.traceback}", crash=crash))
+        if not slot.daemon:
+            self._live -= 1
         try:
             self.model.actor_exit(slot.idx)
         except Violation as v:
@@ -221,47 +225,58 @@ class Runtime:
     async def _loop(self) -> Outcome:
         slots = self.slots
         record = self.src.record
+        # Outside strict replay a choice is only appended: no method call, no checks.
+        fast_append = self.src.records.append if not self.src.verifying else None
         strategy = self.strategy
+        pick = strategy.pick
+        delay = strategy.delay if strategy.delays else None
+        stepped = None if type(strategy).stepped is Strategy.stepped else strategy.stepped
         model = self.model
+        apply = model.apply
         budget = self.cfg.budget
         win_start = self._win_start
         win_end = self._win_end
-        events = self.events
-        append = events.append
-        packb = msgpack.packb
-        unpackb = msgpack.unpackb
-        use_delays = strategy.delays
+        windows = bool(win_start or win_end)
+        append = self.events.append
+        pack = self.packer.pack
         noting = self.cfg.facts or self.cfg.sites
         while True:
             steps = self._steps
             if steps >= budget:
                 return self._outcome(HANG, error=f"step budget {budget} exhausted")
-            cur = self._current
-            runnable: list[int] = []
             now = self._now
-            for s in slots:
-                if s.has_request and not s.parked and s.ready_at <= now:
-                    if s.idx == cur:
-                        runnable.insert(0, cur)
-                    else:
-                        runnable.append(s.idx)
-            if not runnable:
-                if self._advance_time():
-                    continue
-                return self._quiescent()
+            runnable = [s.idx for s in slots if s.at <= now]
+            n = len(runnable)
             try:
-                n = len(runnable)
                 if n == 1:
                     slot = slots[runnable[0]]
+                    where = None
+                elif n == 0:
+                    if self._advance_time():
+                        continue
+                    return self._quiescent()
                 else:
-                    pos = strategy.pick(runnable, steps)
+                    cur = self._current
+                    if runnable[0] != cur and cur in runnable:
+                        runnable.remove(cur)
+                        runnable.insert(0, cur)
+                    pos = pick(runnable, steps)
                     slot = slots[runnable[pos]]
-                    record(pos, n, "sched", (steps + 1, slot.name, slot.label))
-                if use_delays:
-                    b = strategy.delay(slot.idx, slot.in_window)
-                    record(b, DELAY_BUCKETS, "delay", (steps + 1, slot.name, slot.label))
+                    where = (steps + 1, slot.name, slot.label)
+                    if fast_append is not None:
+                        fast_append(_new_record(ChoiceRecord, (pos, n, "sched", where)))
+                    else:
+                        record(pos, n, "sched", where)
+                if delay is not None:
+                    b = delay(slot.idx, slot.in_window)
+                    if where is None:
+                        where = (steps + 1, slot.name, slot.label)
+                    if fast_append is not None:
+                        fast_append(_new_record(ChoiceRecord, (b, DELAY_BUCKETS, "delay", where)))
+                    else:
+                        record(b, DELAY_BUCKETS, "delay", where)
                     if b:
-                        slot.ready_at = now + delay_ns(b)
+                        slot.at = now + delay_ns(b)
                         continue
             except Divergence as d:
                 d = self._asked_among(d, runnable)
@@ -272,10 +287,9 @@ class Runtime:
             self._current = idx = slot.idx
             args = slot.args
             if args is None:
-                req = unpackb(slot.raw, use_list=False)
-                args = slot.args = req[5]
+                args = slot.args = _unpackb(slot.raw, use_list=False)[5]
             try:
-                res = model.apply(idx, slot.op, slot.label, args, slot.resumed)
+                res = apply(idx, slot.op, slot.label, args, slot.resumed)
             except Violation as v:
                 append(_new_event(StepEvent, (idx, vtime, slot.raw, VIOLATED_REPLY)))
                 if noting:
@@ -287,6 +301,7 @@ class Runtime:
             if res is PARKED:
                 slot.parked = True
                 slot.resumed = False
+                slot.at = IDLE
                 append(_new_event(StepEvent, (idx, vtime, slot.raw, PARKED_REPLY)))
                 if noting:
                     self._noted(slot)
@@ -294,20 +309,26 @@ class Runtime:
                 if cycle is not None:
                     self._violation(cycle, slot)
                 continue
-            reply = packb((0, res))
+            reply = pack((0, res))
             append(_new_event(StepEvent, (idx, vtime, slot.raw, reply)))
             if noting:
                 self._noted(slot)
-            label = slot.label
-            strategy.stepped(idx, label)
-            if label in win_end:
-                slot.in_window = False
-            if label in win_start:
-                slot.in_window = True
-            slot.has_request = False
+            if stepped is not None:
+                stepped(idx, slot.label)
+            if windows:
+                label = slot.label
+                if label in win_end:
+                    slot.in_window = False
+                if label in win_start:
+                    slot.in_window = True
+            slot.at = IDLE
             slot.resumed = False
-            await self._hand(slot, reply)
-            if self._all_done():
+            # Hand the baton and the reply to this actor; it returns with its next request.
+            _reschedule(slot.task, _Value(reply))
+            await _wait(abort)
+            if slot.done:
+                self._exited(slot)
+            if not self._live:
                 try:
                     model.finish()
                 except Violation as v:
@@ -322,18 +343,15 @@ class Runtime:
         cands = ", ".join(f"{self.slots[i].name} [{self.slots[i].label}]" for i in runnable)
         return replace(d, found=f"{d.found} among {cands}", step=self._steps + 1)
 
-    def _all_done(self) -> bool:
-        return all(s.done or s.daemon for s in self.slots)
-
     def _advance_time(self) -> bool:
-        pending = [s.ready_at for s in self.slots if s.has_request and not s.parked]
+        pending = [s.at for s in self.slots if s.at != IDLE]
         if not pending:
             return False
         self._now = max(self._now, min(pending))
         return True
 
     def _quiescent(self) -> Outcome:
-        if self._all_done():
+        if not self._live:
             return self._outcome(CLEAN)
         v, slot = at_quiescence(self.model, self.slots)
         return self._report(v, self.slots[slot.idx] if slot is not None else None)
@@ -373,11 +391,48 @@ class Runtime:
 
 
 async def run_actors(model: Model, actors: Sequence[ActorSpec], cfg: RunConfig) -> RunResult:
-    return await Runtime(model, actors, cfg).run()
+    """One run inside a trio run the caller already has (the calling task is the hub)."""
+    async with trio.open_nursery() as nursery:
+        pool = Pool(nursery)
+        result = await Runtime(model, actors, cfg).run(pool)
+        pool.close()
+    return result
+
+
+def run_batch(
+    jobs: Iterable[Job], until: Callable[[RunResult], bool] | None = None
+) -> list[RunResult]:
+    """Run ``jobs`` one after another in one trio run, with one hub task and one pool of actor
+    tasks for all of them; each job is taken from ``jobs`` only when the previous run has
+    ended. Every run has its own model, strategy and choices, so its result is the one
+    ``run_sync`` gives. Stops after the first result ``until`` accepts (the last one returned).
+    An exception raised while taking a job is raised as is, after the runs before it."""
+    results: list[RunResult] = []
+    failed: list[Exception] = []
+
+    async def main() -> None:
+        async with trio.open_nursery() as nursery:
+            pool = Pool(nursery)
+            it = iter(jobs)
+            while True:
+                try:
+                    job = next(it, None)
+                except Exception as exc:  # building the run failed: not a run's outcome
+                    failed.append(exc)
+                    break
+                if job is None:
+                    break
+                result = await Runtime(*job).run(pool)
+                results.append(result)
+                if until is not None and until(result):
+                    break
+            pool.close()
+
+    trio.run(main)
+    if failed:
+        raise failed[0]
+    return results
 
 
 def run_sync(model: Model, actors: Sequence[ActorSpec], cfg: RunConfig) -> RunResult:
-    async def main() -> RunResult:
-        return await run_actors(model, actors, cfg)
-
-    return trio.run(main)
+    return run_batch([(model, actors, cfg)])[0]
