@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import msgpack
 import trio
 
 from emulator.engine.sites import Site, caller_site
@@ -17,7 +16,6 @@ IDLE = 1 << 62
 
 _reschedule = trio.lowlevel.reschedule
 _wait = trio.lowlevel.wait_task_rescheduled
-_unpackb = msgpack.unpackb
 
 
 class Hub(Protocol):
@@ -49,8 +47,7 @@ class Port:
         slot.args = None  # decoded lazily by the hub, from the bytes (no shared references)
         slot.at = 0  # a new request is ready at once (a delay, if any, is chosen by the hub)
         _reschedule(self._hub)
-        reply = await _wait(abort)
-        return _unpackb(reply, use_list=False)[1]
+        return await _wait(abort)  # the reply, decoded by the hub from its envelope
 
 
 class SitePort(Port):

@@ -73,6 +73,7 @@ _reschedule = trio.lowlevel.reschedule
 _wait = trio.lowlevel.wait_task_rescheduled
 _Value = outcome.Value
 _unpackb = msgpack.unpackb
+_SCALARS = frozenset((int, str, bool, type(None)))
 
 Job = tuple[Model, Sequence[ActorSpec], RunConfig]
 """What one run is given: a fresh model, its actors, and its configuration."""
@@ -323,8 +324,12 @@ class Runtime:
                     slot.in_window = True
             slot.at = IDLE
             slot.resumed = False
-            # Hand the baton and the reply to this actor; it returns with its next request.
-            _reschedule(slot.task, _Value(reply))
+            # Hand the baton and the reply to this actor; it returns with its next request. The
+            # actor gets the reply decoded from its bytes, as a copy; an immutable scalar is
+            # its own copy, so it is passed as it is.
+            if type(res) not in _SCALARS:
+                res = _unpackb(reply, use_list=False)[1]
+            _reschedule(slot.task, _Value(res))
             await _wait(abort)
             if slot.done:
                 self._exited(slot)
