@@ -13,15 +13,11 @@ from typing import Any, NoReturn
 import click
 
 from emulator import __version__
-from emulator.cli import debug as debug_cmds
 from emulator.cli import exits
-from emulator.cli import soak as soak_cmds
-from emulator.cli.debug import finding_file
-from emulator.debug.replay import replay_file
+from emulator.cli.lazy import debug as debug_cmds
+from emulator.cli.lazy import soak as soak_cmds
 from emulator.errors import BadInput
-from emulator.run.artifacts import repro_commands, save
 from emulator.run.catalog import builtin
-from emulator.run.report import render
 from emulator.run.session import RunSpec, execute, validate
 
 
@@ -202,6 +198,9 @@ def run(
     no_save: bool,
 ) -> None:
     """Run one scenario (a built-in NAME or a path to a scenario script) under one seed."""
+    from emulator.run.artifacts import repro_commands, save
+    from emulator.run.report import render
+
     spec = make_spec(name, variant, seed, strategy, params, options, budget, schedule)
     scen, result = execute(spec)
     header = spec.header(scen)
@@ -255,6 +254,9 @@ def hunt(
         scen, result = execute(spec)
         steps += result.outcome.steps
         if result.outcome.failed:
+            from emulator.run.artifacts import repro_commands, save
+            from emulator.run.report import render
+
             header = spec.header(scen)
             log, trace = kept_paths(spec, True, log, trace, save_dir, no_save)
             save(header, result, log, trace)
@@ -282,6 +284,10 @@ def replay(
 ) -> None:
     """Re-run a recorded run (a --log or --trace file, or a soak finding) and check it is
     reproduced exactly."""
+    from emulator.cli.debug import finding_file
+    from emulator.debug.replay import replay_file
+    from emulator.run.report import render
+
     if finding is not None:
         if out is None or file is not None:
             raise BadInput("--finding ID needs --out DIR (the soak directory) and no FILE")
