@@ -18,7 +18,7 @@ from emulator.cli.lazy import debug as debug_cmds
 from emulator.cli.lazy import soak as soak_cmds
 from emulator.errors import BadInput
 from emulator.run.catalog import builtin
-from emulator.run.session import RunSpec, execute, validate
+from emulator.run.session import RunSpec, execute, run_many, validate
 
 
 def fail(msg: str) -> NoReturn:
@@ -248,10 +248,22 @@ def hunt(
     if seeds <= 0:
         raise BadInput(f"--seeds {seeds} must be positive")
     first = make_spec(name, variant, start, strategy, params, options, budget)
+    scen = validate(first)
     steps = 0
-    for seed in range(start, start + seeds):
+    todo = range(start, start + seeds)
+    runs = run_many(
+        first.scenario,
+        first.variant,
+        todo,
+        first.strategy,
+        strategy_params=first.strategy_params,
+        schedule=first.schedule,
+        options=first.options,
+        budget=first.budget,
+        until=lambda r: r.outcome.failed,
+    )
+    for seed, result in zip(todo, runs, strict=False):
         spec = RunSpec(**{**first.__dict__, "seed": seed})
-        scen, result = execute(spec)
         steps += result.outcome.steps
         if result.outcome.failed:
             from emulator.run.artifacts import repro_commands, save
