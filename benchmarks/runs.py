@@ -12,7 +12,7 @@ and against the bare trio hub-baton floor, all in CPU time, measured in the same
   time, no model), steps per CPU second, compared with this tree's steps per CPU second.
 
 Prints one line per scenario with both ratios and the load average it ran under.
-Usage: python benchmarks/runs.py [--seeds 200] [--rounds 3] [--baseline REF]
+Usage: python benchmarks/runs.py [--seeds 200] [--rounds 5] [--baseline REF]
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ def measure(python: Path | str, scenario: str, seeds: int, cwd: Path) -> dict[st
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=200)
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--baseline", help="git ref of the version to compare with")
     args = ap.parse_args()
     ref = args.baseline or previous_release()
@@ -140,7 +140,8 @@ def main() -> None:
         runs_new, runs_old = new["runs"] / best_new, old["runs"] / best_old
         steps_new = new["steps"] / best_new
         print(
-            f"{scenario:30} {runs_new:7.0f} runs/s vs {runs_old:7.0f} (x{runs_new / runs_old:.2f}"
+            f"{scenario:30} {runs_new:7.0f} runs/s ({1e3 / runs_new:.2f} ms) vs {runs_old:7.0f}"
+            f" ({1e3 / runs_old:.2f} ms) (x{runs_new / runs_old:.2f}"
             f" of the previous version, target >= 1.8); {steps_new:8.0f} steps/s = "
             f"{steps_new / floor:.2f} of the hub-baton floor ({floor:,.0f}/s, target >= 0.6)"
         )

@@ -1,22 +1,28 @@
 """Steps per second of a standard multi-actor workload through the full engine, against the
-floor of the same request/reply pattern between bare trio tasks, measured in the same run.
+hub-baton floor, in CPU time, measured side by side in the same run.
 
 Engine: 4 CPU actors x N iterations of get_page / trylock_page / read / unlock_page / put_page on
 shared pages, through the baton scheduler (chaos strategy, delays on), msgpack envelopes, the
 page-cache model with its incremental oracles and the recorded choice source.
-Floor: 4 client tasks sending the same number of requests to one server task over trio memory
-channels (the idiomatic trio request/reply), with no emulation at all.
+Floor: ``floors.hub_baton_rate``: the same topology (4 actor tasks, one hub task, exactly one
+runnable, ``trio.lowlevel.reschedule`` both ways) with no emulation at all, the same number of
+requests.
 
-Prints both rates and their ratio (target >= 0.5). Usage: python benchmarks/steps.py [N]
+Prints both rates, their ratio (target >= 0.6) and the load average it ran under.
+Usage: python benchmarks/steps.py [N] [--rounds R]
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
-import trio
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from floors import hub_baton_rate
 
 from actors.api import K, actor
 from actors.model import PageCacheModel
@@ -25,7 +31,6 @@ from emulator.engine.runtime import RunConfig, run_sync
 from emulator.engine.strategies import make_strategy
 
 ACTORS = 4
-OPS_PER_ITER = 5
 
 
 def engine_rate(iters: int) -> tuple[float, int]:
@@ -50,55 +55,30 @@ def engine_rate(iters: int) -> tuple[float, int]:
 
     actors = [actor(f"CPU{i}", cpu(i)) for i in range(ACTORS)]
     cfg = RunConfig(make_strategy("chaos", 1), budget=10**9)
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     r = run_sync(model, actors, cfg)
-    dt = time.perf_counter() - t0
+    dt = time.process_time() - t0
     assert r.outcome.status == "clean", r.outcome
     return r.outcome.steps / dt, r.outcome.steps
 
 
-def floor_rate(iters: int) -> tuple[float, int]:
-    total = ACTORS * iters * OPS_PER_ITER
-
-    async def main() -> None:
-        send_req, recv_req = trio.open_memory_channel[tuple[Any, ...]](0)
-        state = [0]
-
-        async def server() -> None:
-            async for reply_to, op, arg in recv_req:
-                state[0] += 1
-                await reply_to.send((op, arg, state[0]))
-
-        async def client(i: int) -> None:
-            s, r = trio.open_memory_channel[tuple[Any, ...]](0)
-            for n in range(iters * OPS_PER_ITER):
-                await send_req.send((s, "op", (i, n)))
-                await r.receive()
-
-        async with trio.open_nursery() as nursery:
-            nursery.start_soon(server)
-            async with trio.open_nursery() as clients:
-                for i in range(ACTORS):
-                    clients.start_soon(client, i)
-            nursery.cancel_scope.cancel()
-
-    t0 = time.perf_counter()
-    trio.run(main)
-    return total / (time.perf_counter() - t0), total
-
-
 def main() -> None:
-    iters = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    iters = int(args[0]) if args else 5000
+    rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 5
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     best_e = best_f = 0.0
-    for _ in range(3):  # best of 3 each, interleaved, so both see the same machine load
+    steps = reqs = 0
+    for _ in range(rounds):  # best of each, alternating, so both see the same machine load
         e, steps = engine_rate(iters)
-        f, reqs = floor_rate(iters)
+        f, reqs = hub_baton_rate(ACTORS, steps // ACTORS)
         best_e, best_f = max(best_e, e), max(best_f, f)
     print(
         f"engine: {best_e:,.0f} steps/s ({steps} steps, {ACTORS} actors, chaos, msgpack, oracles)"
     )
-    print(f"floor:  {best_f:,.0f} req/s  ({reqs} request/reply pairs, bare trio channels)")
-    print(f"ratio:  {best_e / best_f:.2f} (target >= 0.50)")
+    print(f"floor:  {best_f:,.0f} req/s  ({reqs} requests, bare trio hub baton, no model)")
+    print(f"ratio:  {best_e / best_f:.2f} (target >= 0.60)")
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

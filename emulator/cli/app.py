@@ -14,18 +14,13 @@ from typing import Any, NoReturn
 import click
 
 from emulator import __version__
-from emulator.cli import debug as debug_cmds
 from emulator.cli import exits
-from emulator.cli import soak as soak_cmds
-from emulator.cli.debug import finding_file
-from emulator.debug.explain_report import report, with_sites
-from emulator.debug.explain_text import emit
-from emulator.debug.replay import replay_file
+from emulator.cli.lazy import debug as debug_cmds
+from emulator.cli.lazy import soak as soak_cmds
 from emulator.errors import BadInput
-from emulator.run.artifacts import repro_commands, save
 from emulator.run.catalog import builtin
 from emulator.run.progress import plural, progress
-from emulator.run.session import RunSpec, execute, validate
+from emulator.run.session import RunSpec, execute, run_many, validate
 
 
 def fail(msg: str) -> NoReturn:
@@ -209,6 +204,10 @@ def run(
     no_save: bool,
 ) -> None:
     """Run one scenario (a built-in NAME or a path to a scenario script) under one seed."""
+    from emulator.debug.explain_report import report, with_sites
+    from emulator.debug.explain_text import emit
+    from emulator.run.artifacts import repro_commands, save
+
     spec = make_spec(name, variant, seed, strategy, params, options, budget, schedule)
     scen, result = execute(spec)
     header = spec.header(scen)
@@ -261,18 +260,38 @@ def hunt(
     if seeds <= 0:
         raise BadInput(f"--seeds {seeds} must be positive")
     first = make_spec(name, variant, start, strategy, params, options, budget)
+    scen = validate(first)
     steps = 0
+    todo = range(start, start + seeds)
+    runs = run_many(
+        first.scenario,
+        first.variant,
+        todo,
+        first.strategy,
+        strategy_params=first.strategy_params,
+        schedule=first.schedule,
+        options=first.options,
+        budget=first.budget,
+        until=lambda r: r.outcome.failed,
+    )
+    failed = None
     with progress("hunt", seeds, "seed") as bar:
-        for seed in range(start, start + seeds):
-            spec = RunSpec(**{**first.__dict__, "seed": seed})
-            scen, result = execute(spec)
+        for seed, result in zip(todo, runs, strict=False):
             steps += result.outcome.steps
             bar.advance(steps=result.outcome.steps, hit=result.outcome.failed)
             if result.outcome.failed:
+                failed = (seed, result)
                 break
-    if not result.outcome.failed:
+    if failed is None:
         click.echo(f"hunt: {plural(seeds, 'seed')} from {start} clean ({plural(steps, 'step')})")
         sys.exit(exits.CLEAN)
+    from emulator.cli.debug import shrink_and_report
+    from emulator.debug.explain_report import report, with_sites
+    from emulator.debug.explain_text import emit
+    from emulator.run.artifacts import repro_commands, save
+
+    seed, result = failed
+    spec = RunSpec(**{**first.__dict__, "seed": seed})
     header = spec.header(scen)
     if do_shrink and trace is None and no_save:
         trace = save_dir / f"hunt-{seed}.pctrace"  # shrinking reads the failure's trace
@@ -283,7 +302,7 @@ def hunt(
     emit(report(header, scen, with_sites(spec, result), repro_commands(spec, log, trace), verbose))
     if do_shrink and trace is not None:
         click.echo("")
-        debug_cmds.shrink_and_report(trace, verbose)
+        shrink_and_report(trace, verbose)
     sys.exit(exits.FOUND)
 
 
@@ -304,6 +323,11 @@ def replay(
 ) -> None:
     """Re-run a recorded run (a --log or --trace file, or a soak finding) and check it is
     reproduced exactly."""
+    from emulator.cli.debug import finding_file
+    from emulator.debug.explain_report import report
+    from emulator.debug.explain_text import emit
+    from emulator.debug.replay import replay_file
+
     if finding is not None:
         if out is None or file is not None:
             raise BadInput("--finding ID needs --out DIR (the soak directory) and no FILE")

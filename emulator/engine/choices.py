@@ -78,6 +78,11 @@ class Recorder:
         return value
 
     @property
+    def verifying(self) -> bool:
+        """True in strict replay: each choice must be asked where the recording asked it."""
+        return self._verify is not None
+
+    @property
     def values(self) -> list[int]:
         return [r.value for r in self.records]
 

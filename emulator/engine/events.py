@@ -66,7 +66,7 @@ def step_event(row: Sequence[Any]) -> StepEvent:
 
 def trace_hash(events: Sequence[tuple[int, int, bytes, bytes]]) -> str:
     h = hashlib.blake2b(digest_size=16)
-    h.update(msgpack.packb(list(events)))
+    h.update(msgpack.packb(events if type(events) is list else list(events)))
     return h.hexdigest()
 
 

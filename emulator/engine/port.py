@@ -7,40 +7,47 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import msgpack
 import trio
 
 from emulator.engine.sites import Site, caller_site
 
+IDLE = 1 << 62
+"""``Slot.at`` of an actor with no request the hub may apply (none sent, parked, or done)."""
+
+_reschedule = trio.lowlevel.reschedule
+_wait = trio.lowlevel.wait_task_rescheduled
+
 
 class Hub(Protocol):
-    """The runtime as a port sees it: the task to hand the baton back to."""
+    """The runtime as a port sees it: the task to hand the baton back to, and the packer
+    every request of the run is encoded with."""
 
     hub_task: Any
+    packer: Any
 
 
 class Port:
     """An actor's endpoint. ``call`` is the only way actor code may block."""
 
-    __slots__ = ("_rt", "_seq", "_slot", "name")
+    __slots__ = ("_hub", "_pack", "_seq", "_slot", "name")
 
     def __init__(self, rt: Hub, slot: Slot) -> None:
-        self._rt = rt
+        self._hub = rt.hub_task
+        self._pack = rt.packer.pack
         self._slot = slot
         self._seq = 0
         self.name = slot.name
 
     async def call(self, op: str, label: str, *args: Any) -> Any:
-        self._seq += 1
+        self._seq = seq = self._seq + 1
         slot = self._slot
-        slot.raw = msgpack.packb((self._seq, slot.idx, 0, op, label, args))
+        slot.raw = self._pack((seq, slot.idx, 0, op, label, args))
         slot.op = op
         slot.label = label
         slot.args = None  # decoded lazily by the hub, from the bytes (no shared references)
-        slot.has_request = True
-        trio.lowlevel.reschedule(self._rt.hub_task)
-        reply = await trio.lowlevel.wait_task_rescheduled(abort)
-        return msgpack.unpackb(reply, use_list=False)[1]
+        slot.at = 0  # a new request is ready at once (a delay, if any, is chosen by the hub)
+        _reschedule(self._hub)
+        return await _wait(abort)  # the reply, decoded by the hub from its envelope
 
 
 class SitePort(Port):
@@ -58,22 +65,23 @@ def abort(_: Any) -> trio.lowlevel.Abort:
     return trio.lowlevel.Abort.SUCCEEDED
 
 
-@dataclass
+@dataclass(slots=True)
 class Slot:
     idx: int
     name: str
     program: ActorProgram
     daemon: bool
-    task: Any = None
+    task: Any = None  # the trio task running the program (None until the hub starts it)
     raw: bytes = b""
     op: str = ""
     label: str = ""
     args: tuple[Any, ...] | None = None
-    has_request: bool = False
+    # The virtual time from which the pending request may be applied; IDLE when there is none
+    # to apply. One field, so that finding the runnable actors is one comparison each.
+    at: int = IDLE
     parked: bool = False
     resumed: bool = False
     done: bool = False
-    ready_at: int = 0
     in_window: bool = False
     error: BaseException | None = None
     site: Site | None = None

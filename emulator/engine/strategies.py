@@ -87,24 +87,26 @@ class ChaosStrategy(Strategy):
         self.prio = [self.rng.below(1 << 16) for _ in range(n_actors)]
 
     def pick(self, runnable: Sequence[int], step: int) -> int:
-        rng = self.rng
-        if rng.below(self.switch) == 0:
-            return rng.below(len(runnable))
-        if rng.below(32) == 0:
-            # Re-roll the running actor's priority: a new "epoch" of the chaos schedule.
-            self.prio[runnable[0]] = rng.below(1 << 16)
+        below = self.rng.below
+        if below(self.switch) == 0:
+            return below(len(runnable))
         prio = self.prio
+        if below(32) == 0:
+            # Re-roll the running actor's priority: a new "epoch" of the chaos schedule.
+            prio[runnable[0]] = below(1 << 16)
         best = 0
+        top = prio[runnable[0]]
         for i in range(1, len(runnable)):
-            if prio[runnable[i]] > prio[runnable[best]]:
-                best = i
+            p = prio[runnable[i]]
+            if p > top:
+                best, top = i, p
         return best
 
     def delay(self, actor: int, in_window: bool) -> int:
-        rng = self.rng
-        if rng.below(self.delay_in if in_window else self.delay_out) != 0:
+        below = self.rng.below
+        if below(self.delay_in if in_window else self.delay_out) != 0:
             return 0
-        return 1 + rng.below(DELAY_BUCKETS - 1)
+        return 1 + below(DELAY_BUCKETS - 1)
 
 
 class PctStrategy(Strategy):

@@ -6,12 +6,14 @@ hash. Logs, trace files, hunts and soaks are built on ``execute``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from emulator import __version__
 from emulator.engine.choices import Replay
-from emulator.engine.runtime import RunConfig, RunResult, run_sync
+from emulator.engine.runtime import Job, RunConfig, RunResult, run_batch, run_sync
 from emulator.engine.strategies import STRATEGIES, make_strategy
 from emulator.errors import BadInput
 from emulator.run.catalog import load
@@ -100,6 +102,73 @@ def execute(
         sites=sites,
     )
     return scen, run_sync(setup.model, setup.actors, cfg)
+
+
+def run_many(
+    scenario: str,
+    variant: str = "buggy",
+    seeds: Iterable[int] = (0,),
+    strategy: str = "chaos",
+    *,
+    strategy_params: dict[str, Any] | None = None,
+    schedule: str = "seeded",
+    options: dict[str, str] | None = None,
+    budget: int | None = None,
+    until: Callable[[RunResult], bool] | None = None,
+    batch: int = 256,
+) -> Iterator[RunResult]:
+    """The results of ``execute`` for each seed, in order, made many to one trio run: each run
+    still builds its own model, strategy and choices, so every result (and trace hash) is the
+    one ``execute`` gives for that seed. What is the same for every seed (the scenario, its
+    options, the checks) is done once.
+
+    Seeds are run in batches (8, 16, ... up to ``batch`` per trio run) and yielded batch by
+    batch: a consumer that stops early may have paid for runs of the batch it did not read.
+    ``until`` (a pure predicate) stops the runs right after the first result it accepts,
+    which is yielded last: ``until=lambda r: r.outcome.failed`` for a hunt."""
+    spec = RunSpec(
+        scenario=scenario,
+        variant=variant,
+        strategy=strategy,
+        strategy_params=dict(strategy_params or {}),
+        schedule=schedule,
+        options=dict(options or {}),
+        budget=budget,
+    )
+    scen = validate(spec)
+    opts = resolved_options(scen, spec.options)
+    params = spec.strategy_params
+    try:
+        make_strategy(strategy, 0, params)
+    except TypeError as exc:
+        raise BadInput(f"bad parameters for strategy {strategy}: {exc}") from exc
+    steps = budget or scen.budget
+    directed = schedule == "directed"
+
+    def job(seed: int) -> Job:
+        setup = scen.build(variant, opts)
+        cfg = RunConfig(
+            strategy=make_strategy(strategy, seed, params),
+            budget=steps,
+            windows=setup.windows,
+            directed=setup.directed if directed else (),
+        )
+        return setup.model, setup.actors, cfg
+
+    it = iter(seeds)
+    size = min(8, batch)
+    while True:
+        chunk = list(islice(it, size))
+        if not chunk:
+            return
+        for seed in chunk:
+            if seed < 0:
+                raise BadInput(f"seed {seed} is negative; seeds are integers >= 0")
+        results = run_batch(map(job, chunk), until)
+        yield from results
+        if until is not None and results and until(results[-1]):
+            return
+        size = min(size * 2, batch)
 
 
 def run_once(

@@ -1,0 +1,374 @@
+"""The hub: the task that owns the model and applies every step (``Runtime``).
+
+The hub is the page-cache actor. It asks the strategy which pending request to apply next
+(recording every choice), applies it atomically to the model, and hands the baton, with the
+reply, to that actor only; the actor's task runs until its next ``Port.call`` and hands the
+baton back. Actor tasks come from the hub's ``Pool``, so a run starts and ends without
+spawning or cancelling tasks.
+
+Blocking primitives park the actor inside the model; the model wakes it later through
+``Control.wake`` and the actor's same request is applied again as a *resume* step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import msgpack
+import outcome
+import trio
+
+from emulator.engine.choices import ChoiceRecord, Divergence, Recorder, ReplayCursor
+from emulator.engine.config import RunConfig, RunResult
+from emulator.engine.events import PARKED_REPLY, VIOLATED_REPLY, StepEvent, trace_hash
+from emulator.engine.facts import Fact
+from emulator.engine.model import PARKED, Model
+from emulator.engine.pool import Pool
+from emulator.engine.port import IDLE, ActorSpec, Port, SitePort, Slot, abort
+from emulator.engine.sites import Site
+from emulator.engine.strategies import (
+    DELAY_BUCKETS,
+    STEP_NS,
+    DirectedStrategy,
+    ReplayStrategy,
+    Strategy,
+    delay_ns,
+)
+from emulator.engine.violations import (
+    CLEAN,
+    ERROR,
+    HANG,
+    VIOLATION,
+    Crash,
+    Outcome,
+    Violation,
+    ViolationReport,
+)
+from emulator.engine.waits import at_quiescence, cycle_from
+
+# The hot path builds records without NamedTuple's Python __new__ and calls trio and msgpack
+# through module globals.
+_new_event = _new_record = tuple.__new__
+_reschedule = trio.lowlevel.reschedule
+_wait = trio.lowlevel.wait_task_rescheduled
+_Value = outcome.Value
+_unpackb = msgpack.unpackb
+_SCALARS = frozenset((int, str, bool, type(None)))
+
+
+class _Stop(Exception):
+    def __init__(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+
+
+class Runtime:
+    def __init__(self, model: Model, actors: Sequence[ActorSpec], cfg: RunConfig) -> None:
+        self.model = model
+        self.cfg = cfg
+        self.slots = [Slot(i, a.name, a.program, a.daemon) for i, a in enumerate(actors)]
+        self.names = [a.name for a in actors]
+        strategy = cfg.strategy
+        if cfg.directed:
+            strategy = DirectedStrategy(strategy, cfg.directed)
+        if cfg.replay is not None:
+            strategy = ReplayStrategy(strategy, ReplayCursor(cfg.replay))
+        strategy.wants(self.names)
+        self.strategy = strategy
+        self.src = Recorder(cfg.replay.records if cfg.replay is not None else None)
+        self._now = 0
+        self._steps = 0
+        self._current = -1
+        self._live = sum(1 for a in actors if not a.daemon)  # non-daemon actors not finished
+        self.hub_task: Any = None
+        self.packer: Any = None
+        self.events: list[StepEvent] = []
+        self._win_start = {s for s, _ in cfg.windows}
+        self._win_end = {e for _, e in cfg.windows}
+        self.divergence: str | None = None
+        # Who woke whom: explain draws wake-up arrows from it (a parked step does not say).
+        self.wakes: list[tuple[int, int]] = []
+        self._facts_on = cfg.facts
+        self._step_facts: list[Fact] = []
+        self.facts: list[tuple[Fact, ...]] = []
+        self.sites: list[Site | None] = []
+
+    # -- Control ---------------------------------------------------------------------------
+
+    @property
+    def now(self) -> int:
+        return self._now
+
+    @property
+    def steps(self) -> int:
+        return self._steps
+
+    @property
+    def facts_on(self) -> bool:
+        return self._facts_on
+
+    def fact(self, f: Fact) -> None:
+        if self._facts_on:
+            self._step_facts.append(f)
+
+    def actor_name(self, actor: int) -> str:
+        return self.names[actor]
+
+    def choose(self, n: int, kind: str) -> int:
+        if n <= 1:
+            return 0
+        slot = self.slots[self._current]
+        try:
+            v = self.strategy.other(kind, n)
+            self.src.record(v, n, kind, (self._steps, slot.name, slot.label))
+        except Divergence as d:
+            if d.step >= 0:
+                raise
+            found = f"{d.found} for {slot.name} [{slot.label}]"
+            raise replace(d, found=found, step=self._steps) from None
+        return v
+
+    def wake(self, actor: int) -> None:
+        slot = self.slots[actor]
+        if slot.parked:
+            slot.parked = False
+            slot.resumed = True
+            slot.at = 0  # its parked request is applied again, as a resume step
+            self.wakes.append((self._steps, actor))
+
+    # -- running -----------------------------------------------------------------------------
+
+    def port(self, slot: Slot) -> Port:
+        return SitePort(self, slot) if self.cfg.sites else Port(self, slot)
+
+    async def run(self, pool: Pool) -> RunResult:
+        """Run to the end on ``pool``'s tasks; the calling task is the hub."""
+        self.hub_task = pool.hub
+        self.packer = pool.packer
+        self.model.bind(self, self.names)
+        self.strategy.start(len(self.slots))
+        workers = await pool.borrow(len(self.slots))
+        result: Outcome
+        try:
+            # Each actor runs its local code up to its first request, one at a time.
+            for slot, w in zip(self.slots, workers, strict=True):
+                slot.task = w.task
+                w.job = (self, slot)
+                await self._hand(slot, b"")
+            result = await self._loop()
+        except _Stop as stop:
+            result = stop.outcome
+        await pool.release(self.slots, workers)
+        return RunResult(
+            outcome=result,
+            actor_names=self.names,
+            events=self.events,
+            choices=self.src.records,
+            divergence=self.divergence,
+            model=self.model,
+            wakes=self.wakes,
+            facts=self.facts,
+            sites=self.sites,
+        )
+
+    async def _hand(self, slot: Slot, reply: bytes) -> None:
+        """Give the baton to ``slot`` and wait until it sends its next request or ends."""
+        self._current = slot.idx
+        _reschedule(slot.task, _Value(reply))
+        await _wait(abort)
+        if slot.done:
+            self._exited(slot)
+
+    def _exited(self, slot: Slot) -> None:
+        if slot.error is not None:
+            exc = slot.error
+            if isinstance(exc, Violation):
+                self._violation(exc, slot)
+            crash = Crash.of(slot.name, exc)
+            raise _Stop(self._outcome(ERROR, error=f"{slot.name}: {crash.traceback}", crash=crash))
+        if not slot.daemon:
+            self._live -= 1
+        try:
+            self.model.actor_exit(slot.idx)
+        except Violation as v:
+            self._violation(v, slot)
+
+    def _noted(self, slot: Slot) -> None:
+        """Keep the facts and the site of the step just recorded (runs that asked for them)."""
+        if self._facts_on:
+            self.facts.append(tuple(self._step_facts))
+            self._step_facts.clear()
+        if self.cfg.sites:
+            self.sites.append(slot.site)
+
+    async def _loop(self) -> Outcome:
+        slots = self.slots
+        record = self.src.record
+        # Outside strict replay a choice is only appended: no method call, no checks.
+        fast_append = self.src.records.append if not self.src.verifying else None
+        strategy = self.strategy
+        pick = strategy.pick
+        delay = strategy.delay if strategy.delays else None
+        stepped = None if type(strategy).stepped is Strategy.stepped else strategy.stepped
+        model = self.model
+        apply = model.apply
+        budget = self.cfg.budget
+        win_start = self._win_start
+        win_end = self._win_end
+        windows = bool(win_start or win_end)
+        append = self.events.append
+        pack = self.packer.pack
+        noting = self.cfg.facts or self.cfg.sites
+        while True:
+            steps = self._steps
+            if steps >= budget:
+                return self._outcome(HANG, error=f"step budget {budget} exhausted")
+            now = self._now
+            runnable = [s.idx for s in slots if s.at <= now]
+            n = len(runnable)
+            try:
+                if n == 1:
+                    slot = slots[runnable[0]]
+                    where = None
+                elif n == 0:
+                    if self._advance_time():
+                        continue
+                    return self._quiescent()
+                else:
+                    cur = self._current
+                    if runnable[0] != cur and cur in runnable:
+                        runnable.remove(cur)
+                        runnable.insert(0, cur)
+                    pos = pick(runnable, steps)
+                    slot = slots[runnable[pos]]
+                    where = (steps + 1, slot.name, slot.label)
+                    if fast_append is not None:
+                        fast_append(_new_record(ChoiceRecord, (pos, n, "sched", where)))
+                    else:
+                        record(pos, n, "sched", where)
+                if delay is not None:
+                    b = delay(slot.idx, slot.in_window)
+                    if where is None:
+                        where = (steps + 1, slot.name, slot.label)
+                    if fast_append is not None:
+                        fast_append(_new_record(ChoiceRecord, (b, DELAY_BUCKETS, "delay", where)))
+                    else:
+                        record(b, DELAY_BUCKETS, "delay", where)
+                    if b:
+                        slot.at = now + delay_ns(b)
+                        continue
+            except Divergence as d:
+                d = self._asked_among(d, runnable)
+                self.divergence = str(d)
+                return self._outcome(HANG, error=f"replay diverged: {d}")
+            self._steps = steps = steps + 1
+            self._now = vtime = now + STEP_NS
+            self._current = idx = slot.idx
+            args = slot.args
+            if args is None:
+                args = slot.args = _unpackb(slot.raw, use_list=False)[5]
+            try:
+                res = apply(idx, slot.op, slot.label, args, slot.resumed)
+            except Violation as v:
+                append(_new_event(StepEvent, (idx, vtime, slot.raw, VIOLATED_REPLY)))
+                if noting:
+                    self._noted(slot)
+                self._violation(v, slot)
+            except Divergence as d:
+                self.divergence = str(d)
+                return self._outcome(HANG, error=f"replay diverged: {d}")
+            if res is PARKED:
+                slot.parked = True
+                slot.resumed = False
+                slot.at = IDLE
+                append(_new_event(StepEvent, (idx, vtime, slot.raw, PARKED_REPLY)))
+                if noting:
+                    self._noted(slot)
+                cycle = cycle_from(model, slots, idx)
+                if cycle is not None:
+                    self._violation(cycle, slot)
+                continue
+            reply = pack((0, res))
+            append(_new_event(StepEvent, (idx, vtime, slot.raw, reply)))
+            if noting:
+                self._noted(slot)
+            if stepped is not None:
+                stepped(idx, slot.label)
+            if windows:
+                label = slot.label
+                if label in win_end:
+                    slot.in_window = False
+                if label in win_start:
+                    slot.in_window = True
+            slot.at = IDLE
+            slot.resumed = False
+            # Hand the baton and the reply to this actor; it returns with its next request. The
+            # actor gets the reply decoded from its bytes, as a copy; an immutable scalar is
+            # its own copy, so it is passed as it is.
+            if type(res) not in _SCALARS:
+                res = _unpackb(reply, use_list=False)[1]
+            _reschedule(slot.task, _Value(res))
+            await _wait(abort)
+            if slot.done:
+                self._exited(slot)
+            if not self._live:
+                try:
+                    model.finish()
+                except Violation as v:
+                    self._violation(v, None)
+                return self._outcome(CLEAN)
+
+    def _asked_among(self, d: Divergence, runnable: list[int]) -> Divergence:
+        """A kind/range mismatch is found before any actor is picked: name the live candidates
+        (error path only, so the hot loop builds no strings)."""
+        if d.step >= 0:
+            return d
+        cands = ", ".join(f"{self.slots[i].name} [{self.slots[i].label}]" for i in runnable)
+        return replace(d, found=f"{d.found} among {cands}", step=self._steps + 1)
+
+    def _advance_time(self) -> bool:
+        pending = [s.at for s in self.slots if s.at != IDLE]
+        if not pending:
+            return False
+        self._now = max(self._now, min(pending))
+        return True
+
+    def _quiescent(self) -> Outcome:
+        if not self._live:
+            return self._outcome(CLEAN)
+        v, slot = at_quiescence(self.model, self.slots)
+        return self._report(v, self.slots[slot.idx] if slot is not None else None)
+
+    # -- outcomes ----------------------------------------------------------------------------
+
+    def _violation(self, v: Violation, slot: Slot | None) -> None:
+        raise _Stop(self._report(v, slot))
+
+    def _report(self, v: Violation, slot: Slot | None) -> Outcome:
+        rep = ViolationReport(
+            oracle=v.oracle,
+            message=v.message,
+            step=self._steps,
+            vtime=self._now,
+            actor=slot.name if slot else "-",
+            label=slot.label if slot else "-",
+        )
+        return self._outcome(VIOLATION, violation=rep)
+
+    def _outcome(
+        self,
+        status: str,
+        violation: ViolationReport | None = None,
+        error: str | None = None,
+        crash: Crash | None = None,
+    ) -> Outcome:
+        return Outcome(
+            status=status,
+            steps=self._steps,
+            vtime=self._now,
+            trace_hash=trace_hash(self.events),
+            violation=violation,
+            error=error,
+            crash=crash,
+        )

@@ -1,0 +1,110 @@
+"""Actor tasks kept across runs: a run borrows one trio task per actor from the hub's pool
+instead of spawning a task per actor and cancelling them all at the end.
+
+A worker task parks until the hub hands it a job (the runtime and the slot of the actor it is
+to run); it runs that actor's program and hands the baton back to the hub when the program
+returns or raises. A run that ends while programs are still suspended in ``Port.call``
+(daemons, parked or preempted actors) unwinds each of them, one task at a time, by raising
+``RunOver`` at that call, so that the worker is free for the next run. The pool itself is
+started and stopped once per trio run, however many runs it serves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import msgpack
+import outcome
+import trio
+
+from emulator.engine.port import IDLE, Port, Slot, abort
+
+_reschedule = trio.lowlevel.reschedule
+_wait = trio.lowlevel.wait_task_rescheduled
+
+
+class RunOver(BaseException):
+    """Raised at a suspended ``Port.call`` once the run it belongs to has ended. A
+    ``BaseException`` so that actor code catching ``Exception`` does not swallow it."""
+
+
+class Runs(Protocol):
+    """The runtime as a worker sees it: it makes the port of the actor the worker runs."""
+
+    def port(self, slot: Slot) -> Port: ...
+
+
+class Worker:
+    __slots__ = ("job", "task")
+
+    def __init__(self) -> None:
+        self.task: Any = None
+        self.job: tuple[Runs, Slot] | None = None  # None: idle (or, when woken, stop)
+
+
+class Pool:
+    """The hub's actor tasks, and the one msgpack packer all their requests are encoded with
+    (only the running task packs, so one is enough)."""
+
+    def __init__(self, nursery: trio.Nursery) -> None:
+        self.nursery = nursery
+        self.hub = trio.lowlevel.current_task()
+        self.packer = msgpack.Packer()
+        self.workers: list[Worker] = []
+        self._stuck = 0
+
+    async def borrow(self, n: int) -> list[Worker]:
+        """``n`` idle workers; spawns the missing ones, each parked before the next starts."""
+        while len(self.workers) < n:
+            w = Worker()
+            self.nursery.start_soon(self._main, w, name=f"pcemu-actor-{len(self.workers)}")
+            await _wait(abort)  # the new task hands the baton back once it has parked
+            self.workers.append(w)
+        return self.workers[:n]
+
+    async def _main(self, w: Worker) -> None:
+        w.task = trio.lowlevel.current_task()
+        hub = self.hub
+        _reschedule(hub)
+        while True:
+            await _wait(abort)
+            job = w.job
+            if job is None:
+                return
+            rt, slot = job
+            try:
+                await slot.program(rt.port(slot))
+            except RunOver:
+                w.job = None
+                _reschedule(hub)
+                continue
+            except trio.Cancelled:
+                raise
+            except BaseException as exc:  # scenario code failed: report it, don't crash the run
+                slot.error = exc
+            slot.done = True
+            slot.at = IDLE  # no request left to apply
+            w.job = None
+            _reschedule(hub)
+
+    async def release(self, slots: Sequence[Slot], workers: Sequence[Worker]) -> None:
+        """Unwind the programs of a finished run that are still suspended, in slot order."""
+        for slot, w in zip(slots, workers, strict=False):
+            if w.job is None or slot.done:
+                continue
+            _reschedule(w.task, outcome.Error(RunOver()))
+            await _wait(abort)
+            if w.job is not None:
+                # The program caught RunOver and asked for another step: that task is lost
+                # to the pool (close() cancels it); a fresh one will take its place.
+                self.workers.remove(w)
+                self._stuck += 1
+
+    def close(self) -> None:
+        """Let every idle worker return; cancel the ones a program kept."""
+        for w in self.workers:
+            w.job = None
+            _reschedule(w.task)
+        if self._stuck:
+            self.nursery.cancel_scope.cancel()
