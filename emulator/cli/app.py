@@ -497,9 +497,11 @@ def hunt(
                 break
     sig = interrupts.received()
     if sig is not None:
-        what = f"{len(hits)} oracles hit in" if count else "no failure in"
-        span = f"seeds {seed_span(start, start + done - 1)}" if done else "no seed finished"
-        raise Interrupted(sig, f"hunt: {what} {span}; interrupted")
+        if not done:
+            raise Interrupted(sig, "hunt: interrupted before the first seed finished")
+        span = seed_span(start, start + done - 1)
+        what = f"{sum(hits.values())} failing seeds in" if count else "no failure in"
+        raise Interrupted(sig, f"hunt: {what} seeds {span}; interrupted")
     if count:
         report_count(hits, seeds, start, steps, as_json)
     if failing is None:

@@ -102,6 +102,7 @@ def interruptible(f: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         with interrupts.catching():
+            interrupts.check("pcemu: interrupted before the command started; nothing done")
             return f(*args, **kwargs)
 
     return wrapper

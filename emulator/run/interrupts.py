@@ -20,6 +20,7 @@ from emulator.errors import Interrupted
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 _received: list[int] = []
+_depth = [0]
 
 
 def received() -> int | None:
@@ -42,16 +43,26 @@ def _note(signum: int, _frame: FrameType | None) -> None:
 
 @contextlib.contextmanager
 def catching() -> Iterator[None]:
-    """Turn SIGINT/SIGTERM into the flag for the duration (main thread only)."""
+    """Turn SIGINT/SIGTERM into the flag for the duration (main thread only). Nested uses
+    keep the outer one's flag: a signal that arrived while the command started still counts."""
+    if _depth[0]:
+        _depth[0] += 1
+        try:
+            yield
+        finally:
+            _depth[0] -= 1
+        return
     _received.clear()
     try:
         old = {s: signal.signal(s, _note) for s in SIGNALS}
     except ValueError:  # not the main thread: leave signals alone
         yield
         return
+    _depth[0] += 1
     try:
         yield
     finally:
+        _depth[0] -= 1
         for s, h in old.items():
             signal.signal(s, h)
 
