@@ -568,15 +568,21 @@ def replay(
     """Re-run a recorded run (a --log or --trace file, or a soak finding) and check it is
     reproduced exactly. A recording of a user scenario script replays only with --script."""
     if old_out is not None:
-        raise BadInput(
-            f"replay --out {str(old_out)!r}: --out is always an output; name the soak "
-            f"directory with --from {str(old_out)!r}"
-        )
+        if finding is None or source is not None:
+            raise BadInput(
+                f"replay --out {str(old_out)!r}: --out is always an output; name the soak "
+                f"directory with --from {str(old_out)!r}"
+            )
+        # The spelling of an earlier version, kept for one version: say what it is now.
+        echo_err(f"pcemu: note: replay --finding ID --out DIR is now --from {str(old_out)!r}")
+        source = old_out
     path = debug_cmds.resolve_recording(file, finding, source)
     v = replay_file(path, force, script=script)
     interrupts.check("replay stopped; no verdict")
     scen = validate(v.spec)
-    if v.result.outcome.status == ERROR:
+    if v.result.outcome.status == ERROR and v.end.get("outcome") != ERROR:
+        # An error the recording did not have is a bug in scenario or model code, not a
+        # divergence; replaying a recorded error (a soak finding) reproduces it as its verdict.
         raise crash_error(scen, v.result)
     if verbosity() >= 0:
         from emulator.run.report import render

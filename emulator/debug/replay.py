@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ class Verdict:
     spec: RunSpec
     header: dict[str, Any]
     result: RunResult
+    end: dict[str, Any] = field(default_factory=dict)  # the recorded run.end
 
 
 def spec_from_header(
@@ -135,7 +136,7 @@ def replay_log(
     spec = spec_from_header(rec.header, f"log {str(path)!r}", script, force)
     _scen, result = execute(spec, facts=facts, sites=facts)
     diffs = compare(rec.end, result)
-    return Verdict(not diffs, diffs, spec, rec.header, result)
+    return Verdict(not diffs, diffs, spec, rec.header, result, rec.end)
 
 
 def replay_trace(
@@ -150,7 +151,7 @@ def replay_trace(
         first = first_event_difference(t.events, result.events, t.actors)
         if first:
             diffs.insert(0, first)
-    return Verdict(not diffs, diffs, spec, t.header, result)
+    return Verdict(not diffs, diffs, spec, t.header, result, t.end)
 
 
 def replay_file(

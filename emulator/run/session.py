@@ -317,11 +317,16 @@ def check_directed_reached(scen: Scenario, spec: RunSpec, setup: Setup, result: 
     missing = [(i, tuple(d)) for i, d in enumerate(setup.directed, 1) if tuple(d) not in seen]
     if not missing:
         return
+    # Every variant under the scenario's default options: the schedule is written for them
+    # (another option may legitimately change the path, as another variant may).
     opts = resolved_options(scen, spec.options)
+    defaults = resolved_options(scen, {})
     for variant in scen.variants:
-        if variant == spec.variant or not missing:
+        if not missing:
+            break
+        if variant == spec.variant and opts == defaults:
             continue
-        other = build(scen, variant, opts)
+        other = build(scen, variant, defaults)
         cfg = RunConfig(
             strategy=make_strategy(spec.strategy, spec.seed, spec.strategy_params),
             budget=spec.budget or scen.budget,
