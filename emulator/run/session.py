@@ -10,6 +10,7 @@ from __future__ import annotations
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import product
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -317,27 +318,34 @@ def check_directed_reached(scen: Scenario, spec: RunSpec, setup: Setup, result: 
     missing = [(i, tuple(d)) for i, d in enumerate(setup.directed, 1) if tuple(d) not in seen]
     if not missing:
         return
-    # Every variant under the scenario's default options: the schedule is written for them
-    # (another option may legitimately change the path, as another variant may).
+    # Every variant under every combination of options (an option, like a variant, may
+    # legitimately take another path): only what no run reaches is a mistake. Bounded; this
+    # runs only after a directed run that left entries unreached.
     opts = resolved_options(scen, spec.options)
-    defaults = resolved_options(scen, {})
+    keys = sorted(scen.options)
+    combos = [
+        dict(zip(keys, vals, strict=True)) for vals in product(*(scen.options[k] for k in keys))
+    ]
+    tried = 0
     for variant in scen.variants:
-        if not missing:
-            break
-        if variant == spec.variant and opts == defaults:
-            continue
-        other = build(scen, variant, defaults)
-        cfg = RunConfig(
-            strategy=make_strategy(spec.strategy, spec.seed, spec.strategy_params),
-            budget=spec.budget or scen.budget,
-            windows=other.windows,
-            directed=other.directed,
-        )
-        try:
-            seen |= _stepped(run_sync(other.model, other.actors, cfg))
-        except Exception:
-            continue
-        missing = [(i, d) for i, d in missing if d not in seen]
+        for combo in combos:
+            if not missing or tried >= 256:
+                break
+            if variant == spec.variant and combo == opts:
+                continue
+            tried += 1
+            other = build(scen, variant, combo)
+            cfg = RunConfig(
+                strategy=make_strategy(spec.strategy, spec.seed, spec.strategy_params),
+                budget=spec.budget or scen.budget,
+                windows=other.windows,
+                directed=other.directed,
+            )
+            try:
+                seen |= _stepped(run_sync(other.model, other.actors, cfg))
+            except Exception:
+                continue
+            missing = [(i, d) for i, d in missing if d not in seen]
     if missing:
         i, (actor, label) = missing[0]
         labels = sorted({lab for a, lab in seen if a == actor})

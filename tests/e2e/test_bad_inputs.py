@@ -270,7 +270,7 @@ CASES: list[Case] = [
     ),
     (
         "replay old --out",
-        lambda d: ["replay", "--finding", "abcd", "--out", str(d)],
+        lambda d: ["replay", str(d / "r.jsonl"), "--out", str(d)],
         E + "replay --out '{d}': --out is always an output; name the soak directory with "
         "--from '{d}'",
     ),
