@@ -67,6 +67,12 @@ def litmus_files(target: Path) -> list[Path]:
     raise BadInput(f"{str(target)!r} does not exist; give a .litmus file or a directory of them")
 
 
+def witness_script(trace: Path) -> Path:
+    """The scenario script a witness trace replays against (written beside it): replaying a
+    recording never runs a script the user did not name, so the command names it."""
+    return (trace.parent / f"{trace.name.split('.', 1)[0]}.litmus.py").resolve()
+
+
 def save_witness(v: Verdict, out: Path) -> Path:
     """The witness run as a trace file, plus the scenario script its header names."""
     assert v.witness is not None
@@ -143,7 +149,10 @@ def render(rows: list[Row], s: dict[str, Any]) -> str:
     lines = ["  ".join(c.ljust(widths[i]) for i, c in enumerate(row)).rstrip() for row in table]
     for r in rows:
         if r.witness:
-            lines.append(f"witness {r.name}: {r.witness}  (pcemu explain {r.witness})")
+            script = witness_script(r.witness)
+            lines.append(
+                f"witness {r.name}: {r.witness}  (pcemu explain {r.witness} --script {script})"
+            )
     lines.append(
         f"{s['model']}: {s['tests']} tests, {s['decided']} decided, agree {s['agree']}/"
         f"{s['decided']}, {s['disagree']} disagree, {s['unsupported']} unsupported, "

@@ -1,7 +1,10 @@
-"""The user's surface, one package: ``pcemu list | run | hunt | replay`` (``app``), ``shrink |
-explain`` (``debug``), ``soak | findings`` (``soak``); exit codes in ``exits``.
+"""The user's surface, one package: ``pcemu list | show | run | hunt | replay`` (``app``),
+``shrink | explain`` (``debug``), ``soak | findings`` (``soak``); exit codes in ``exits``;
+``--json`` output and ``-q``/``-v`` in ``output``.
 
-``main`` imports the commands only when it has to: ``pcemu --version`` answers without them.
+``main`` imports the commands only when it has to (``pcemu --version`` answers without them),
+and turns SIGINT/SIGTERM into a flag before the rest of pcemu is imported, so a signal that
+arrives while the command starts up stops it cleanly too (the soak has its own handling).
 """
 
 from __future__ import annotations
@@ -9,17 +12,37 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+OWN_SIGNALS = ("soak", "findings")
+
+
+def _command(argv: Sequence[str]) -> str | None:
+    return next((a for a in argv if not a.startswith("-")), None)
+
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = list(sys.argv[1:] if argv is None else argv)
+    args = list(argv) if argv is not None else sys.argv[1:]
     if args == ["--version"]:
         from emulator import __version__
 
         print(f"pcemu, version {__version__}")
         sys.exit(0)
-    from emulator.cli.app import main as run_cli
+    if _command(args) in OWN_SIGNALS:
+        from emulator.cli.app import main as app_main
 
-    run_cli(argv)
+        app_main(args)
+        return
+    from emulator.run import interrupts
+
+    with interrupts.catching():
+        try:
+            from emulator.cli.app import main as app_main
+        except KeyboardInterrupt:  # a second signal while starting up
+            sys.exit(interrupts.exit_status(interrupts.received() or 2))
+        sig = interrupts.received()
+        if sig is not None:
+            print("pcemu: interrupted while starting; nothing done", file=sys.stderr)
+            sys.exit(interrupts.exit_status(sig))
+        app_main(args)
 
 
 __all__ = ["main"]

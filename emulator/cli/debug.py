@@ -1,4 +1,6 @@
-"""``pcemu shrink`` and ``pcemu explain``, and finding a soak finding's recording by its id.
+"""``pcemu shrink`` and ``pcemu explain``, the options every command that takes a recording
+shares (FILE, or ``--finding ID --from DIR``; ``--script`` for a user scenario), and finding a
+soak finding's recording by its id.
 
 Kept out of ``app.py`` (which registers these commands) so the debugging surface grows here.
 """
@@ -11,47 +13,27 @@ from pathlib import Path
 import click
 
 from emulator.cli import exits
+from emulator.cli.output import BoundedInt, verbosity, verbosity_options
+from emulator.cli.recordings import (
+    interruptible,
+    recording_arg,
+    recording_options,
+    resolve_recording,
+)
 from emulator.debug.explain import explain
 from emulator.debug.explain_html import render_html
 from emulator.debug.explain_report import report
 from emulator.debug.explain_text import emit, render_text
 from emulator.debug.replay import replay_file
-from emulator.debug.shrink import MAX_RUNS, directed_switches, shrink_file, summary
+from emulator.debug.shrink import MAX_RUNS, MAX_RUNS_LIMIT, directed_switches, shrink_file, summary
 from emulator.engine.config import RunResult
 from emulator.engine.events import switches
-from emulator.errors import BadInput
+from emulator.engine.violations import ERROR
+from emulator.errors import Interrupted
+from emulator.run import interrupts
+from emulator.run.inputs import output_file, writing
 from emulator.run.progress import progress
-from emulator.run.session import validate
-from emulator.soak.store import Store
-
-
-def finding_file(directory: Path, ident: str) -> Path:
-    """The recording of a soak finding, by its id (the ``sig`` of ``pcemu findings --json``,
-    or any unambiguous prefix of it): its trace file, else its log."""
-    if len(ident) < 4:
-        raise BadInput(f"finding id {ident!r} is too short; give at least 4 characters of its sig")
-    store = Store(directory, create=False)
-    try:
-        rows = [f for f in store.findings() if f.sig.startswith(ident.lower())]
-    finally:
-        store.close()
-    if not rows:
-        raise BadInput(
-            f"no finding {ident!r} in {str(directory)!r}; list ids with "
-            f"pcemu findings {directory} --json"
-        )
-    if len(rows) > 1:
-        sigs = ", ".join(f.sig for f in rows)
-        raise BadInput(f"finding id {ident!r} is ambiguous ({sigs}); give more characters")
-    f = rows[0]
-    for rel in (f.trace, f.log):
-        if rel and (directory / rel).is_file():
-            return directory / rel
-    raise BadInput(
-        f"finding {f.sig} ({f.kind} {f.oracle} at {f.label}) left no trace or log in "
-        f"{str(directory)!r} (a watchdog hang or a dead worker); rerun seed {f.seed} with "
-        "pcemu run"
-    )
+from emulator.run.session import crash_error, validate
 
 
 def default_out(file: Path, suffix: str) -> Path:
@@ -63,8 +45,10 @@ def default_out(file: Path, suffix: str) -> Path:
 
 
 @click.command()
-@click.argument("file", type=click.Path(path_type=Path))
+@recording_arg
+@recording_options
 @click.option(
+    "-o",
     "--out",
     "out",
     type=click.Path(path_type=Path),
@@ -79,16 +63,35 @@ def default_out(file: Path, suffix: str) -> Path:
 )
 @click.option(
     "--max-runs",
-    type=int,
+    type=BoundedInt(1, MAX_RUNS_LIMIT, "--max-runs"),
     default=MAX_RUNS,
     show_default=True,
     help="candidate runs to try at most",
 )
-def shrink(file: Path, out: Path | None, force: bool, any_site: bool, max_runs: int) -> None:
+@verbosity_options
+@interruptible
+def shrink(
+    file: Path | None,
+    finding: str | None,
+    source: Path | None,
+    script: Path | None,
+    out: Path | None,
+    force: bool,
+    any_site: bool,
+    max_runs: int,
+) -> None:
     """Shrink a failing run (a --trace or --log file) to a minimal interleaving that still
-    trips the same oracle; write it as a trace file that replays exactly."""
+    trips the same oracle; write it as a trace file that replays exactly. Interrupted, it
+    writes the best interleaving found so far."""
+    path = resolve_recording(file, finding, source)
     shrink_and_report(
-        file, out=out, force=force, any_site=any_site, max_runs=max_runs, explained=False
+        path,
+        out=out,
+        force=force,
+        any_site=any_site,
+        max_runs=max_runs,
+        script=script,
+        explained=False,
     )
     sys.exit(exits.CLEAN)
 
@@ -100,10 +103,12 @@ def shrink_and_report(
     force: bool = False,
     any_site: bool = False,
     max_runs: int = MAX_RUNS,
+    script: Path | None = None,
     explained: bool = True,
 ) -> None:
     """Shrink a recorded failure with progress on stderr; print the reduction and, with
-    ``explained``, the shrunk run's report."""
+    ``explained``, the shrunk run's report. Interrupted, it writes the best so far and says so
+    (exit 130/143)."""
     target = out or default_out(file, ".min.pctrace")
     with progress("shrink", max_runs, "candidate") as bar:
 
@@ -114,18 +119,30 @@ def shrink_and_report(
                     f"best: {switches(result.events)} switches, {result.outcome.steps} steps"
                 )
 
-        s = shrink_file(file, target, force=force, any_site=any_site, max_runs=max_runs, on_run=ran)
-    for line in summary(s, target, directed_switches(s.spec, s.target)):
+        s = shrink_file(
+            file,
+            target,
+            force=force,
+            any_site=any_site,
+            max_runs=max_runs,
+            on_run=ran,
+            script=script,
+        )
+    directed = directed_switches(s.spec, s.target) if s.interrupted is None else None
+    for line in summary(s, target, directed):
         click.echo(line)
+    if s.interrupted is not None:
+        raise Interrupted(s.interrupted, f"shrink: interrupted; wrote the best so far to {target}")
     if explained:
         scen = validate(s.spec)
         click.echo("")
-        v = replay_file(target, facts=True)
+        v = replay_file(target, facts=True, script=script)
         emit(report(v.spec.header(scen), scen, v.result, [f"pcemu replay {target}"], verbose))
 
 
 @click.command("explain")
-@click.argument("file", type=click.Path(path_type=Path))
+@recording_arg
+@recording_options
 @click.option(
     "--format",
     "fmt",
@@ -135,6 +152,7 @@ def shrink_and_report(
     help="text: numbered blocks; html: a self-contained timeline page",
 )
 @click.option(
+    "-o",
     "--out",
     "out",
     type=click.Path(path_type=Path),
@@ -142,24 +160,43 @@ def shrink_and_report(
     help="write here instead of standard output",
 )
 @click.option("--force", is_flag=True, help="explain a file written by another pcemu version")
-@click.option("-v", "--verbose", is_flag=True, help="every object, and loops unfolded")
-def explain_cmd(file: Path, fmt: str, out: Path | None, force: bool, verbose: bool) -> None:
+@verbosity_options
+@interruptible
+def explain_cmd(
+    file: Path | None,
+    finding: str | None,
+    source: Path | None,
+    script: Path | None,
+    fmt: str,
+    out: Path | None,
+    force: bool,
+) -> None:
     """Explain a recorded run (a --trace or --log file) as a kernel engineer would write it:
     numbered steps per actor, source lines, objects and generations, locks, the oracle."""
-    v = replay_file(file, force, facts=True)
+    path = resolve_recording(file, finding, source)
+    if out is not None:
+        output_file(out, "-o/--out")
+    v = replay_file(path, force, facts=True, script=script)
+    interrupts.check("explain stopped; nothing written")
     if not v.reproduced:
         # Explaining a run that did not replay would put words to something that never ran.
-        click.echo(f"explain: {file} does not replay on this pcemu:", err=True)
+        click.echo(f"explain: {path} does not replay on this pcemu:", err=True)
         for d in v.differences:
             click.echo(f"  {d}", err=True)
         sys.exit(exits.FOUND)
     scen = validate(v.spec)
-    e = explain(v.spec.header(scen), scen, v.result)
-    text = render_html(e) if fmt == "html" else render_text(e, verbose)
+    if v.result.outcome.status == ERROR and v.end.get("outcome") != ERROR:
+        raise crash_error(scen, v.result)
+    header = v.spec.header(scen)
+    if scen.is_script:
+        # The explanation shows source lines by the script's path.
+        header = {**header, "scenario": scen.source}
+    e = explain(header, scen, v.result)
+    text = render_html(e) if fmt == "html" else render_text(e, verbosity() > 0)
     if out is None:
         click.echo(text, nl=False)
     else:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
+        with writing(out, "explanation", "w") as f:
+            f.write(text)
         click.echo(f"wrote {out}")
     sys.exit(exits.CLEAN)

@@ -24,11 +24,14 @@ from emulator.engine.choices import Replay
 from emulator.engine.config import RunResult
 from emulator.engine.events import switches
 from emulator.errors import BadInput
+from emulator.run import interrupts
+from emulator.run.inputs import output_file
 from emulator.run.recording import Recording
 from emulator.run.session import RunSpec, execute, validate
 from emulator.run.tracefile import write_trace
 
 MAX_RUNS = 4000  # candidate runs; a run of a scenario costs milliseconds
+MAX_RUNS_LIMIT = 10_000_000
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,7 @@ class Shrunk:
     trace: Recording
     result: RunResult
     spec: RunSpec
+    interrupted: int | None = None  # the signal that stopped the search early
 
 
 def _trimmed(values: list[int]) -> list[int]:
@@ -117,7 +121,9 @@ class Shrinker:
 
     @property
     def exhausted(self) -> bool:
-        return self.runs >= self.max_runs
+        """Out of candidate runs, or asked to stop (SIGINT/SIGTERM): every pass stops at its
+        next candidate and the best run found so far stands."""
+        return self.runs >= self.max_runs or interrupts.received() is not None
 
     def attempt(self, candidate: list[int]) -> bool:
         """Run a candidate; keep it if it trips the target and is simpler than the best."""
@@ -324,7 +330,10 @@ def shrink_verdict(
 ) -> Shrunk:
     target = target_of(v.result, any_site)
     s = Shrinker(v.spec, target, v.result, max_runs, on_run)
-    best = s.run()
+    try:
+        best = s.run()
+    except KeyboardInterrupt:  # a second signal: stop at once, keep the best found so far
+        best = s.best
     # Re-record: the kept lenient run's own choices, contexts and events, checked by a strict
     # replay under the recording's original budget.
     _scen, again = execute(v.spec, Replay.strict(best.choices))
@@ -335,7 +344,16 @@ def shrink_verdict(
     header = dict(v.spec.header(validate(v.spec)))
     header["shrunk_from"] = v.result.outcome.trace_hash
     trace = Recording.of(header, best)
-    return Shrunk(target, Measure.of(v.result), Measure.of(best), s.runs, trace, best, v.spec)
+    return Shrunk(
+        target,
+        Measure.of(v.result),
+        Measure.of(best),
+        s.runs,
+        trace,
+        best,
+        v.spec,
+        interrupts.received(),
+    )
 
 
 def shrink_file(
@@ -345,15 +363,19 @@ def shrink_file(
     any_site: bool = False,
     max_runs: int = MAX_RUNS,
     on_run: Callable[[RunResult, bool], None] | None = None,
+    script: Path | None = None,
 ) -> Shrunk:
-    v = replay_file(path, force)
+    if not 0 < max_runs <= MAX_RUNS_LIMIT:
+        raise BadInput(
+            f"--max-runs {max_runs} must be a number of candidate runs, 1 to {MAX_RUNS_LIMIT:,}"
+        )
+    output_file(out, "--out")
+    v = replay_file(path, force, script=script)
     if not v.reproduced:
         raise BadInput(
             f"{str(path)!r} does not replay on this pcemu ({v.differences[0]}); shrink needs a "
             "recording that reproduces (see pcemu replay)"
         )
-    if max_runs <= 0:
-        raise BadInput(f"--max-runs {max_runs} must be a positive number of candidate runs")
     shrunk = shrink_verdict(v, any_site, max_runs, on_run)
     write_trace(out, shrunk.trace)
     return shrunk
@@ -371,8 +393,9 @@ def directed_switches(spec: RunSpec, target: Target) -> int | None:
 def summary(s: Shrunk, out: Path, directed: int | None) -> list[str]:
     b, a = s.before, s.after
     yard = f"   (directed schedule: {directed})" if directed is not None else ""
+    stopped = "" if s.interrupted is None else "; interrupted, best so far"
     return [
-        f"shrink: {s.target} still fires; {s.runs} candidate runs",
+        f"shrink: {s.target} still fires; {s.runs} candidate runs{stopped}",
         f"  steps     {b.steps:>5} -> {a.steps}",
         f"  switches  {b.switches:>5} -> {a.switches}{yard}",
         f"  delays    {b.delays:>5} -> {a.delays}",

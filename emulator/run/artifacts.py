@@ -9,6 +9,7 @@ from typing import Any
 
 from emulator.engine.config import RunResult
 from emulator.engine.events import PARKS
+from emulator.run.catalog import is_script
 from emulator.run.logs import write_log
 from emulator.run.recording import Recording
 from emulator.run.session import RunSpec
@@ -46,11 +47,17 @@ def save(
         write_trace(trace, rec)
 
 
+def scenario_arg(spec: RunSpec) -> str:
+    """How a command names the scenario: a built-in by name, a user script by absolute path
+    (so the command works from any directory)."""
+    return str(Path(spec.scenario).resolve()) if is_script(spec.scenario) else spec.scenario
+
+
 def run_command(spec: RunSpec) -> str:
     parts = [
         "pcemu",
         "run",
-        spec.scenario,
+        scenario_arg(spec),
         "--variant",
         spec.variant,
         "--seed",
@@ -61,7 +68,7 @@ def run_command(spec: RunSpec) -> str:
     if spec.schedule != "seeded":
         parts += ["--schedule", spec.schedule]
     for k, v in sorted(spec.options.items()):
-        parts += ["-o", f"{k}={v}"]
+        parts += ["--set", f"{k}={v}"]
     for k, v in sorted(spec.strategy_params.items()):
         parts += ["-p", f"{k}={v}"]
     if spec.budget:
@@ -69,10 +76,18 @@ def run_command(spec: RunSpec) -> str:
     return shlex.join(parts)
 
 
+def replay_command(spec: RunSpec, path: Path) -> str:
+    """``pcemu replay FILE``, with ``--script PATH`` for a recording of a user script."""
+    parts = ["pcemu", "replay", str(path)]
+    if is_script(spec.scenario):
+        parts += ["--script", scenario_arg(spec)]
+    return shlex.join(parts)
+
+
 def repro_commands(spec: RunSpec, log: Path | None, trace: Path | None) -> list[str]:
     cmds = [run_command(spec)]
     if log is not None:
-        cmds.append(shlex.join(["pcemu", "replay", str(log)]))
+        cmds.append(replay_command(spec, log))
     if trace is not None:
-        cmds.append(shlex.join(["pcemu", "replay", str(trace)]))
+        cmds.append(replay_command(spec, trace))
     return cmds

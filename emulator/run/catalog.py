@@ -1,16 +1,28 @@
 """Finding scenarios: built-ins through the ``pcemu.scenarios`` entry point (so this package
-never imports ``scenarios``), and user scripts by file path."""
+never imports ``scenarios``), and user scripts by file path.
+
+A user script is imported only when the user names it (on the command line, or in Python);
+never because a log or trace file names it. The bytes that are hashed are the bytes that run, so
+``Scenario.script_sha256`` says exactly which script a recording came from.
+"""
 
 from __future__ import annotations
 
-import importlib.util
+import difflib
+import hashlib
 import sys
+import types
+from collections.abc import Iterable
+from dataclasses import replace
 from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
 
 from emulator.errors import BadInput
+from emulator.run.inputs import input_file
 from emulator.run.scenario import Scenario
+
+MAX_SCRIPT = 16 << 20
 
 
 @cache
@@ -26,31 +38,50 @@ def is_script(name: str) -> bool:
     return name.endswith(".py") or "/" in name
 
 
+def did_you_mean(value: str, known: Iterable[str]) -> str:
+    """`` (did you mean 'x'?)`` for a near miss, else empty."""
+    close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def load(name: str) -> Scenario:
     """A built-in scenario by name, or a user scenario script by path."""
     if is_script(name):
         return load_script(Path(name))
     table = builtin()
     if name not in table:
+        hint = did_you_mean(name, table)
+        if hint:
+            raise BadInput(f"unknown scenario {name!r}{hint} (see pcemu list)")
         known = ", ".join(table) or "(none installed: run `pip install -e .`)"
         raise BadInput(f"unknown scenario {name!r}; known scenarios: {known} (see `pcemu list`)")
     return table[name]
 
 
+def script_hash(path: Path) -> str:
+    input_file(path, "scenario script", "give a path to a .py file", MAX_SCRIPT)
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def load_script(path: Path) -> Scenario:
-    if not path.is_file():
-        raise BadInput(f"scenario script {str(path)!r} does not exist; give a path to a .py file")
+    input_file(path, "scenario script", "give a path to a .py file", MAX_SCRIPT)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"scenario script {str(path)!r} cannot be read ({exc.strerror})") from None
+    digest = hashlib.sha256(data).hexdigest()
+    full = path.resolve()
     mod_name = f"pcemu_user_{path.stem}"
-    spec = importlib.util.spec_from_file_location(mod_name, path)
-    if spec is None or spec.loader is None:
-        raise BadInput(f"cannot load scenario script {str(path)!r}; is it a Python file?")
-    module = importlib.util.module_from_spec(spec)
+    module = types.ModuleType(mod_name)
+    module.__file__ = str(full)
     sys.modules[mod_name] = module
     try:
-        spec.loader.exec_module(module)
-    except Exception as exc:
+        code = compile(data, str(full), "exec")
+        exec(code, module.__dict__)
+    except (Exception, SystemExit) as exc:
         raise BadInput(
-            f"scenario script {str(path)!r} failed to import: {type(exc).__name__}: {exc}"
+            f"scenario script {str(path)!r} failed to import: {type(exc).__name__}: "
+            f"{str(exc).splitlines()[0] if str(exc) else ''}"
         ) from exc
     scen = getattr(module, "SCENARIO", None)
     if not isinstance(scen, Scenario):
@@ -58,6 +89,4 @@ def load_script(path: Path) -> Scenario:
             f"scenario script {str(path)!r} defines no "
             "SCENARIO = emulator.run.scenario.Scenario(...)"
         )
-    from dataclasses import replace
-
-    return replace(scen, source=str(path))
+    return replace(scen, source=str(full), script_sha256=digest)

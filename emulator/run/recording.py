@@ -3,7 +3,8 @@ reproduce the run: the ``run.start`` event), the choices, the actors and step ev
 end (the ``run.end`` event: outcome, steps, virtual time, trace hash, violation).
 
 A trace file holds all of it; a log holds the header and the end (``choices is None``), which
-reproduce the run from its seed.
+reproduce the run from its seed. ``HEADER`` and ``END`` are the schemas every reader checks
+them against (``schema.py``): a value that passes can be used as it is.
 """
 
 from __future__ import annotations
@@ -14,6 +15,58 @@ from typing import Any
 from emulator.engine.choices import ChoiceRecord
 from emulator.engine.config import RunResult
 from emulator.engine.events import StepEvent
+from emulator.engine.violations import CLEAN, ERROR, HANG, VIOLATION
+from emulator.run.schema import DictOf, Int, Map, Opt, Str
+
+SEED_LIMIT = 1 << 64  # seeds are 0 <= seed < 2**64 everywhere (the PRNG takes 64 bits)
+MAX_BUDGET = 1_000_000  # steps; a run costs ~20 us a step
+BIG = 1 << 63
+
+SEED = Int(0, SEED_LIMIT, "0 <= seed < 2**64")
+BUDGET = Int(1, MAX_BUDGET + 1, f"1 <= budget <= {MAX_BUDGET:,}")
+
+HEADER = Map(
+    required={
+        "scenario": Str(),
+        "variant": Str(100),
+        "seed": SEED,
+        "strategy": Str(64),
+    },
+    optional={
+        "pcemu": Str(64),
+        "spec_id": Str(64),
+        "strategy_params": DictOf(Int(0, BIG), 16),
+        "schedule": Str(16),
+        "options": DictOf(Str(200), 64),
+        "mem": Str(16),
+        "budget": BUDGET,
+        "script": Str(),
+        "script_sha256": Str(64),
+        "shrunk_from": Str(64),
+    },
+)
+
+VIOLATION_REC = Map(
+    required={"oracle": Str(200)},
+    optional={
+        "message": Str(1 << 16),
+        "step": Int(0, BIG),
+        "vtime": Int(0, BIG),
+        "actor": Str(200),
+        "label": Str(200),
+    },
+)
+
+END = Map(
+    required={"outcome": Str(16, (CLEAN, VIOLATION, HANG, ERROR))},
+    optional={
+        "steps": Int(0, BIG),
+        "vtime": Int(0, BIG),
+        "trace_hash": Str(64),
+        "violation": Opt(VIOLATION_REC),
+        "error": Str(1 << 20),
+    },
+)
 
 
 @dataclass

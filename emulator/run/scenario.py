@@ -35,7 +35,13 @@ class Scenario:
     mem: str = "SC"
     options: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # first = default
     budget: int = 5_000
-    source: str = "builtin"
+    source: str = "builtin"  # a user script: its absolute path
+    labels: Mapping[str, str] = field(default_factory=dict)  # optional: label -> what it does
+    script_sha256: str | None = None  # a user script: sha256 of the bytes that were run
+
+    @property
+    def is_script(self) -> bool:
+        return self.script_sha256 is not None
 
     def default_options(self) -> dict[str, str]:
         return {k: v[0] for k, v in self.options.items()}

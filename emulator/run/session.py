@@ -1,23 +1,44 @@
 """One run of one scenario: resolve options, build the setup, pick the strategy, execute.
 
 ``RunSpec`` holds everything that determines a run; the same spec always yields the same trace
-hash. Logs, trace files, hunts and soaks are built on ``execute``.
+hash. Logs, trace files, hunts and soaks are built on ``execute``. ``validate`` is the one place
+a spec's values are checked, whether they came from the command line or from a file.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import traceback
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import islice
+from itertools import islice, product
+from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 from emulator import __version__
 from emulator.engine.choices import Replay
 from emulator.engine.runtime import Job, RunConfig, RunResult, run_batch, run_sync
 from emulator.engine.strategies import STRATEGIES, make_strategy
-from emulator.errors import BadInput
-from emulator.run.catalog import load
-from emulator.run.scenario import Scenario
+from emulator.engine.violations import ERROR, VIOLATION, Crash
+from emulator.errors import BadInput, ScenarioError
+from emulator.run.catalog import did_you_mean, load
+from emulator.run.recording import MAX_BUDGET, SEED_LIMIT
+from emulator.run.scenario import Scenario, Setup
+
+SCHEDULES = ("seeded", "directed")
+
+# Every strategy parameter: (default, lowest, highest). The defaults are the strategies' own;
+# the ranges keep a run finite and its arithmetic defined (switch=0 would divide by zero,
+# depth=10**9 would plan a billion priority changes).
+PARAMS: dict[str, dict[str, tuple[int, int, int]]] = {
+    "chaos": {
+        "switch": (8, 1, 1_000_000),
+        "delay_out": (40, 1, 1_000_000),
+        "delay_in": (3, 1, 1_000_000),
+    },
+    "pct": {"depth": (3, 1, 64), "k": (50, 1, 1_000_000)},
+    "random": {},
+}
 
 
 @dataclass(frozen=True)
@@ -32,10 +53,12 @@ class RunSpec:
     budget: int | None = None
 
     def header(self, scen: Scenario) -> dict[str, Any]:
-        """Everything needed to reproduce the run (the first log event)."""
-        return {
+        """Everything needed to reproduce the run (the first log event). A user script is
+        named by its SCENARIO.name, its path and the sha256 of its bytes: replaying it needs
+        the user to name the script again (``--script``), and the same bytes."""
+        h: dict[str, Any] = {
             "pcemu": __version__,
-            "scenario": self.scenario,
+            "scenario": scen.name if scen.is_script else self.scenario,
             "spec_id": scen.spec_id,
             "variant": self.variant,
             "seed": self.seed,
@@ -46,35 +69,83 @@ class RunSpec:
             "mem": scen.mem,
             "budget": self.budget or scen.budget,
         }
+        if scen.is_script:
+            h["script"] = scen.source
+            h["script_sha256"] = scen.script_sha256
+        return h
 
 
-def resolved_options(scen: Scenario, given: dict[str, str]) -> dict[str, str]:
+def resolved_options(scen: Scenario, given: Mapping[str, str]) -> dict[str, str]:
     opts = scen.default_options()
     for k, v in given.items():
         if k not in scen.options:
             known = ", ".join(scen.options) or "none"
-            raise BadInput(f"scenario {scen.name} has no option {k!r}; its options: {known}")
+            hint = did_you_mean(k, scen.options)
+            raise BadInput(f"scenario {scen.name} has no option {k!r}{hint}; its options: {known}")
         if v not in scen.options[k]:
             allowed = ", ".join(scen.options[k])
-            raise BadInput(f"option {k}={v!r} is not one of: {allowed}")
+            hint = did_you_mean(v, scen.options[k])
+            raise BadInput(f"option {k}={v!r} is not one of: {allowed}{hint}")
         opts[k] = v
     return dict(sorted(opts.items()))
+
+
+def param_help(strategy: str) -> str:
+    p = PARAMS.get(strategy, {})
+    if not p:
+        return f"strategy {strategy} takes no parameters"
+    keys = ", ".join(f"{k}={d} ({lo}..{hi:,})" for k, (d, lo, hi) in p.items())
+    return f"strategy {strategy} takes {keys}"
+
+
+def check_params(strategy: str, params: Mapping[str, Any]) -> None:
+    known = PARAMS[strategy]
+    for k, v in params.items():
+        if k not in known:
+            hint = did_you_mean(str(k), known)
+            raise BadInput(f"unknown parameter -p {k}=...{hint}; {param_help(strategy)}")
+        _d, lo, hi = known[k]
+        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+            shown = v if isinstance(v, int) and abs(v) < 10**30 else type(v).__name__
+            raise BadInput(
+                f"strategy parameter {k}={shown} is out of range; give {lo} <= {k} <= {hi:,} "
+                f"(default {_d})"
+            )
+
+
+def check_seed(seed: Any, what: str = "seed") -> None:
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise BadInput(f"{what} {seed!r} is not an integer; seeds are integers 0 <= seed < 2**64")
+    if seed < 0:
+        raise BadInput(f"{what} {seed} is negative; seeds are integers >= 0")
+    if seed >= SEED_LIMIT:
+        shown = seed if seed < 10**30 else f"of {len(str(seed))} digits"
+        raise BadInput(f"{what} {shown} is too large; seeds are integers 0 <= seed < 2**64")
 
 
 def validate(spec: RunSpec) -> Scenario:
     scen = load(spec.scenario)
     if spec.variant not in scen.variants:
         raise BadInput(
-            f"unknown variant {spec.variant!r} for {scen.name}; use one of: "
-            + ", ".join(scen.variants)
+            f"unknown variant {spec.variant!r} for {scen.name}"
+            f"{did_you_mean(spec.variant, scen.variants)}; use one of: " + ", ".join(scen.variants)
         )
-    if spec.seed < 0:
-        raise BadInput(f"seed {spec.seed} is negative; seeds are integers >= 0")
+    check_seed(spec.seed)
     if spec.strategy not in STRATEGIES:
-        raise BadInput(f"unknown strategy {spec.strategy!r}; use one of: {', '.join(STRATEGIES)}")
-    if spec.schedule not in ("seeded", "directed"):
-        raise BadInput(f"unknown schedule {spec.schedule!r}; use seeded or directed")
+        raise BadInput(
+            f"unknown strategy {spec.strategy!r}{did_you_mean(spec.strategy, STRATEGIES)}; "
+            f"use one of: {', '.join(STRATEGIES)}"
+        )
+    check_params(spec.strategy, spec.strategy_params)
+    if spec.schedule not in SCHEDULES:
+        raise BadInput(
+            f"unknown schedule {spec.schedule!r}{did_you_mean(spec.schedule, SCHEDULES)}; "
+            "use seeded or directed"
+        )
     resolved_options(scen, spec.options)
+    b = spec.budget
+    if b is not None and (isinstance(b, bool) or not isinstance(b, int) or not 0 < b <= MAX_BUDGET):
+        raise BadInput(f"--budget {b} must be a number of steps, 1 to {MAX_BUDGET:,}")
     return scen
 
 
@@ -85,13 +156,17 @@ def execute(
     sites: bool = False,
 ) -> tuple[Scenario, RunResult]:
     """Run ``spec`` (its seed, or the given recorded choices). ``facts`` and ``sites`` ask the
-    run to keep what explaining it needs; they change nothing the run does."""
+    run to keep what explaining it needs; they change nothing the run does.
+
+    Python exceptions out of scenario or model code become ``ScenarioError`` (building the
+    scenario, or a model step); an actor whose own code raises ends the run with outcome
+    ``error`` (see ``crash_error``)."""
     scen = validate(spec)
-    setup = scen.build(spec.variant, resolved_options(scen, spec.options))
-    try:
-        strategy = make_strategy(spec.strategy, spec.seed, spec.strategy_params)
-    except TypeError as exc:
-        raise BadInput(f"bad parameters for strategy {spec.strategy}: {exc}") from exc
+    opts = resolved_options(scen, spec.options)
+    setup = build(scen, spec.variant, opts)
+    if spec.schedule == "directed":
+        check_directed_actors(scen, setup)
+    strategy = make_strategy(spec.strategy, spec.seed, spec.strategy_params)
     cfg = RunConfig(
         strategy=strategy,
         budget=spec.budget or scen.budget,
@@ -101,7 +176,184 @@ def execute(
         facts=facts,
         sites=sites,
     )
-    return scen, run_sync(setup.model, setup.actors, cfg)
+    try:
+        result = run_sync(setup.model, setup.actors, cfg)
+    except Exception as exc:
+        raise step_error(scen, spec, replay, leaf(exc)) from None
+    if spec.schedule == "directed" and replay is None:
+        check_directed_reached(scen, spec, setup, result)
+    return scen, result
+
+
+def build(scen: Scenario, variant: str, opts: Mapping[str, str]) -> Setup:
+    try:
+        return scen.build(variant, opts)
+    except Exception as exc:
+        crash = Crash.of("-", exc)
+        where = scenario_line(scen, crash.traceback) or crash.where
+        raise ScenarioError(
+            f"scenario {scen.name}: build({variant!r}) raised {crash.exc_line} at {where}; "
+            "fix the scenario (-v shows the traceback)",
+            crash.traceback,
+        ) from None
+
+
+def scenario_line(scen: Scenario, tb: str) -> str | None:
+    """The innermost line of the scenario's own file in a formatted traceback."""
+    src = scen.source if scen.is_script else getattr(scen.build, "__code__", None)
+    path = src if isinstance(src, str) else getattr(src, "co_filename", None)
+    if not path:
+        return None
+    found = None
+    for line in tb.splitlines():
+        s = line.strip()
+        if s.startswith(f'File "{path}", line '):
+            rest = s[len(f'File "{path}", line ') :]
+            num, _, fn = rest.partition(", in ")
+            found = f"{Path(path).name}:{num} in {fn}"
+    return found
+
+
+def crash_error(scen: Scenario, result: RunResult) -> ScenarioError:
+    """The one line for a run that ended in outcome ``error`` (an actor's code raised)."""
+    o = result.outcome
+    crash = o.crash
+    actor = crash.actor if crash is not None else "?"
+    tb = crash.traceback if crash is not None else (o.error or "")
+    exc_line = crash.exc_line if crash is not None else (o.error or "?").splitlines()[-1]
+    label = "-"
+    for ev in reversed(result.events):
+        if 0 <= ev.actor < len(result.actor_names) and result.actor_names[ev.actor] == actor:
+            label = ev.decode().label
+            break
+    where = scenario_line(scen, tb) or (crash.where if crash is not None else "?")
+    return ScenarioError(
+        f"scenario {scen.name}: actor {actor} raised {exc_line} after step [{label}] at "
+        f"{where}; a bug in the scenario or in pcemu, not a race (-v shows the traceback)",
+        tb,
+    )
+
+
+def leaf(exc: BaseException) -> BaseException:
+    """The one exception inside trio's exception groups."""
+    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
+        exc = exc.exceptions[0]
+    return exc
+
+
+def _loop_slot(tb: TracebackType | None) -> Any:
+    """The actor slot the runtime was applying when the model raised (its hub loop's local)."""
+    slot = None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_name == "_loop" and "slot" in tb.tb_frame.f_locals:
+            slot = tb.tb_frame.f_locals["slot"]
+        tb = tb.tb_next
+    return slot
+
+
+def step_error(
+    scen: Scenario, spec: RunSpec, replay: Replay | None, exc: BaseException
+) -> ScenarioError:
+    """A model step raised out of the runtime: name the actor, the label and the scenario line
+    that issued it. The line comes from running the same choices again with sites on (the run is
+    deterministic, and this is the error path only)."""
+    slot = _loop_slot(exc.__traceback__)
+    actor = getattr(slot, "name", "?")
+    label = getattr(slot, "label", "?")
+    tb = "".join(traceback.format_exception(exc)).strip()
+    exc_line = tb.splitlines()[-1] if tb else type(exc).__name__
+    where = "?"
+    try:
+        setup = scen.build(spec.variant, resolved_options(scen, spec.options))
+        cfg = RunConfig(
+            strategy=make_strategy(spec.strategy, spec.seed, spec.strategy_params),
+            budget=spec.budget or scen.budget,
+            windows=setup.windows,
+            directed=setup.directed if spec.schedule == "directed" else (),
+            replay=replay,
+            sites=True,
+        )
+        run_sync(setup.model, setup.actors, cfg)
+    except Exception as again:
+        site = getattr(_loop_slot(leaf(again).__traceback__), "site", None)
+        if site is not None:
+            where = f"{Path(site.filename).name}:{site.line} in {site.function}"
+    return ScenarioError(
+        f"scenario {scen.name}: the model raised {exc_line} in step [{label}] of actor {actor} "
+        f"(issued at {where}); a bug in the scenario or in pcemu, not a race "
+        "(-v shows the traceback)",
+        tb,
+    )
+
+
+def check_directed_actors(scen: Scenario, setup: Setup) -> None:
+    names = [a.name for a in setup.actors]
+    for i, entry in enumerate(setup.directed, 1):
+        ok = isinstance(entry, tuple | list) and len(entry) == 2
+        if not ok or not all(isinstance(x, str) for x in entry):
+            raise BadInput(
+                f"scenario {scen.name}: directed schedule entry {i} is {entry!r}; "
+                "write (actor, label) pairs"
+            )
+        actor, label = entry
+        if actor not in names:
+            raise BadInput(
+                f"scenario {scen.name}: directed schedule entry {i} ({actor}, {label}) names "
+                f"no actor{did_you_mean(actor, names)}; its actors: {', '.join(names)}"
+            )
+
+
+def _stepped(result: RunResult) -> set[tuple[str, str]]:
+    return {(result.actor_names[e.actor], e.decode().label) for e in result.events}
+
+
+def check_directed_reached(scen: Scenario, spec: RunSpec, setup: Setup, result: RunResult) -> None:
+    """A directed schedule entry that no variant ever reaches is a mistake in the scenario (a
+    misspelled label would otherwise be skipped and the run called clean). A FIXED variant may
+    legitimately skip a step, so an entry counts as reached if the directed run of any variant
+    takes it. Only runs that end without a violation are checked."""
+    if result.outcome.status in (VIOLATION, ERROR) or not setup.directed:
+        return
+    seen = _stepped(result)
+    missing = [(i, tuple(d)) for i, d in enumerate(setup.directed, 1) if tuple(d) not in seen]
+    if not missing:
+        return
+    # Every variant under every combination of options (an option, like a variant, may
+    # legitimately take another path): only what no run reaches is a mistake. Bounded; this
+    # runs only after a directed run that left entries unreached.
+    opts = resolved_options(scen, spec.options)
+    keys = sorted(scen.options)
+    combos = [
+        dict(zip(keys, vals, strict=True)) for vals in product(*(scen.options[k] for k in keys))
+    ]
+    tried = 0
+    for variant in scen.variants:
+        for combo in combos:
+            if not missing or tried >= 256:
+                break
+            if variant == spec.variant and combo == opts:
+                continue
+            tried += 1
+            other = build(scen, variant, combo)
+            cfg = RunConfig(
+                strategy=make_strategy(spec.strategy, spec.seed, spec.strategy_params),
+                budget=spec.budget or scen.budget,
+                windows=other.windows,
+                directed=other.directed,
+            )
+            try:
+                seen |= _stepped(run_sync(other.model, other.actors, cfg))
+            except Exception:
+                continue
+            missing = [(i, d) for i, d in missing if d not in seen]
+    if missing:
+        i, (actor, label) = missing[0]
+        labels = sorted({lab for a, lab in seen if a == actor})
+        raise BadInput(
+            f"scenario {scen.name}: directed schedule entry {i} ({actor}, {label!r}) is never "
+            f"reached: {actor} takes no step labelled {label!r} in any variant"
+            f"{did_you_mean(label, labels)}; fix the entry in the scenario's directed schedule"
+        )
 
 
 def run_many(
@@ -125,8 +377,10 @@ def run_many(
     Seeds are run in batches (8, 16, ... up to ``batch`` per trio run) and yielded batch by
     batch: a consumer that stops early may have paid for runs of the batch it did not read.
     ``until`` (a pure predicate) stops the runs right after the first result it accepts,
-    which is yielded last: ``until=lambda r: r.outcome.failed`` for a hunt."""
-    spec = RunSpec(
+    which is yielded last: ``until=lambda r: r.outcome.failed`` for a hunt. A batch in which
+    scenario or model code raised is run again seed by seed through ``execute``, so the error
+    names its seed, actor and line exactly as a single run would."""
+    first = RunSpec(
         scenario=scenario,
         variant=variant,
         strategy=strategy,
@@ -135,23 +389,16 @@ def run_many(
         options=dict(options or {}),
         budget=budget,
     )
-    scen = validate(spec)
-    opts = resolved_options(scen, spec.options)
-    params = spec.strategy_params
-    try:
-        make_strategy(strategy, 0, params)
-    except TypeError as exc:
-        raise BadInput(f"bad parameters for strategy {strategy}: {exc}") from exc
+    scen = validate(first)
+    opts = resolved_options(scen, first.options)
     steps = budget or scen.budget
-    directed = schedule == "directed"
 
     def job(seed: int) -> Job:
-        setup = scen.build(variant, opts)
+        setup = build(scen, variant, opts)
         cfg = RunConfig(
-            strategy=make_strategy(strategy, seed, params),
+            strategy=make_strategy(strategy, seed, first.strategy_params),
             budget=steps,
             windows=setup.windows,
-            directed=setup.directed if directed else (),
         )
         return setup.model, setup.actors, cfg
 
@@ -162,13 +409,27 @@ def run_many(
         if not chunk:
             return
         for seed in chunk:
-            if seed < 0:
-                raise BadInput(f"seed {seed} is negative; seeds are integers >= 0")
-        results = run_batch(map(job, chunk), until)
+            check_seed(seed)
+        try:
+            # Directed schedules are checked for unreached entries by ``execute`` itself.
+            if schedule == "directed":
+                raise _OneByOne
+            results = run_batch(map(job, chunk), until)
+        except (_OneByOne, ScenarioError, Exception):
+            results = []
+            for seed in chunk:
+                result = execute(RunSpec(**{**first.__dict__, "seed": seed}))[1]
+                results.append(result)
+                if until is not None and until(result):
+                    break
         yield from results
         if until is not None and results and until(results[-1]):
             return
         size = min(size * 2, batch)
+
+
+class _OneByOne(Exception):
+    """Run this batch seed by seed (see ``run_many``)."""
 
 
 def run_once(

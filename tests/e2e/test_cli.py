@@ -147,11 +147,11 @@ def test_bad_input_is_one_line_and_exit_2(
     assert bad(capsys, "run", "anon-vma-reuse", "--strategy", "dfs") == (
         "pcemu: error: unknown strategy 'dfs'; use one of: chaos, pct, random"
     )
-    assert bad(capsys, "run", "anon-vma-reuse", "-o", "colour=blue") == (
+    assert bad(capsys, "run", "anon-vma-reuse", "--set", "colour=blue") == (
         "pcemu: error: scenario anon-vma-reuse has no option 'colour'; its options: none"
     )
     assert bad(capsys, "run", "anon-vma-reuse", "--seed", "x").startswith(
-        "pcemu: error: Invalid value for '--seed': 'x' is not a valid integer."
+        "pcemu: error: --seed 'x' is not an integer; give an integer 0 to 2**64 - 1"
     )
     missing = tmp_path / "nope.jsonl"
     assert bad(capsys, "replay", str(missing)) == (

@@ -116,7 +116,7 @@ def test_explain_of_a_user_script_shows_the_script_lines(
     script = tmp_path / "mine.py"
     shutil.copy(src, script)
     trace = directed_trace(str(script), tmp_path)
-    code, out, _ = run_cli(capsys, "explain", str(trace))
+    code, out, _ = run_cli(capsys, "explain", str(trace), "--script", str(script))
     assert code == 0
     line = next(x for x in out.splitlines() if 'trylock_page("R1"' in x)
     assert line.strip().startswith(f"{script}:")
@@ -130,7 +130,8 @@ def test_explain_refuses_a_trace_that_no_longer_replays(
     shutil.copy(src, script)
     trace = directed_trace(str(script), tmp_path)
     script.write_text(script.read_text().replace('"R1"', '"R1x"'))
-    code, out, err = run_cli(capsys, "explain", str(trace))
+    # The edited script no longer matches the recorded sha256: --force replays it anyway.
+    code, out, err = run_cli(capsys, "explain", str(trace), "--script", str(script), "--force")
     assert code == 1 and out == ""
     assert err.startswith(f"explain: {trace} does not replay on this pcemu:\n  diverged: choice ")
 

@@ -125,10 +125,11 @@ def test_litmus_witness_replays_and_explains(
     assert "weak: 1 tests, 1 decided, agree 1/1, 0 disagree" in out
     trace = tmp_path / "pcemu-runs" / "litmus" / "lb.weak.pctrace"
     assert trace.is_file()
-    code, out, _ = pcemu(capsys, "replay", str(trace))
+    script = tmp_path / "pcemu-runs" / "litmus" / "lb.litmus.py"
+    code, out, _ = pcemu(capsys, "replay", str(trace), "--script", str(script))
     assert code == 0, out
     assert "replay: reproduced (violation" in out
-    code, out, _ = pcemu(capsys, "explain", str(trace))
+    code, out, _ = pcemu(capsys, "explain", str(trace), "--script", str(script))
     assert code == 0, out
     assert "issued early" in out and "LITMUS-EXISTS" in out
 

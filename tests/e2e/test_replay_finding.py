@@ -1,4 +1,4 @@
-"""``pcemu replay --finding ID --out DIR``: a soak finding replayed by its id (its sig, or an
+"""``pcemu replay --finding ID --from DIR``: a soak finding replayed by its id (its sig, or an
 unambiguous prefix), through the soak's findings store."""
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def test_replay_a_finding_by_id_and_by_prefix(
 ) -> None:
     out, sig = soak_dir(tmp_path)
     for ident in (sig, sig[:6].upper()):
-        code, stdout, err = run_cli(capsys, "replay", "-q", "--finding", ident, "--out", str(out))
+        code, stdout, err = run_cli(capsys, "replay", "-q", "--finding", ident, "--from", str(out))
         assert code == 0, err
         assert stdout.startswith("replay: reproduced (violation, 34 steps")
 
@@ -59,18 +59,18 @@ def test_unknown_or_traceless_finding_is_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out, sig = soak_dir(tmp_path, with_trace=False)
-    code, _, err = run_cli(capsys, "replay", "--finding", "ffffffff", "--out", str(out))
+    code, _, err = run_cli(capsys, "replay", "--finding", "ffffffff", "--from", str(out))
     assert code == 2
     assert err == (
         f"pcemu: error: no finding 'ffffffff' in '{out}'; list ids with "
         f"pcemu findings {out} --json\n"
     )
-    code, _, err = run_cli(capsys, "replay", "--finding", sig, "--out", str(out))
+    code, _, err = run_cli(capsys, "replay", "--finding", sig, "--from", str(out))
     assert code == 2
     assert err.startswith(f"pcemu: error: finding {sig} (violation INV-ID-1 at A7) left no trace")
     code, _, err = run_cli(capsys, "replay", "--finding", sig)
     assert code == 2
-    assert err == "pcemu: error: --finding ID needs --out DIR (the soak directory) and no FILE\n"
+    assert err == "pcemu: error: --finding ID needs --from DIR (the soak directory) and no FILE\n"
     code, _, err = run_cli(capsys, "replay")
     assert code == 2
-    assert err == "pcemu: error: give a --log or --trace FILE, or --finding ID --out DIR\n"
+    assert err == "pcemu: error: give a --log or --trace FILE, or --finding ID --from DIR\n"

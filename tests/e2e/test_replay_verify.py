@@ -43,21 +43,21 @@ def edit(script: Path, old: str, new: str) -> None:
 
 
 def test_trace_records_where_every_choice_was_asked(tmp_path: Path) -> None:
-    _, trace = record(tmp_path)
+    script, trace = record(tmp_path)
     t = read_trace(trace)
     assert t.choices is not None and t.has_where and len(t.choices) > 0
     where = [c.where for c in t.choices if c.where is not None]
     steps = [w[0] for w in where]
     assert steps == sorted(steps)  # choices are asked in step order
     assert {w[1] for w in where} <= set(t.actors)
-    v = replay_file(trace)
+    v = replay_file(trace, script=script)
     assert v.reproduced, v.differences
 
 
 def test_renamed_label_stops_at_the_first_divergent_choice(tmp_path: Path) -> None:
     script, trace = record(tmp_path)
     edit(script, 'k.trylock_page("R1", p_ref)', 'k.trylock_page("R1b", p_ref)')
-    v = replay_file(trace)
+    v = replay_file(trace, force=True, script=script)
     assert not v.reproduced
     m = re.fullmatch(
         r"diverged: choice (\d+) at step (\d+): recorded sched for CPU0 \[R1\] at step \2, "
@@ -78,7 +78,7 @@ def test_inserted_step_is_named_with_expected_and_found_label(tmp_path: Path) ->
         '        await k.note("R2", "an extra step")\n'
         "        await rmap_walk_anon(k, p_ref, fixed)\n",
     )
-    v = replay_file(trace)
+    v = replay_file(trace, force=True, script=script)
     assert not v.reproduced
     assert re.match(
         r"diverged: choice \d+ at step \d+: recorded \w+ for CPU0 \[R3\] at step \d+, "
@@ -92,7 +92,7 @@ def test_changed_argument_with_same_choices_names_the_first_different_step(
 ) -> None:
     script, trace = record(tmp_path)
     edit(script, "ADDR = 0x1000", "ADDR = 0x2000")
-    v = replay_file(trace)
+    v = replay_file(trace, force=True, script=script)
     assert not v.reproduced
     assert v.differences[0].startswith("first different step ")
     assert "recorded CPU1 [X2] pte_zap(" in v.differences[0] and "4096" in v.differences[0]
@@ -100,8 +100,8 @@ def test_changed_argument_with_same_choices_names_the_first_different_step(
 
 
 def test_unchanged_copy_still_reproduces(tmp_path: Path) -> None:
-    _, trace = record(tmp_path)
-    assert replay_file(trace).reproduced
+    script, trace = record(tmp_path)
+    assert replay_file(trace, script=script).reproduced
 
 
 def sections(trace: Path) -> list[dict[str, object]]:
@@ -118,25 +118,25 @@ def rewrite(trace: Path, out: Path, head: dict[str, object] | None = None) -> No
 
 
 def test_other_pcemu_version_is_refused_naming_both_unless_forced(tmp_path: Path) -> None:
-    _, trace = record(tmp_path)
+    script, trace = record(tmp_path)
     old = tmp_path / "old.pctrace"
     rewrite(trace, old, {"pcemu": "0.0.9"})
     with pytest.raises(BadInput) as e:
-        replay_file(old)
+        replay_file(old, script=script)
     assert str(e.value) == (
         f"trace '{old}' was written by pcemu 0.0.9, this is pcemu {__version__}; "
         "replay it with that version, or pass --force to try anyway"
     )
-    assert replay_file(old, force=True).reproduced
+    assert replay_file(old, force=True, script=script).reproduced
 
 
 def test_version_1_trace_without_contexts_still_replays(tmp_path: Path) -> None:
-    _, trace = record(tmp_path)
+    script, trace = record(tmp_path)
     parts: list[Any] = sections(trace)
     parts[0]["version"] = 1
     del parts[1]["where"]
     v1 = tmp_path / "v1.pctrace"
     v1.write_bytes(b"".join(msgpack.packb(p) for p in parts))
     assert not read_trace(v1).has_where
-    v = replay_file(v1)
+    v = replay_file(v1, script=script)
     assert v.reproduced, v.differences

@@ -89,7 +89,8 @@ def test_raise_hang_and_dead_worker_are_findings_and_the_soak_goes_on(tmp_path: 
     )
     assert "pcemu replay " in lines[str(raising)]
     trace = lines[str(raising)].rsplit(" ", 1)[1]
-    done = pcemu("replay", "-q", trace, cwd=tmp_path)
+    # A recording of a user script replays only when the user names the script.
+    done = pcemu("replay", "-q", trace, "--script", str(raising), cwd=tmp_path)
     assert done.returncode == 0 and "replay: reproduced (error" in done.stdout, done.stdout
 
 

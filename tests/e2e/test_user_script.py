@@ -34,7 +34,7 @@ def test_user_script_replays_from_log_and_trace(tmp_path: Path) -> None:
     assert scen.source == str(script)
     save(spec.header(scen), result, tmp_path / "r.jsonl", tmp_path / "r.pctrace")
     for f in ("r.jsonl", "r.pctrace"):
-        v = replay_file(tmp_path / f)
+        v = replay_file(tmp_path / f, script=script)
         assert v.reproduced, v.differences
 
 

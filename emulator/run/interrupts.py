@@ -1,0 +1,71 @@
+"""SIGINT and SIGTERM as a flag, not an exception.
+
+A signal handler that raises ``KeyboardInterrupt`` lands anywhere: inside actor code (where the
+engine reports it as a crash of the scenario, which a hunt would then print as a failing seed),
+or inside trio's internals. Commands instead install ``catching()``: the first signal only sets
+a flag, which long loops (hunt's seeds, shrink's candidates) read between runs; every run they
+report or save ran to its end untouched. A second signal raises ``KeyboardInterrupt`` for a user
+who does not want to wait; whatever was running then is discarded, never reported.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+from collections.abc import Iterator
+from types import FrameType
+
+from emulator.errors import Interrupted
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+_received: list[int] = []
+_depth = [0]
+
+
+def received() -> int | None:
+    """The first signal received while ``catching()`` was active, if any."""
+    return _received[0] if _received else None
+
+
+def check(progress: str = "") -> None:
+    """Raise ``Interrupted`` if a signal arrived."""
+    sig = received()
+    if sig is not None:
+        raise Interrupted(sig, progress)
+
+
+def _note(signum: int, _frame: FrameType | None) -> None:
+    _received.append(signum)
+    if len(_received) > 1:
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def catching() -> Iterator[None]:
+    """Turn SIGINT/SIGTERM into the flag for the duration (main thread only). Nested uses
+    keep the outer one's flag: a signal that arrived while the command started still counts."""
+    if _depth[0]:
+        _depth[0] += 1
+        try:
+            yield
+        finally:
+            _depth[0] -= 1
+        return
+    _received.clear()
+    try:
+        old = {s: signal.signal(s, _note) for s in SIGNALS}
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    _depth[0] += 1
+    try:
+        yield
+    finally:
+        _depth[0] -= 1
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+def exit_status(signum: int) -> int:
+    return 128 + signum
