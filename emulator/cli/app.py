@@ -99,6 +99,9 @@ def run_options(f: Callable[..., Any]) -> Callable[..., Any]:
             help="scenario option KEY=VALUE (see pcemu list)",
         ),
         click.option("--budget", type=int, default=None, help="step budget (default: scenario's)"),
+        click.option(
+            "--mem", default=None, help="memory mode sc | tso | weak (default: scenario's)"
+        ),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -144,6 +147,7 @@ def make_spec(
     options: Sequence[str],
     budget: int | None,
     schedule: str = "seeded",
+    mem: str | None = None,
 ) -> RunSpec:
     spec = RunSpec(
         scenario=name,
@@ -154,6 +158,7 @@ def make_spec(
         schedule=schedule,
         options=parse_pairs(options, "-o"),
         budget=budget,
+        mem=mem,
     )
     validate(spec)
     if budget is not None and budget <= 0:
@@ -195,6 +200,7 @@ def run(
     params: Sequence[str],
     options: Sequence[str],
     budget: int | None,
+    mem: str | None,
     schedule: str,
     log: Path | None,
     trace: Path | None,
@@ -203,7 +209,7 @@ def run(
     no_save: bool,
 ) -> None:
     """Run one scenario (a built-in NAME or a path to a scenario script) under one seed."""
-    spec = make_spec(name, variant, seed, strategy, params, options, budget, schedule)
+    spec = make_spec(name, variant, seed, strategy, params, options, budget, schedule, mem)
     scen, result = execute(spec)
     header = spec.header(scen)
     log, trace = kept_paths(spec, result.outcome.failed, log, trace, save_dir, no_save)
@@ -241,6 +247,7 @@ def hunt(
     params: Sequence[str],
     options: Sequence[str],
     budget: int | None,
+    mem: str | None,
     log: Path | None,
     trace: Path | None,
     save_dir: Path,
@@ -249,7 +256,7 @@ def hunt(
     """Run seeds START.. until one fails; print it and how to reproduce it."""
     if seeds <= 0:
         raise BadInput(f"--seeds {seeds} must be positive")
-    first = make_spec(name, variant, start, strategy, params, options, budget)
+    first = make_spec(name, variant, start, strategy, params, options, budget, mem=mem)
     steps = 0
     for seed in range(start, start + seeds):
         spec = RunSpec(**{**first.__dict__, "seed": seed})

@@ -37,6 +37,7 @@ def spec_from_header(h: dict[str, Any], what: str) -> RunSpec:
             schedule=str(h.get("schedule", "seeded")),
             options={str(k): str(v) for k, v in (h.get("options") or {}).items()},
             budget=int(h["budget"]) if h.get("budget") is not None else None,
+            mem=str(h["mem"]) if h.get("mem") is not None else None,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise BadInput(

@@ -28,6 +28,7 @@ class RunSpec:
     schedule: str = "seeded"  # or "directed"
     options: dict[str, str] = field(default_factory=dict)
     budget: int | None = None
+    mem: str | None = None  # memory mode; None = the scenario's default (``Scenario.mem``)
 
     def header(self, scen: Scenario) -> dict[str, Any]:
         """Everything needed to reproduce the run (the first log event)."""
@@ -41,7 +42,7 @@ class RunSpec:
             "strategy_params": dict(sorted(self.strategy_params.items())),
             "schedule": self.schedule,
             "options": resolved_options(scen, self.options),
-            "mem": scen.mem,
+            "mem": resolved_mem(scen, self.mem),
             "budget": self.budget or scen.budget,
         }
 
@@ -59,6 +60,19 @@ def resolved_options(scen: Scenario, given: dict[str, str]) -> dict[str, str]:
     return dict(sorted(opts.items()))
 
 
+def resolved_mem(scen: Scenario, mem: str | None) -> str:
+    """The memory mode of a run: the scenario's default, or one of the modes it declares."""
+    if mem is None:
+        return scen.mem
+    m = mem.upper()
+    if m not in scen.modes():
+        raise BadInput(
+            f"scenario {scen.name} does not run in memory mode {mem!r}; use one of: "
+            + ", ".join(scen.modes())
+        )
+    return m
+
+
 def validate(spec: RunSpec) -> Scenario:
     scen = load(spec.scenario)
     if spec.variant not in scen.variants:
@@ -73,6 +87,7 @@ def validate(spec: RunSpec) -> Scenario:
     if spec.schedule not in ("seeded", "directed"):
         raise BadInput(f"unknown schedule {spec.schedule!r}; use seeded or directed")
     resolved_options(scen, spec.options)
+    resolved_mem(scen, spec.mem)
     return scen
 
 
@@ -85,7 +100,10 @@ def execute(
     """Run ``spec`` (its seed, or the given recorded choices). ``facts`` and ``sites`` ask the
     run to keep what explaining it needs; they change nothing the run does."""
     scen = validate(spec)
-    setup = scen.build(spec.variant, resolved_options(scen, spec.options))
+    build_options = resolved_options(scen, spec.options)
+    if scen.mems:  # a scenario that declares memory modes gets its mode as options["mem"]
+        build_options["mem"] = resolved_mem(scen, spec.mem)
+    setup = scen.build(spec.variant, build_options)
     try:
         strategy = make_strategy(spec.strategy, spec.seed, spec.strategy_params)
     except TypeError as exc:
@@ -109,6 +127,7 @@ def run_once(
     strategy: str = "chaos",
     directed: bool = False,
     options: dict[str, str] | None = None,
+    mem: str | None = None,
 ) -> RunResult:
     """Convenience for tests and scripts."""
     spec = RunSpec(
@@ -118,5 +137,6 @@ def run_once(
         strategy=strategy,
         schedule="directed" if directed else "seeded",
         options=dict(options or {}),
+        mem=mem,
     )
     return execute(spec)[1]
