@@ -63,7 +63,7 @@ FIELD_OPS = (
     "atomic_dec_and_test",
 )
 # Reads of lock words answered by the memory model outside SC.
-LOCK_READS = ("mutex_is_locked", "page_locked")
+LOCK_READS = ("mutex_is_locked", "mutex_is_locked_via", "page_locked", "spin_is_locked")
 
 Origin = tuple[int, int, str, Value]  # (actor, step, label, value) of a store
 
@@ -122,6 +122,7 @@ class Memory:
         if self.weak_mode:
             out["mutex_is_locked"] = lambda cx, ref: self._is_locked(cx, (ref[0], "lock"))
             out["page_locked"] = lambda cx, page: self._is_locked(cx, (page[0], "PG_locked"))
+            out["mutex_is_locked_via"] = self._is_locked_via
             out = {name: self._lock_effects(fn) for name, fn in out.items()}
         return out
 
@@ -175,18 +176,22 @@ class Memory:
         mem = self.mem
         for key in before:
             if key not in after:
-                mem.unlock(cx.actor, lock_loc(key))
+                loc = lock_loc(key)
+                mem.unlock(cx.actor, loc)
+                self._noted_store(cx, loc, 0)
                 owner = self.locks.owner(key)
                 if owner is not None and owner >= 0:  # handed over to a waiter
-                    mem.lock(owner, lock_loc(key))
+                    mem.lock(owner, loc)
+                    self._noted_store(cx, loc, 1, owner)
         for key in after:
             if key not in before:
                 mem.lock(cx.actor, lock_loc(key))
+                self._noted_store(cx, lock_loc(key), 1)
 
     def _explained(self, v: Violation) -> Violation:
         if not self.notes:
             return v
-        return Violation(v.oracle, f"{v.message} [weak memory: {self.notes[-1]}]")
+        return Violation(v.oracle, f"{v.message} [weak memory: {'; '.join(self.notes)}]")
 
     # -- the accesses ----------------------------------------------------------------------------
 
@@ -277,15 +282,16 @@ class Memory:
 
     # -- explanations ----------------------------------------------------------------------------
 
-    def _noted_store(self, cx: Step, loc: Loc, v: Value) -> None:
+    def _noted_store(self, cx: Step, loc: Loc, v: Value, cpu: int | None = None) -> None:
         mem = self.mem
-        origin = (cx.actor, cx.step, cx.label, v)
+        who = cx.actor if cpu is None else cpu
+        origin = (who, cx.step, cx.label, v)
         if isinstance(mem, WEAK):
-            c = mem.cpus.get(cx.actor)
+            c = mem.cpus.get(who)
             if c is not None and loc in c.own:
                 self.origin_msg[c.own[loc]] = origin
         elif isinstance(mem, TSO):
-            b = mem.buf.get(cx.actor)
+            b = mem.buf.get(who)
             if b and b[-1][1] == loc:
                 self.origin_seq[b[-1][0]] = origin
 
@@ -372,6 +378,11 @@ class Memory:
         return out if len(out) > 1 else []
 
     # -- lock words ------------------------------------------------------------------------------
+
+    def _is_locked_via(self, cx: Step, ref: Ref, fld: str) -> bool:
+        """mutex_is_locked(&av->root->mutex): the pointer is read as compound state."""
+        target = self.core.deref(cx, ref).f[fld]
+        return self._is_locked(cx, (target, "lock"))
 
     def _is_locked(self, cx: Step, key: LockKey) -> bool:
         o = self.core.deref(cx, (key[0], self.core.objs[key[0]].gen))
