@@ -526,6 +526,7 @@ class K:
     # -- ordered mapcount (actors/model/rmap_order.py) ---------------------------------------------
     async def set_pte_at(self, label: str, mm: Ref, addr: int, page: Ref, holder: str) -> bool:
         return bool(await self.port.call("set_pte_at", label, mm, addr, page, holder))
+
     # -- end of memory modes
 
 

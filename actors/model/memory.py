@@ -4,8 +4,9 @@ atomics with their orderings, and what locks do to memory under TSO and WEAK.
 A *weak location* is one field of one object, declared at setup with ``Memory.weak(obj, fld)``
 (``PageCacheModel.weak``). Every access to it goes through the run's memory model
 (``actors/memory``, mode from ``ModelOptions.mem``): the ops of this component, and the generic
-ops ``read``/``write``/``atomic_*`` and ``page_mapped`` when they name a weak location (the
-model routes them here; on any other field they are what they always were). Fields that are not
+ops ``read``/``write``/``atomic_*`` when they name a weak location, and ``page_mapped`` of a
+page whose ``_mapcount`` is weak (the ordering protocol's count of 004c; the field ``mapcount``
+stays the pte count that compound steps check) (the model routes them here; on any other field they are what they always were). Fields that are not
 declared weak stay SC.
 
 In TSO and WEAK every acquisition and release done by ``actors/model/locks.py`` (spin, mutex,
@@ -149,9 +150,9 @@ class Memory:
 
     def _page_mapped_route(self, orig: Fn) -> Fn:
         def route(cx: Step, page: Ref) -> Any:
-            if (page[0], "mapcount") not in self.weak_locs:
+            if (page[0], "_mapcount") not in self.weak_locs:
                 return orig(cx, page)
-            return int(self._load(cx, page, "mapcount", "once")) >= 0
+            return int(self._load(cx, page, "_mapcount", "once")) >= 0
 
         return route
 
@@ -319,7 +320,10 @@ class Memory:
                     origin = self.origin_seq.get(hits[-1][0])
                     if origin is None:
                         return None
-                    return origin, f"it is still in {self.core.names[c]}'s store buffer ({self._buffer(c)})"
+                    return (
+                        origin,
+                        f"it is still in {self.core.names[c]}'s store buffer ({self._buffer(c)})",
+                    )
         return None
 
     def _buffer(self, cpu: int) -> str:

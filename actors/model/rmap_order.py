@@ -1,8 +1,9 @@
 """Linus's ordered-mapcount proposal (kernel-scenarios.md 004c, LKML 2020-10-14): under the pte
 lock, raise the page's mapcount *first* ("atomic and ordered"), re-test the page lock, and only
 then set the pte. The mapcount increment is the scenario's own ``atomic_inc`` on the weak
-location ``page->mapcount``, so setting the pte is a step of its own that does not count the
-mapping again: ``set_pte_at``.
+location ``page->_mapcount`` (what page_mapped reads in that scenario), so setting the pte is a
+step of its own: ``set_pte_at``, which counts the pte in ``mapcount``, the pte count the
+model's compound steps and oracles check.
 """
 
 from __future__ import annotations
@@ -31,9 +32,12 @@ class RmapOrder:
         p = core.deref(cx, page)
         holders: list[str] = p.f["holders"]
         if holder not in holders:
-            raise Violation("INV-REF-3", f"pte install of {p.name()} without a reference ({holder})")
+            raise Violation(
+                "INV-REF-3", f"pte install of {p.name()} without a reference ({holder})"
+            )
         holders[holders.index(holder)] = pte_holder(m.oid, addr)
         m.f["ptes"][addr] = (p.oid, 0)
+        core.set(cx, p, "mapcount", p.f["mapcount"] + 1)
         core.wrote(cx, m, f"pte@{addr:#x}", p.name())
         for check in self.mm.pte_checks:
             check(m, addr, p)

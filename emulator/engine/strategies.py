@@ -88,7 +88,7 @@ class ChaosStrategy(Strategy):
         delay_out: int = 40,
         delay_in: int = 3,
         mem: int = 25,
-        mem_in: int = 60,
+        mem_in: int = 80,
     ) -> None:
         super().__init__(seed)
         self.switch = switch  # 1 in `switch` steps picks uniformly instead of by priority
@@ -101,7 +101,7 @@ class ChaosStrategy(Strategy):
 
     def params(self) -> dict[str, Any]:
         p = {"switch": self.switch, "delay_out": self.delay_out, "delay_in": self.delay_in}
-        if (self.mem, self.mem_in) != (25, 60):  # only when set: SC headers stay as they were
+        if (self.mem, self.mem_in) != (25, 80):  # only when set: SC headers stay as they were
             p.update(mem=self.mem, mem_in=self.mem_in)
         return p
 

@@ -15,7 +15,7 @@ Never. BUGGY = atomic_inc (void: unordered); BUGGY-MAPPER-MB = atomic_inc +
 smp_mb__after_atomic only; FIXED = that and smp_mb__after_spinlock() after lock_page.
 
 Actors: CPU0 = fault-around (filemap_map_pages as Linus proposed it) on page P of a shared
-mapping; CPU1 = invalidate_inode_pages2 (lock_page, page_mapped, delete). page->mapcount is a
+mapping; CPU1 = invalidate_inode_pages2 (lock_page, page_mapped, delete). page->_mapcount is a
 weak location; PG_locked is the page lock's lock word. Bad run (WEAK only): CPU0 sees P unlocked,
 CPU1 sees it unmapped and deletes it; CPU0's pte maps a page that is in no page cache
 (INV-MAP-1 / INV-INVAL-1).
@@ -47,16 +47,15 @@ async def map_pages_ordered(k: K, f: File, v: Vma, addr: int, mb: bool) -> None:
     await k.spin_lock("N1", v.mm, PTL)
     mapped = False
     if not await k.page_locked("N2", page):
-        await k.atomic_inc("N3", page, "mapcount")  # page_add_file_rmap first
+        await k.atomic_inc("N3", page, "_mapcount")  # page_add_file_rmap first
         if mb:
             await k.smp_mb__after_atomic("N3a")
-        m, _anon = await k.page_mapping("N4", page)
         if (
             await k.page_locked("N4", page)
-            or m != f.mapping
+            or (await k.page_mapping("N4", page))[0] != f.mapping
             or index >= size_pages(await k.i_size_read("N4", f.inode))
         ):
-            await k.atomic_dec("N4", page, "mapcount")  # back out
+            await k.atomic_dec("N4", page, "_mapcount")  # back out
         else:
             mapped = await k.set_pte_at("N5", v.mm, addr, page, holder)
     await k.spin_unlock("N6", v.mm, PTL)
@@ -92,7 +91,8 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     model = PageCacheModel(ModelOptions(mem=options.get("mem", "WEAK")))
     inode, mapping = model.new_file(size=4096)
     page = model.cache_file_page(mapping, 0)
-    model.weak(page, "mapcount")
+    page.f["_mapcount"] = -1  # the count Linus orders (what page_mapped reads here)
+    model.weak(page, "_mapcount")
     mm = model.new_mm()
     vma = model.new_file_vma(mm, inode, MAP, 1, shared=True)
     f, v = file_view(model, inode), vma_view(model, vma)

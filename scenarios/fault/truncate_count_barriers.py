@@ -23,8 +23,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from actors.api import K, actor
-from actors.kernel.filemap import File, Vma, file_view, page_cache_read, size_pages, sync_readpage
-from actors.kernel.filemap import vma_view
+from actors.kernel.filemap import (
+    File,
+    Vma,
+    file_view,
+    page_cache_read,
+    size_pages,
+    sync_readpage,
+    vma_view,
+)
 from actors.kernel.truncate import truncate_inode_pages
 from actors.model import ModelOptions, PageCacheModel
 from actors.model.mm import PTL
@@ -133,8 +140,7 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
 SCENARIO = Scenario(
     name="truncate-count-barriers",
     spec_id="002b",
-    thread="S002 Arcangeli / Morton / Piggin on invalidate_inode_pages2 vs do_no_page "
-    "(2006-01-11)",
+    thread="S002 Arcangeli / Morton / Piggin on invalidate_inode_pages2 vs do_no_page (2006-01-11)",
     title="truncate_count seqcount without its smp_rmb / smp_wmb maps a page beyond EOF",
     era="E2006",
     commits="2.6.15 barriers ablated -> 2.6.15 smp_rmb/smp_wmb (d00806b18315 minus-lines)",
