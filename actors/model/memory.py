@@ -3,11 +3,11 @@ atomics with their orderings, and what locks do to memory under TSO and WEAK.
 
 A *weak location* is one field of one object, declared at setup with ``Memory.weak(obj, fld)``
 (``PageCacheModel.weak``). Every access to it goes through the run's memory model
-(``actors/memory``, mode from ``ModelOptions.mem``): the ops of this component, and the generic
-ops ``read``/``write``/``atomic_*`` when they name a weak location, and ``page_mapped`` of a
-page whose ``_mapcount`` is weak (the ordering protocol's count of 004c; the field ``mapcount``
-stays the pte count that compound steps check) (the model routes them here; on any other field they are what they always were). Fields that are not
-declared weak stay SC.
+(``actors/memory``, mode from ``ModelOptions.mem``): the ops of this component, the generic ops
+``read``/``write``/``atomic_*`` when they name a weak location, and ``page_mapped`` of a page
+whose ``_mapcount`` is weak (the ordering protocol's count of 004c; the field ``mapcount`` stays
+the pte count that compound steps check). The model routes them here; on any other field they
+are what they always were. Fields that are not declared weak stay SC.
 
 In TSO and WEAK every acquisition and release done by ``actors/model/locks.py`` (spin, mutex,
 page lock, trylocks, hand-overs) also acts on the lock word in the memory model, as an
