@@ -57,7 +57,7 @@ def main() -> None:
                     ]
                     n = args.fixed if variant.startswith("fixed") else args.sc
                     print(
-                        f"| {name} | {variant} | {mem} | clean over {n}? | "
+                        f"| {name} | {variant} | {mem} | clean over {n} | "
                         f"{'-' if not bad else bad[:5]} | {len(bad)} failed |"
                     )
                     continue
