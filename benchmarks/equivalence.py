@@ -81,6 +81,9 @@ def main() -> int:
             a, b = {**a, "hash": ""}, {**b, "hash": ""}
         return a == b
 
+    # Rows of scenarios (or variants) the earlier run did not have are new, not different.
+    new = [r for r in now if r["key"] not in before]
+    now = [r for r in now if r["key"] in before]
     diff = [r for r in now if not same(before.get(r["key"]), r)]
     missing = sorted(set(before) - {r["key"] for r in now})
     for r in diff:
@@ -89,6 +92,8 @@ def main() -> int:
         print("missing:", k)
     same = len(now) - len(diff)
     print(f"{same} of {len(now)} runs identical; {len(diff)} differ; {len(missing)} missing")
+    if new:
+        print(f"{len(new)} new runs (not in {args.compare}) not compared")
     return 1 if diff or missing else 0
 
 

@@ -17,15 +17,18 @@ from actors.model.anon import AnonVma
 from actors.model.core import HISTORY, Core, Step
 from actors.model.fuse import Fuse
 from actors.model.futex import Futex
+from actors.model.futex_hb import FutexHb
 from actors.model.generic import Generic
 from actors.model.inodes import Inodes
 from actors.model.locks import Locks
+from actors.model.memory import Memory
 from actors.model.mm import Mm
 from actors.model.ops import op_table
 from actors.model.options import ModelOptions
 from actors.model.pagecache import PageCache
 from actors.model.pages import Pages
 from actors.model.rcu import Rcu
+from actors.model.rmap_order import RmapOrder
 from actors.model.shmem import Shmem
 from actors.model.truncate import Truncate
 from actors.objects import Obj, Ref
@@ -45,6 +48,10 @@ COMPONENTS: tuple[tuple[str, type], ...] = (
     ("shmem", Shmem),
     ("futex", Futex),
     ("fuse", Fuse),
+    # -- memory modes (weak-memory.md): weak locations, barriers, the barrier scenarios' state
+    ("memory", Memory),
+    ("futex_hb", FutexHb),
+    ("rmap_order", RmapOrder),
 )
 
 OPS: dict[str, str] = op_table(COMPONENTS)
@@ -79,15 +86,25 @@ class PageCacheModel:
         locks.mutex_hooks.append((anon.unlocking, anon.unlocked))
         inodes.key_users = futex.key_users
         self.end_checks: list[Callable[[], None]] = []
+        # -- memory modes: the weak-memory components, and the routing of existing ops on weak
+        # locations (and, outside SC, of lock words) through them; in SC with no weak location
+        # declared every op is exactly what it was.
+        self.memory = memory = Memory(core, locks, opts)
+        self.futex_hb = FutexHb(core, locks, memory)
+        self.rmap_order = RmapOrder(core, mm)
+        self.end_checks.append(memory.finish)
+        # -- end of memory modes
         self._ops: dict[str, Callable[..., Any]] = {
             name: getattr(getattr(self, attr), name) for name, attr in OPS.items()
         }
+        self._ops = memory.routes(self._ops)  # memory modes
 
     # -- Model protocol ----------------------------------------------------------------------
 
     def bind(self, control: Control, actor_names: Sequence[str]) -> None:
         self.core.bind(control, actor_names)
         self.locks.bind()
+        self.memory.bind(control)  # memory modes
 
     def apply(self, actor: int, op: str, label: str, args: tuple[Any, ...], resumed: bool) -> Any:
         ctl = self.core.ctl
@@ -156,6 +173,7 @@ class PageCacheModel:
             out.append(f"  {o.gname()} {o.state}: {fields}")
             for fld, val, label, step in o.history[-HISTORY:]:
                 out.append(f"      step {step} [{label}] {fld} := {val}")
+        out.extend(self.memory.snapshot())  # memory modes: store buffers, stale reads
         return out
 
     # -- initial state (setup helpers, not steps) --------------------------------------------
@@ -217,3 +235,15 @@ class PageCacheModel:
 
     def new_shmem_page(self, mapping: Obj, index: int, holders: tuple[str, ...] = ()) -> Obj:
         return self.shmem.new_shmem_page(mapping, index, holders)
+
+    # -- memory modes (setup helpers) ----------------------------------------------------------
+
+    def weak(self, o: Obj, fld: str) -> None:
+        """Declare ``o.fld`` a weak location (accessed through the run's memory model)."""
+        self.memory.weak(o, fld)
+
+    def new_futex_hb(self) -> Obj:
+        return self.futex_hb.new_futex_hb()
+
+    def new_futex_word(self, value: int) -> Obj:
+        return self.futex_hb.new_futex_word(value)

@@ -18,6 +18,8 @@ class ModelOptions:
                       P-UNFAIR (the first ``unfair_rounds`` rounds race, then hand over).
     strict_ihold      ihold on a zero-count inode: the kernel only WARNs; strict fails the run
                       with INV-FUTEX-2, off records the warning and goes on (000b "onward").
+    mem               the memory mode of weak locations (actors/model/memory.py): SC, TSO or
+                      WEAK; fields not declared weak are SC in every mode.
     ref4_drop_caches  drop_caches semantics for INV-REF-4 (001c): remove_mapping must never take a
                       page out of its mapping while somebody besides the cache and the caller
                       holds it.
@@ -28,3 +30,4 @@ class ModelOptions:
     unfair_rounds: int = 5
     strict_ihold: bool = True
     ref4_drop_caches: bool = False
+    mem: str = "SC"

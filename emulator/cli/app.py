@@ -225,6 +225,9 @@ def run_options(f: Callable[..., Any]) -> Callable[..., Any]:
             default=None,
             help="step budget (default: scenario's)",
         ),
+        click.option(
+            "--mem", default=None, help="memory mode sc | tso | weak (default: scenario's)"
+        ),
     ]
     for o in reversed(opts):
         f = o(f)
@@ -284,6 +287,7 @@ def make_spec(
     options: Sequence[str],
     budget: int | None,
     schedule: str = "seeded",
+    mem: str | None = None,
 ) -> RunSpec:
     spec = RunSpec(
         scenario=name,
@@ -294,6 +298,7 @@ def make_spec(
         schedule=schedule,
         options=parse_pairs(options, "--set", "page_lock_policy=P-OLD"),
         budget=budget,
+        mem=mem,
     )
     validate(spec)
     return spec
@@ -368,6 +373,7 @@ def run(
     params: Sequence[str],
     options: Sequence[str],
     budget: int | None,
+    mem: str | None,
     schedule: str,
     log: Path | None,
     trace: Path | None,
@@ -378,7 +384,7 @@ def run(
     as_json: bool,
 ) -> None:
     """Run one scenario (a built-in NAME or a path to a scenario script) under one seed."""
-    spec = make_spec(name, variant, seed, strategy, params, options, budget, schedule)
+    spec = make_spec(name, variant, seed, strategy, params, options, budget, schedule, mem)
     check_outputs(log, trace)
     where = out_dir(out, save_dir)
     scen, result = execute(spec)
@@ -465,6 +471,7 @@ def hunt(
     params: Sequence[str],
     options: Sequence[str],
     budget: int | None,
+    mem: str | None,
     log: Path | None,
     trace: Path | None,
     out: Path | None,
@@ -482,7 +489,7 @@ def hunt(
             f"--start {start} + --seeds {seeds} runs past the last seed (2**64 - 1); "
             "give fewer seeds"
         )
-    first = make_spec(name, variant, start, strategy, params, options, budget)
+    first = make_spec(name, variant, start, strategy, params, options, budget, mem=mem)
     check_outputs(log, trace)
     where = out_dir(out, save_dir)
     stream = (

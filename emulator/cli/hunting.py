@@ -74,6 +74,7 @@ def sequential(spec: RunSpec, start: int, n: int, stop_at_failure: bool) -> Iter
         schedule=spec.schedule,
         options=spec.options,
         budget=spec.budget,
+        mem=spec.mem,
         until=stop,
     )
     for seed, result in zip(seeds, runs, strict=False):

@@ -46,6 +46,7 @@ def spec_from_header(
         schedule=h.get("schedule") or "seeded",
         options=dict(h.get("options") or {}),
         budget=h.get("budget"),
+        mem=h.get("mem"),
     )
 
 

@@ -19,7 +19,7 @@ class RunConfig:
     strategy: Strategy
     budget: int = 20_000
     windows: Sequence[tuple[str, str]] = ()
-    directed: Sequence[tuple[str, str]] = ()
+    directed: Sequence[tuple[str, ...]] = ()  # (actor, label) or (actor, label, "weak")
     replay: Replay | None = None  # feed these choices back instead of asking the strategy
     facts: bool = False  # collect the facts the model states for every step
     sites: bool = False  # capture the actor source line that issued every step

@@ -24,6 +24,14 @@ def delay_ns(bucket: int) -> int:
     return STEP_NS << bucket if bucket > 0 else 0
 
 
+# Choice kinds of a memory model (TSO, WEAK): 0 is the sequentially consistent answer, any
+# other value a weak behaviour (a stale read, an early-placed store, an undrained buffer).
+MEMORY_KINDS = frozenset({"mm.read", "mm.place", "tso.drain"})
+# The weak answer a directed schedule takes for the entries that ask for it: the oldest
+# message a load may read, no store buffer drained.
+STALEST_KINDS = frozenset({"mm.read", "tso.drain"})
+
+
 class Strategy:
     """Base: uniform scheduling, no delays, allocations biased to the most recently freed slot."""
 
@@ -73,15 +81,37 @@ class ChaosStrategy(Strategy):
     name = "chaos"
     delays = True
 
-    def __init__(self, seed: int, switch: int = 8, delay_out: int = 40, delay_in: int = 3) -> None:
+    def __init__(
+        self,
+        seed: int,
+        switch: int = 8,
+        delay_out: int = 40,
+        delay_in: int = 3,
+        mem: int = 25,
+        mem_in: int = 80,
+    ) -> None:
         super().__init__(seed)
         self.switch = switch  # 1 in `switch` steps picks uniformly instead of by priority
         self.delay_out = delay_out  # 1 in `delay_out` steps outside a window is delayed
         self.delay_in = delay_in  # 1 in `delay_in` steps inside a window is delayed
+        self.mem = mem  # percent of memory choices answered weakly outside a window
+        self.mem_in = mem_in  # ... and inside one
         self.prio: list[int] = []
+        self.in_window = False  # of the actor about to step (told by ``delay``)
 
     def params(self) -> dict[str, Any]:
-        return {"switch": self.switch, "delay_out": self.delay_out, "delay_in": self.delay_in}
+        p = {"switch": self.switch, "delay_out": self.delay_out, "delay_in": self.delay_in}
+        if (self.mem, self.mem_in) != (25, 80):  # only when set: SC headers stay as they were
+            p.update(mem=self.mem, mem_in=self.mem_in)
+        return p
+
+    def other(self, kind: str, n: int) -> int:
+        if kind in MEMORY_KINDS:
+            pct = self.mem_in if self.in_window else self.mem
+            if self.rng.below(100) >= pct:
+                return 0
+            return 1 + self.rng.below(n - 1)
+        return super().other(kind, n)
 
     def start(self, n_actors: int) -> None:
         self.prio = [self.rng.below(1 << 16) for _ in range(n_actors)]
@@ -104,6 +134,7 @@ class ChaosStrategy(Strategy):
 
     def delay(self, actor: int, in_window: bool) -> int:
         below = self.rng.below
+        self.in_window = in_window
         if below(self.delay_in if in_window else self.delay_out) != 0:
             return 0
         return 1 + below(DELAY_BUCKETS - 1)
@@ -158,7 +189,7 @@ class DirectedStrategy(Strategy):
     """Runs each (actor, label) entry's actor until it completes a step with that label, in
     order; then hands over to the seeded base strategy."""
 
-    def __init__(self, base: Strategy, schedule: Sequence[tuple[str, str]]) -> None:
+    def __init__(self, base: Strategy, schedule: Sequence[tuple[str, ...]]) -> None:
         super().__init__(base.seed)
         self.base = base
         self.schedule = list(schedule)
@@ -183,7 +214,7 @@ class DirectedStrategy(Strategy):
 
     def pick(self, runnable: Sequence[int], step: int) -> int:
         if self.active:
-            name, _label = self.schedule[self.pos]
+            name = self.schedule[self.pos][0]
             want = self.names.index(name)
             for i, a in enumerate(runnable):
                 if a == want:
@@ -198,11 +229,18 @@ class DirectedStrategy(Strategy):
         return 0 if self.active else self.base.delay(actor, in_window)
 
     def other(self, kind: str, n: int) -> int:
-        return 0 if self.active else self.base.other(kind, n)
+        if not self.active:
+            return self.base.other(kind, n)
+        # An entry (actor, label, "weak") shows the weak step: until it is reached, loads read
+        # the oldest message they may and no store buffer drains. Otherwise the SC answer.
+        entry = self.schedule[self.pos]
+        if kind in STALEST_KINDS and entry[2:] == ("weak",):
+            return n - 1
+        return 0
 
     def stepped(self, actor: int, label: str) -> None:
         if self.active:
-            name, want = self.schedule[self.pos]
+            name, want = self.schedule[self.pos][:2]
             if self.names[actor] == name and label == want:
                 self.pos += 1
 

@@ -73,6 +73,8 @@ def run_command(spec: RunSpec) -> str:
         parts += ["-p", f"{k}={v}"]
     if spec.budget:
         parts += ["--budget", str(spec.budget)]
+    if spec.mem is not None:
+        parts += ["--mem", spec.mem.lower()]
     return shlex.join(parts)
 
 

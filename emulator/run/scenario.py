@@ -18,7 +18,7 @@ class Setup:
     model: Model
     actors: Sequence[ActorSpec]
     windows: Sequence[tuple[str, str]] = ()
-    directed: Sequence[tuple[str, str]] = ()
+    directed: Sequence[tuple[str, ...]] = ()  # (actor, label) or (actor, label, "weak")
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,8 @@ class Scenario:
     build: Callable[[str, Mapping[str, str]], Setup]
     expects: Mapping[str, tuple[str, ...]]  # variant -> oracle ids it should trip ("" = clean)
     variants: tuple[str, ...] = ("buggy", "fixed")
-    mem: str = "SC"
+    mem: str = "SC"  # the memory mode a run gets unless --mem says otherwise
+    mems: tuple[str, ...] = ()  # every memory mode it runs in (empty: ``mem`` only)
     options: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # first = default
     budget: int = 5_000
     source: str = "builtin"  # a user script: its absolute path
@@ -42,6 +43,9 @@ class Scenario:
     @property
     def is_script(self) -> bool:
         return self.script_sha256 is not None
+
+    def modes(self) -> tuple[str, ...]:
+        return self.mems or (self.mem,)
 
     def default_options(self) -> dict[str, str]:
         return {k: v[0] for k, v in self.options.items()}

@@ -35,6 +35,10 @@ PARAMS: dict[str, dict[str, tuple[int, int, int]]] = {
         "switch": (8, 1, 1_000_000),
         "delay_out": (40, 1, 1_000_000),
         "delay_in": (3, 1, 1_000_000),
+        # percent of memory choices (TSO/WEAK runs) that take a non-SC answer, outside and
+        # inside a chaos window
+        "mem": (25, 0, 100),
+        "mem_in": (80, 0, 100),
     },
     "pct": {"depth": (3, 1, 64), "k": (50, 1, 1_000_000)},
     "random": {},
@@ -51,6 +55,7 @@ class RunSpec:
     schedule: str = "seeded"  # or "directed"
     options: dict[str, str] = field(default_factory=dict)
     budget: int | None = None
+    mem: str | None = None  # memory mode; None = the scenario's default (``Scenario.mem``)
 
     def header(self, scen: Scenario) -> dict[str, Any]:
         """Everything needed to reproduce the run (the first log event). A user script is
@@ -66,7 +71,7 @@ class RunSpec:
             "strategy_params": dict(sorted(self.strategy_params.items())),
             "schedule": self.schedule,
             "options": resolved_options(scen, self.options),
-            "mem": scen.mem,
+            "mem": resolved_mem(scen, self.mem),
             "budget": self.budget or scen.budget,
         }
         if scen.is_script:
@@ -123,6 +128,28 @@ def check_seed(seed: Any, what: str = "seed") -> None:
         raise BadInput(f"{what} {shown} is too large; seeds are integers 0 <= seed < 2**64")
 
 
+def resolved_mem(scen: Scenario, mem: str | None) -> str:
+    """The memory mode of a run: the scenario's default, or one of the modes it declares."""
+    if mem is None:
+        return scen.mem
+    m = mem.upper()
+    if m not in scen.modes():
+        raise BadInput(
+            f"scenario {scen.name} does not run in memory mode {mem!r}; use one of: "
+            + ", ".join(scen.modes())
+        )
+    return m
+
+
+def build_options(scen: Scenario, spec: RunSpec) -> dict[str, str]:
+    """The options ``build`` gets: the resolved scenario options, and for a scenario that
+    declares memory modes, its mode as ``options["mem"]``."""
+    opts = resolved_options(scen, spec.options)
+    if scen.mems:
+        opts["mem"] = resolved_mem(scen, spec.mem)
+    return opts
+
+
 def validate(spec: RunSpec) -> Scenario:
     scen = load(spec.scenario)
     if spec.variant not in scen.variants:
@@ -146,6 +173,7 @@ def validate(spec: RunSpec) -> Scenario:
     b = spec.budget
     if b is not None and (isinstance(b, bool) or not isinstance(b, int) or not 0 < b <= MAX_BUDGET):
         raise BadInput(f"--budget {b} must be a number of steps, 1 to {MAX_BUDGET:,}")
+    resolved_mem(scen, spec.mem)
     return scen
 
 
@@ -162,8 +190,7 @@ def execute(
     scenario, or a model step); an actor whose own code raises ends the run with outcome
     ``error`` (see ``crash_error``)."""
     scen = validate(spec)
-    opts = resolved_options(scen, spec.options)
-    setup = build(scen, spec.variant, opts)
+    setup = build(scen, spec.variant, build_options(scen, spec))
     if spec.schedule == "directed":
         check_directed_actors(scen, setup)
     strategy = make_strategy(spec.strategy, spec.seed, spec.strategy_params)
@@ -264,7 +291,7 @@ def step_error(
     exc_line = tb.splitlines()[-1] if tb else type(exc).__name__
     where = "?"
     try:
-        setup = scen.build(spec.variant, resolved_options(scen, spec.options))
+        setup = scen.build(spec.variant, build_options(scen, spec))
         cfg = RunConfig(
             strategy=make_strategy(spec.strategy, spec.seed, spec.strategy_params),
             budget=spec.budget or scen.budget,
@@ -289,13 +316,16 @@ def step_error(
 def check_directed_actors(scen: Scenario, setup: Setup) -> None:
     names = [a.name for a in setup.actors]
     for i, entry in enumerate(setup.directed, 1):
-        ok = isinstance(entry, tuple | list) and len(entry) == 2
+        # (actor, label), or (actor, label, "weak"): stale memory until that step
+        ok = isinstance(entry, tuple | list) and (
+            len(entry) == 2 or (len(entry) == 3 and entry[2] == "weak")
+        )
         if not ok or not all(isinstance(x, str) for x in entry):
             raise BadInput(
                 f"scenario {scen.name}: directed schedule entry {i} is {entry!r}; "
-                "write (actor, label) pairs"
+                'write (actor, label) pairs, or (actor, label, "weak")'
             )
-        actor, label = entry
+        actor, label = entry[0], entry[1]
         if actor not in names:
             raise BadInput(
                 f"scenario {scen.name}: directed schedule entry {i} ({actor}, {label}) names "
@@ -315,7 +345,10 @@ def check_directed_reached(scen: Scenario, spec: RunSpec, setup: Setup, result: 
     if result.outcome.status in (VIOLATION, ERROR) or not setup.directed:
         return
     seen = _stepped(result)
-    missing = [(i, tuple(d)) for i, d in enumerate(setup.directed, 1) if tuple(d) not in seen]
+    # An entry is (actor, label), or (actor, label, "weak") in a memory-mode scenario.
+    missing = [
+        (i, tuple(d)[:2]) for i, d in enumerate(setup.directed, 1) if tuple(d)[:2] not in seen
+    ]
     if not missing:
         return
     # Every variant under every combination of options (an option, like a variant, may
@@ -326,6 +359,9 @@ def check_directed_reached(scen: Scenario, spec: RunSpec, setup: Setup, result: 
     combos = [
         dict(zip(keys, vals, strict=True)) for vals in product(*(scen.options[k] for k in keys))
     ]
+    if scen.mems:  # a memory mode, like an option, may take another path
+        opts["mem"] = resolved_mem(scen, spec.mem)
+        combos = [{**c, "mem": m} for c in combos for m in scen.modes()]
     tried = 0
     for variant in scen.variants:
         for combo in combos:
@@ -366,6 +402,7 @@ def run_many(
     schedule: str = "seeded",
     options: dict[str, str] | None = None,
     budget: int | None = None,
+    mem: str | None = None,
     until: Callable[[RunResult], bool] | None = None,
     batch: int = 256,
 ) -> Iterator[RunResult]:
@@ -388,9 +425,10 @@ def run_many(
         schedule=schedule,
         options=dict(options or {}),
         budget=budget,
+        mem=mem,
     )
     scen = validate(first)
-    opts = resolved_options(scen, first.options)
+    opts = build_options(scen, first)
     steps = budget or scen.budget
 
     def job(seed: int) -> Job:
@@ -439,6 +477,7 @@ def run_once(
     strategy: str = "chaos",
     directed: bool = False,
     options: dict[str, str] | None = None,
+    mem: str | None = None,
 ) -> RunResult:
     """Convenience for tests and scripts."""
     spec = RunSpec(
@@ -448,5 +487,6 @@ def run_once(
         strategy=strategy,
         schedule="directed" if directed else "seeded",
         options=dict(options or {}),
+        mem=mem,
     )
     return execute(spec)[1]

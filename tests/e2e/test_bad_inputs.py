@@ -136,7 +136,8 @@ CASES: list[Case] = [
         "param unknown",
         lambda d: [*RUN, "-p", "foo=1"],
         E + "unknown parameter -p foo=1; strategy chaos takes switch=8 (1..1,000,000), "
-        "delay_out=40 (1..1,000,000), delay_in=3 (1..1,000,000)",
+        "delay_out=40 (1..1,000,000), delay_in=3 (1..1,000,000), mem=25 (0..100), "
+        "mem_in=80 (0..100)",
     ),
     (
         "param for random",
@@ -147,7 +148,8 @@ CASES: list[Case] = [
         "param not int",
         lambda d: [*RUN, "-p", "switch=abc"],
         E + "strategy parameter switch='abc' is not an integer; strategy chaos takes switch=8 "
-        "(1..1,000,000), delay_out=40 (1..1,000,000), delay_in=3 (1..1,000,000)",
+        "(1..1,000,000), delay_out=40 (1..1,000,000), delay_in=3 (1..1,000,000), mem=25 "
+        "(0..100), mem_in=80 (0..100)",
     ),
     (
         "param not pair",

@@ -1,0 +1,547 @@
+"""Memory modes for scenario actors (weak-memory.md section 2): weak locations, barriers,
+atomics with their orderings, and what locks do to memory under TSO and WEAK.
+
+A *weak location* is one field of one object, declared at setup with ``Memory.weak(obj, fld)``
+(``PageCacheModel.weak``). Every access to it goes through the run's memory model
+(``actors/memory``, mode from ``ModelOptions.mem``): the ops of this component, the generic ops
+``read``/``write``/``atomic_*`` when they name a weak location, and ``page_mapped`` of a page
+whose ``_mapcount`` is weak (the ordering protocol's count of 004c; the field ``mapcount`` stays
+the pte count that compound steps check). The model routes them here; on any other field they
+are what they always were. Fields that are not declared weak stay SC.
+
+In TSO and WEAK every acquisition and release done by ``actors/model/locks.py`` (spin, mutex,
+page lock, trylocks, hand-overs) also acts on the lock word in the memory model, as an
+acquire RMW and a release store; Locks still decides who owns a lock, the lock word follows it.
+Reads of a lock word (``spin_is_locked``, ``mutex_is_locked``, ``page_locked``) read the memory
+model and may be stale. In SC nothing is routed or wrapped, so every SC run of a scenario without
+weak locations is exactly the run it was before this component existed.
+
+Strengthenings (the model may miss an outcome LKMM allows, never the reverse):
+
+- Dependencies of actor code live in Python and cannot be seen, so every store and RMW of a CPU
+  is ordered after everything its earlier loads read (it is placed after the views of the
+  messages they returned): a store is never placed before an earlier load of the same CPU.
+- Compound steps of the model (pte install, page-cache delete, kmem_cache_free ...) stay atomic
+  and read the newest message: ``obj.f[field]`` always holds it (under TSO: memory, not the
+  store buffers). A compound step that writes a weak field directly (pte_zap's
+  page_remove_rmap) changes only that newest value, not the memory model.
+- A trylock reads the newest lock word (it succeeds exactly when the lock is free).
+- RCU read-side sections and grace periods of actors/model/rcu.py move no views.
+
+Every weak behaviour is a choice of the memory model (``mm.read``, ``mm.place``,
+``tso.drain``), value 0 = the SC answer. A load that returns something older than the newest
+store is noted (fact ``stale_read``, the report's memory section, and the violation message):
+which load, which store it missed, and why (store buffer under TSO, no barrier pair under WEAK).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from actors.memory import TSO, WEAK, MemoryModel, make_memory
+from actors.memory.base import Loc, RmwOrder, Update, Value
+from actors.memory.weak import Msg
+from actors.model.core import Core, LockKey, Step
+from actors.model.locks import Locks
+from actors.model.ops import op
+from actors.model.options import ModelOptions
+from actors.objects import POINTERS, REFCOUNTS, Obj, Ref
+from emulator.engine import facts as F
+from emulator.engine.runtime import Control
+from emulator.engine.violations import Violation
+
+STALE_READ = "stale_read"  # fact: a load returned an older value than the newest store
+
+# Generic ops that name (ref, field) and go to the memory model when the field is weak.
+FIELD_OPS = (
+    "read",
+    "write",
+    "atomic_read",
+    "atomic_inc",
+    "atomic_dec",
+    "atomic_inc_not_zero",
+    "atomic_dec_and_test",
+)
+# Reads of lock words answered by the memory model outside SC.
+LOCK_READS = ("mutex_is_locked", "mutex_is_locked_via", "page_locked", "spin_is_locked")
+
+Origin = tuple[int, int, str, Value]  # (actor, step, label, value) of a store
+
+Fn = Callable[..., Any]
+
+
+def lock_loc(key: LockKey) -> Loc:
+    return ("lock", key[0], key[1])
+
+
+class Memory:
+    def __init__(self, core: Core, locks: Locks, options: ModelOptions) -> None:
+        self.core = core
+        self.locks = locks
+        self.mode = options.mem.upper()
+        self.mem: MemoryModel = make_memory(self.mode)
+        self.weak_locs: dict[Loc, None] = {}
+        self.seen: dict[int, object] = {}  # cpu -> join of the tokens its loads returned
+        self.origin_msg: dict[Msg, Origin] = {}  # WEAK: who wrote a message, where
+        self.origin_seq: dict[int, Origin] = {}  # TSO: who issued a buffered store
+        self.notes: list[str] = []  # stale reads, in words
+
+    @property
+    def weak_mode(self) -> bool:
+        return self.mode != "SC"
+
+    # -- setup ---------------------------------------------------------------------------------
+
+    def weak(self, o: Obj, fld: str) -> None:
+        """Declare ``o.fld`` a weak location; its current value is the initial one."""
+        loc = (o.oid, fld)
+        self.weak_locs[loc] = None
+        v = o.f[fld]
+        self.mem.init(loc, 0 if v is None else v)
+
+    def bind(self, ctl: Control) -> None:
+        self.mem.bind(ctl.choose)
+        if self.weak_mode:
+            for key, lk in sorted(self.locks.locks.items()):
+                if lk.owner is not None:  # locked at setup (a page under IO)
+                    self.mem.init(lock_loc(key), 1)
+
+    def finish(self) -> None:
+        self.mem.finish()
+
+    # -- routing (wired by PageCacheModel) -------------------------------------------------------
+
+    def routes(self, ops: dict[str, Fn]) -> dict[str, Fn]:
+        """Replacements for existing ops: field ops on weak locations come here; outside SC,
+        lock-word reads read the memory model and every op's lock acquisitions and releases
+        act on it. Ops not concerned are returned unchanged."""
+        out = dict(ops)
+        for name in FIELD_OPS:
+            out[name] = self._field_route(name, ops[name])
+        out["page_mapped"] = self._page_mapped_route(ops["page_mapped"])
+        if self.weak_mode:
+            out["mutex_is_locked"] = lambda cx, ref: self._is_locked(cx, (ref[0], "lock"))
+            out["page_locked"] = lambda cx, page: self._is_locked(cx, (page[0], "PG_locked"))
+            out["mutex_is_locked_via"] = self._is_locked_via
+            out = {name: self._lock_effects(fn) for name, fn in out.items()}
+        return out
+
+    def _field_route(self, name: str, orig: Fn) -> Fn:
+        def route(cx: Step, ref: Ref, fld: str, *rest: Any) -> Any:
+            if (ref[0], fld) not in self.weak_locs:
+                return orig(cx, ref, fld, *rest)
+            if name == "read":
+                return self._load(cx, ref, fld, "once")
+            if name == "write":
+                return self._store(cx, ref, fld, rest[0], "once")
+            if name == "atomic_read":
+                return int(self._load(cx, ref, fld, "once"))
+            if name == "atomic_inc":
+                return int(self._rmw(cx, ref, fld, lambda v: int(v) + 1, "relaxed", True)[0]) + 1
+            if name == "atomic_dec":
+                return int(self._rmw(cx, ref, fld, lambda v: int(v) - 1, "relaxed", True)[0]) - 1
+            if name == "atomic_inc_not_zero":
+                return self._rmw(cx, ref, fld, lambda v: None if v == 0 else int(v) + 1)[1]
+            old = self._rmw(cx, ref, fld, lambda v: int(v) - 1)[0]  # atomic_dec_and_test
+            return int(old) - 1 == 0
+
+        return route
+
+    def _page_mapped_route(self, orig: Fn) -> Fn:
+        def route(cx: Step, page: Ref) -> Any:
+            if (page[0], "_mapcount") not in self.weak_locs:
+                return orig(cx, page)
+            return int(self._load(cx, page, "_mapcount", "once")) >= 0
+
+        return route
+
+    def _lock_effects(self, fn: Fn) -> Fn:
+        core = self.core
+
+        def wrapped(cx: Step, *args: Any) -> Any:
+            frames = core.frames  # bound per run
+            before = dict(frames[cx.actor].held)
+            try:
+                res = fn(cx, *args)
+            except Violation as v:
+                raise self._explained(v) from None
+            after = frames[cx.actor].held
+            if before.keys() != after.keys():
+                self._moved(cx, before, after)
+            return res
+
+        return wrapped
+
+    def _moved(self, cx: Step, before: dict[LockKey, Any], after: dict[LockKey, Any]) -> None:
+        mem = self.mem
+        for key in before:
+            if key not in after:
+                loc = lock_loc(key)
+                mem.unlock(cx.actor, loc)
+                self._noted_store(cx, loc, 0)
+                owner = self.locks.owner(key)
+                if owner is not None and owner >= 0:  # handed over to a waiter
+                    mem.lock(owner, loc)
+                    self._noted_store(cx, loc, 1, owner)
+        for key in after:
+            if key not in before:
+                mem.lock(cx.actor, lock_loc(key))
+                self._noted_store(cx, lock_loc(key), 1)
+
+    def _explained(self, v: Violation) -> Violation:
+        if not self.notes:
+            return v
+        return Violation(v.oracle, f"{v.message} [weak memory: {'; '.join(self.notes)}]")
+
+    # -- the accesses ----------------------------------------------------------------------------
+
+    def _obj(self, cx: Step, ref: Ref) -> Obj:
+        return self.core.deref(cx, ref)
+
+    def _loc(self, ref: Ref, fld: str) -> Loc:
+        loc = (ref[0], fld)
+        if loc not in self.weak_locs:
+            raise ValueError(f"{self.core.objs[ref[0]].name()}.{fld} is not a weak location")
+        return loc
+
+    def _seen(self, cpu: int, tok: object) -> None:
+        self.seen[cpu] = self.mem.join(self.seen.get(cpu), tok)
+
+    def _out(self, fld: str, v: Value) -> Any:
+        if fld in POINTERS and isinstance(v, int) and v in self.core.objs:
+            return (v, self.core.objs[v].gen)
+        return v
+
+    def _load(self, cx: Step, ref: Ref, fld: str, order: str, keep: bool = True) -> Any:
+        o = self._obj(cx, ref)
+        loc = self._loc(ref, fld)
+        v, tok = self.mem.load(cx.actor, loc, "acquire" if order == "acquire" else "once")
+        if keep:
+            self._seen(cx.actor, tok)
+        self._check_stale(cx, loc, f"{o.name()}->{fld}", v, tok, o)
+        if self.core.facts_on:
+            self.core.fact(F.READ, o, fld, v)
+        return self._out(fld, v)
+
+    def _store(self, cx: Step, ref: Ref, fld: str, value: Any, order: str) -> None:
+        o = self._obj(cx, ref)
+        loc = self._loc(ref, fld)
+        if isinstance(value, (tuple, list)):
+            value = value[0]  # a pointer, given as a ref
+        v: Value = 0 if value is None else value
+        dep = self.seen.get(cx.actor)
+        self.mem.store(cx.actor, loc, v, "release" if order == "release" else "once", dep)
+        self._noted_store(cx, loc, v)
+        self._newest(cx, o, fld, loc)
+
+    def _rmw(
+        self,
+        cx: Step,
+        ref: Ref,
+        fld: str,
+        update: Update,
+        order: RmwOrder = "full",
+        void: bool = False,
+    ) -> tuple[Value, bool]:
+        o = self._obj(cx, ref)
+        loc = self._loc(ref, fld)
+        dep = self.seen.get(cx.actor)
+        old, wrote, tok = self.mem.rmw(cx.actor, loc, update, order, void, dep)
+        self._seen(cx.actor, tok)
+        if fld in REFCOUNTS and wrote:
+            new = update(old)
+            if old == 0 and new == 1:
+                raise Violation("INV-REF-2", f"get on zero-count {o.gname()} (resurrection)")
+            if isinstance(new, int) and new < 0:
+                raise Violation("INV-REF-1", f"refcount underflow on {o.gname()} ({fld})")
+        if wrote:
+            self._noted_store(cx, loc, update(old) or 0)
+            self._newest(cx, o, fld, loc)
+        else:
+            self._check_stale(cx, loc, f"{o.name()}->{fld}", old, tok, o)
+            if self.core.facts_on:
+                self.core.fact(F.READ, o, fld, old)
+        return old, wrote
+
+    def _newest(self, cx: Step, o: Obj, fld: str, loc: Loc) -> None:
+        """Compound steps read the newest message: keep it in the object's field."""
+        v = self._newest_value(loc)
+        self.core.set(cx, o, fld, v)
+
+    def _newest_value(self, loc: Loc) -> Value:
+        mem = self.mem
+        if isinstance(mem, TSO):
+            best: tuple[int, Value] | None = None
+            for b in mem.buf.values():
+                for seq, lc, value in b:
+                    if lc == loc and (best is None or seq > best[0]):
+                        best = (seq, value)
+            if best is not None:
+                return best[1]
+        return mem.final(loc)
+
+    # -- explanations ----------------------------------------------------------------------------
+
+    def _noted_store(self, cx: Step, loc: Loc, v: Value, cpu: int | None = None) -> None:
+        mem = self.mem
+        who = cx.actor if cpu is None else cpu
+        origin = (who, cx.step, cx.label, v)
+        if isinstance(mem, WEAK):
+            c = mem.cpus.get(who)
+            if c is not None and loc in c.own:
+                self.origin_msg[c.own[loc]] = origin
+        elif isinstance(mem, TSO):
+            b = mem.buf.get(who)
+            if b and b[-1][1] == loc:
+                self.origin_seq[b[-1][0]] = origin
+
+    def _missed(self, cpu: int, loc: Loc, got: Value, tok: object) -> tuple[Origin, str] | None:
+        """The newest store the load did not see, and why, or None if it saw the newest."""
+        mem = self.mem
+        if isinstance(mem, WEAK):
+            co = mem.co.get(loc)
+            read = tok.get(loc) if isinstance(tok, dict) else None
+            if co and read is None:
+                read = co[0]  # the initial message carries no view
+            if not co or read is co[-1]:
+                return None
+            newest = co[-1]
+            origin = self.origin_msg.get(newest)
+            if origin is None or origin[0] == cpu:
+                return None
+            return origin, "no barrier pair orders that store before this load (WEAK)"
+        if isinstance(mem, TSO):
+            for c in sorted(mem.buf):
+                if c == cpu:
+                    continue
+                hits = [e for e in mem.buf[c] if e[1] == loc]
+                if hits and hits[-1][2] != got:
+                    origin = self.origin_seq.get(hits[-1][0])
+                    if origin is None:
+                        return None
+                    return (
+                        origin,
+                        f"it is still in {self.core.names[c]}'s store buffer ({self._buffer(c)})",
+                    )
+        return None
+
+    def _buffer(self, cpu: int) -> str:
+        mem = self.mem
+        assert isinstance(mem, TSO)
+        return ", ".join(f"{self._loc_name(lc)} = {v}" for _s, lc, v in mem.buf.get(cpu, ()))
+
+    def _loc_name(self, loc: Loc) -> str:
+        if isinstance(loc, tuple) and len(loc) == 3:
+            o = self.core.objs.get(loc[1])
+            base = o.name() if o else f"#{loc[1]}"
+            return f"{base}.{loc[2]}"
+        if isinstance(loc, tuple) and len(loc) == 2:
+            o = self.core.objs.get(loc[0])
+            base = o.name() if o else f"#{loc[0]}"
+            return f"{base}->{loc[1]}"
+        return repr(loc)
+
+    def _check_stale(
+        self, cx: Step, loc: Loc, what: str, got: Value, tok: object, o: Obj | None
+    ) -> None:
+        if not self.weak_mode:
+            return
+        hit = self._missed(cx.actor, loc, got, tok)
+        if hit is None:
+            return
+        (writer, step, label, value), why = hit
+        names = self.core.names
+        note = (
+            f"{names[cx.actor]} read {what} = {got} at {cx.label} (step {cx.step}); "
+            f"{names[writer]}'s store of {value} at step {step} [{label}] was not yet visible "
+            f"to it: {why}"
+        )
+        self.notes.append(note)
+        if self.core.facts_on:
+            self.core.fact(STALE_READ, o, what, got, other=writer)
+
+    def last_note(self, actor: int) -> str | None:
+        """The last stale read of this actor, in words."""
+        name = self.core.names[actor] + " read "
+        for n in reversed(self.notes):
+            if n.startswith(name):
+                return n
+        return None
+
+    def snapshot(self) -> list[str]:
+        if not self.weak_mode:
+            return []
+        out = [f"memory ({self.mode}):"]
+        mem = self.mem
+        if isinstance(mem, TSO):
+            for c in sorted(mem.buf):
+                if mem.buf[c]:
+                    out.append(f"  {self.core.names[c]} store buffer: {self._buffer(c)}")
+        out.extend(f"  stale: {n}" for n in self.notes)
+        return out if len(out) > 1 else []
+
+    # -- lock words ------------------------------------------------------------------------------
+
+    def _is_locked_via(self, cx: Step, ref: Ref, fld: str) -> bool:
+        """mutex_is_locked(&av->root->mutex): the pointer is read as compound state."""
+        target = self.core.deref(cx, ref).f[fld]
+        return self._is_locked(cx, (target, "lock"))
+
+    def _is_locked(self, cx: Step, key: LockKey) -> bool:
+        o = self.core.deref(cx, (key[0], self.core.objs[key[0]].gen))
+        loc = lock_loc(key)
+        v, tok = self.mem.is_locked(cx.actor, loc)
+        self._seen(cx.actor, tok)
+        self._check_stale(cx, loc, f"{self.core.lock_name(key)} locked", v, tok, o)
+        return bool(v)
+
+    # -- READ_ONCE / WRITE_ONCE and friends ------------------------------------------------------
+
+    @op
+    def read_once(self, cx: Step, ref: Ref, fld: str) -> Any:
+        return self._load(cx, ref, fld, "once")
+
+    @op
+    def write_once(self, cx: Step, ref: Ref, fld: str, value: Any) -> None:
+        self._store(cx, ref, fld, value, "once")
+
+    @op
+    def smp_load_acquire(self, cx: Step, ref: Ref, fld: str) -> Any:
+        return self._load(cx, ref, fld, "acquire")
+
+    @op
+    def smp_store_release(self, cx: Step, ref: Ref, fld: str, value: Any) -> None:
+        self._store(cx, ref, fld, value, "release")
+
+    @op
+    def rcu_dereference(self, cx: Step, ref: Ref, fld: str) -> Any:
+        """The value carries its load's view: later accesses through it are ordered after it
+        (address dependency; the caller's later accesses are ordered anyway, see above)."""
+        return self._load(cx, ref, fld, "once")
+
+    @op
+    def rcu_assign_pointer(self, cx: Step, ref: Ref, fld: str, value: Any) -> None:
+        self._store(cx, ref, fld, value, "release")
+
+    # -- barriers --------------------------------------------------------------------------------
+
+    @op
+    def smp_mb(self, cx: Step) -> None:
+        self.mem.fence(cx.actor, "mb")
+
+    @op
+    def smp_rmb(self, cx: Step) -> None:
+        self.mem.fence(cx.actor, "rmb")
+
+    @op
+    def smp_wmb(self, cx: Step) -> None:
+        self.mem.fence(cx.actor, "wmb")
+
+    @op
+    def smp_mb__before_atomic(self, cx: Step) -> None:
+        self.mem.fence(cx.actor, "before_atomic")
+
+    @op
+    def smp_mb__after_atomic(self, cx: Step) -> None:
+        self.mem.fence(cx.actor, "after_atomic")
+
+    @op
+    def smp_mb__after_spinlock(self, cx: Step) -> None:
+        self.mem.fence(cx.actor, "after_spinlock")
+
+    # -- atomics on weak locations ---------------------------------------------------------------
+
+    @op
+    def atomic_set(self, cx: Step, ref: Ref, fld: str, value: int) -> None:
+        self._store(cx, ref, fld, value, "once")
+
+    def _inc_return(self, cx: Step, ref: Ref, fld: str, order: RmwOrder) -> int:
+        return int(self._rmw(cx, ref, fld, lambda v: int(v) + 1, order)[0]) + 1
+
+    @op
+    def atomic_inc_return(self, cx: Step, ref: Ref, fld: str) -> int:
+        return self._inc_return(cx, ref, fld, "full")
+
+    @op
+    def atomic_inc_return_acquire(self, cx: Step, ref: Ref, fld: str) -> int:
+        return self._inc_return(cx, ref, fld, "acquire")
+
+    @op
+    def atomic_inc_return_release(self, cx: Step, ref: Ref, fld: str) -> int:
+        return self._inc_return(cx, ref, fld, "release")
+
+    @op
+    def atomic_inc_return_relaxed(self, cx: Step, ref: Ref, fld: str) -> int:
+        return self._inc_return(cx, ref, fld, "relaxed")
+
+    @op
+    def atomic_add_unless(self, cx: Step, ref: Ref, fld: str, a: int, u: int) -> bool:
+        """Adds ``a`` unless the value is ``u``; failing is a plain read, no barrier."""
+        return self._rmw(cx, ref, fld, lambda v: None if v == u else int(v) + a)[1]
+
+    def _xchg(self, cx: Step, ref: Ref, fld: str, new: Any, order: RmwOrder) -> Any:
+        v = new[0] if isinstance(new, (tuple, list)) else new
+        return self._out(fld, self._rmw(cx, ref, fld, lambda _old: v, order)[0])
+
+    @op
+    def xchg(self, cx: Step, ref: Ref, fld: str, new: Any) -> Any:
+        return self._xchg(cx, ref, fld, new, "full")
+
+    @op
+    def xchg_acquire(self, cx: Step, ref: Ref, fld: str, new: Any) -> Any:
+        return self._xchg(cx, ref, fld, new, "acquire")
+
+    @op
+    def xchg_release(self, cx: Step, ref: Ref, fld: str, new: Any) -> Any:
+        return self._xchg(cx, ref, fld, new, "release")
+
+    @op
+    def xchg_relaxed(self, cx: Step, ref: Ref, fld: str, new: Any) -> Any:
+        return self._xchg(cx, ref, fld, new, "relaxed")
+
+    def _cmpxchg(self, cx: Step, ref: Ref, fld: str, old: Any, new: Any, order: RmwOrder) -> Any:
+        """Returns the value found; it wrote iff that equals ``old``. A failed cmpxchg is
+        unordered (a plain read)."""
+        o = old[0] if isinstance(old, (tuple, list)) else old
+        n = new[0] if isinstance(new, (tuple, list)) else new
+        found = self._rmw(cx, ref, fld, lambda v: n if v == o else None, order)[0]
+        return self._out(fld, found)
+
+    @op
+    def cmpxchg(self, cx: Step, ref: Ref, fld: str, old: Any, new: Any) -> Any:
+        return self._cmpxchg(cx, ref, fld, old, new, "full")
+
+    @op
+    def cmpxchg_acquire(self, cx: Step, ref: Ref, fld: str, old: Any, new: Any) -> Any:
+        return self._cmpxchg(cx, ref, fld, old, new, "acquire")
+
+    @op
+    def cmpxchg_release(self, cx: Step, ref: Ref, fld: str, old: Any, new: Any) -> Any:
+        return self._cmpxchg(cx, ref, fld, old, new, "release")
+
+    @op
+    def cmpxchg_relaxed(self, cx: Step, ref: Ref, fld: str, old: Any, new: Any) -> Any:
+        return self._cmpxchg(cx, ref, fld, old, new, "relaxed")
+
+    # -- spinlocks: the two Locks does not have ----------------------------------------------------
+
+    @op
+    def spin_trylock(self, cx: Step, ref: Ref, name: str) -> bool:
+        """Takes the lock if it is free (outside SC the acquisition acts on the lock word)."""
+        self.core.deref(cx, ref)
+        key = (ref[0], name)
+        lk = self.locks.lock(key, "spin")
+        if lk.owner is not None:
+            return False
+        self.locks.take(cx, key, lk)
+        return True
+
+    @op
+    def spin_is_locked(self, cx: Step, ref: Ref, name: str) -> bool:
+        """Reads the lock word: outside SC it may be stale."""
+        key = (ref[0], name)
+        if self.weak_mode:
+            return self._is_locked(cx, key)
+        self.core.deref(cx, ref)
+        return self.locks.owner(key) is not None
