@@ -44,7 +44,6 @@ from actors.memory.base import Loc, RmwOrder, Update, Value
 from actors.memory.weak import Msg
 from actors.model.core import Core, LockKey, Step
 from actors.model.locks import Locks
-from actors.model.ops import op
 from actors.model.options import ModelOptions
 from actors.objects import POINTERS, REFCOUNTS, Obj, Ref
 from emulator.engine import facts as F
@@ -121,9 +120,9 @@ class Memory:
             out[name] = self._field_route(name, ops[name])
         out["page_mapped"] = self._page_mapped_route(ops["page_mapped"])
         if self.weak_mode:
-            out["mutex_is_locked"] = lambda cx, ref: self._is_locked(cx, (ref[0], "lock"))
-            out["page_locked"] = lambda cx, page: self._is_locked(cx, (page[0], "PG_locked"))
-            out["mutex_is_locked_via"] = self._is_locked_via
+            out["mutex_is_locked"] = lambda cx, ref: self.is_locked(cx, (ref[0], "lock"))
+            out["page_locked"] = lambda cx, page: self.is_locked(cx, (page[0], "PG_locked"))
+            out["mutex_is_locked_via"] = self.is_locked_via
             out = {name: self._lock_effects(fn) for name, fn in out.items()}
         return out
 
@@ -132,18 +131,18 @@ class Memory:
             if (ref[0], fld) not in self.weak_locs:
                 return orig(cx, ref, fld, *rest)
             if name == "read":
-                return self._load(cx, ref, fld, "once")
+                return self.load(cx, ref, fld, "once")
             if name == "write":
-                return self._store(cx, ref, fld, rest[0], "once")
+                return self.store(cx, ref, fld, rest[0], "once")
             if name == "atomic_read":
-                return int(self._load(cx, ref, fld, "once"))
+                return int(self.load(cx, ref, fld, "once"))
             if name == "atomic_inc":
-                return int(self._rmw(cx, ref, fld, lambda v: int(v) + 1, "relaxed", True)[0]) + 1
+                return int(self.rmw(cx, ref, fld, lambda v: int(v) + 1, "relaxed", True)[0]) + 1
             if name == "atomic_dec":
-                return int(self._rmw(cx, ref, fld, lambda v: int(v) - 1, "relaxed", True)[0]) - 1
+                return int(self.rmw(cx, ref, fld, lambda v: int(v) - 1, "relaxed", True)[0]) - 1
             if name == "atomic_inc_not_zero":
-                return self._rmw(cx, ref, fld, lambda v: None if v == 0 else int(v) + 1)[1]
-            old = self._rmw(cx, ref, fld, lambda v: int(v) - 1)[0]  # atomic_dec_and_test
+                return self.rmw(cx, ref, fld, lambda v: None if v == 0 else int(v) + 1)[1]
+            old = self.rmw(cx, ref, fld, lambda v: int(v) - 1)[0]  # atomic_dec_and_test
             return int(old) - 1 == 0
 
         return route
@@ -152,7 +151,7 @@ class Memory:
         def route(cx: Step, page: Ref) -> Any:
             if (page[0], "_mapcount") not in self.weak_locs:
                 return orig(cx, page)
-            return int(self._load(cx, page, "_mapcount", "once")) >= 0
+            return int(self.load(cx, page, "_mapcount", "once")) >= 0
 
         return route
 
@@ -208,12 +207,12 @@ class Memory:
     def _seen(self, cpu: int, tok: object) -> None:
         self.seen[cpu] = self.mem.join(self.seen.get(cpu), tok)
 
-    def _out(self, fld: str, v: Value) -> Any:
+    def out(self, fld: str, v: Value) -> Any:
         if fld in POINTERS and isinstance(v, int) and v in self.core.objs:
             return (v, self.core.objs[v].gen)
         return v
 
-    def _load(self, cx: Step, ref: Ref, fld: str, order: str, keep: bool = True) -> Any:
+    def load(self, cx: Step, ref: Ref, fld: str, order: str, keep: bool = True) -> Any:
         o = self._obj(cx, ref)
         loc = self._loc(ref, fld)
         v, tok = self.mem.load(cx.actor, loc, "acquire" if order == "acquire" else "once")
@@ -222,9 +221,9 @@ class Memory:
         self._check_stale(cx, loc, f"{o.name()}->{fld}", v, tok, o)
         if self.core.facts_on:
             self.core.fact(F.READ, o, fld, v)
-        return self._out(fld, v)
+        return self.out(fld, v)
 
-    def _store(self, cx: Step, ref: Ref, fld: str, value: Any, order: str) -> None:
+    def store(self, cx: Step, ref: Ref, fld: str, value: Any, order: str) -> None:
         o = self._obj(cx, ref)
         loc = self._loc(ref, fld)
         if isinstance(value, (tuple, list)):
@@ -235,7 +234,7 @@ class Memory:
         self._noted_store(cx, loc, v)
         self._newest(cx, o, fld, loc)
 
-    def _rmw(
+    def rmw(
         self,
         cx: Step,
         ref: Ref,
@@ -383,165 +382,15 @@ class Memory:
 
     # -- lock words ------------------------------------------------------------------------------
 
-    def _is_locked_via(self, cx: Step, ref: Ref, fld: str) -> bool:
+    def is_locked_via(self, cx: Step, ref: Ref, fld: str) -> bool:
         """mutex_is_locked(&av->root->mutex): the pointer is read as compound state."""
         target = self.core.deref(cx, ref).f[fld]
-        return self._is_locked(cx, (target, "lock"))
+        return self.is_locked(cx, (target, "lock"))
 
-    def _is_locked(self, cx: Step, key: LockKey) -> bool:
+    def is_locked(self, cx: Step, key: LockKey) -> bool:
         o = self.core.deref(cx, (key[0], self.core.objs[key[0]].gen))
         loc = lock_loc(key)
         v, tok = self.mem.is_locked(cx.actor, loc)
         self._seen(cx.actor, tok)
         self._check_stale(cx, loc, f"{self.core.lock_name(key)} locked", v, tok, o)
         return bool(v)
-
-    # -- READ_ONCE / WRITE_ONCE and friends ------------------------------------------------------
-
-    @op
-    def read_once(self, cx: Step, ref: Ref, fld: str) -> Any:
-        return self._load(cx, ref, fld, "once")
-
-    @op
-    def write_once(self, cx: Step, ref: Ref, fld: str, value: Any) -> None:
-        self._store(cx, ref, fld, value, "once")
-
-    @op
-    def smp_load_acquire(self, cx: Step, ref: Ref, fld: str) -> Any:
-        return self._load(cx, ref, fld, "acquire")
-
-    @op
-    def smp_store_release(self, cx: Step, ref: Ref, fld: str, value: Any) -> None:
-        self._store(cx, ref, fld, value, "release")
-
-    @op
-    def rcu_dereference(self, cx: Step, ref: Ref, fld: str) -> Any:
-        """The value carries its load's view: later accesses through it are ordered after it
-        (address dependency; the caller's later accesses are ordered anyway, see above)."""
-        return self._load(cx, ref, fld, "once")
-
-    @op
-    def rcu_assign_pointer(self, cx: Step, ref: Ref, fld: str, value: Any) -> None:
-        self._store(cx, ref, fld, value, "release")
-
-    # -- barriers --------------------------------------------------------------------------------
-
-    @op
-    def smp_mb(self, cx: Step) -> None:
-        self.mem.fence(cx.actor, "mb")
-
-    @op
-    def smp_rmb(self, cx: Step) -> None:
-        self.mem.fence(cx.actor, "rmb")
-
-    @op
-    def smp_wmb(self, cx: Step) -> None:
-        self.mem.fence(cx.actor, "wmb")
-
-    @op
-    def smp_mb__before_atomic(self, cx: Step) -> None:
-        self.mem.fence(cx.actor, "before_atomic")
-
-    @op
-    def smp_mb__after_atomic(self, cx: Step) -> None:
-        self.mem.fence(cx.actor, "after_atomic")
-
-    @op
-    def smp_mb__after_spinlock(self, cx: Step) -> None:
-        self.mem.fence(cx.actor, "after_spinlock")
-
-    # -- atomics on weak locations ---------------------------------------------------------------
-
-    @op
-    def atomic_set(self, cx: Step, ref: Ref, fld: str, value: int) -> None:
-        self._store(cx, ref, fld, value, "once")
-
-    def _inc_return(self, cx: Step, ref: Ref, fld: str, order: RmwOrder) -> int:
-        return int(self._rmw(cx, ref, fld, lambda v: int(v) + 1, order)[0]) + 1
-
-    @op
-    def atomic_inc_return(self, cx: Step, ref: Ref, fld: str) -> int:
-        return self._inc_return(cx, ref, fld, "full")
-
-    @op
-    def atomic_inc_return_acquire(self, cx: Step, ref: Ref, fld: str) -> int:
-        return self._inc_return(cx, ref, fld, "acquire")
-
-    @op
-    def atomic_inc_return_release(self, cx: Step, ref: Ref, fld: str) -> int:
-        return self._inc_return(cx, ref, fld, "release")
-
-    @op
-    def atomic_inc_return_relaxed(self, cx: Step, ref: Ref, fld: str) -> int:
-        return self._inc_return(cx, ref, fld, "relaxed")
-
-    @op
-    def atomic_add_unless(self, cx: Step, ref: Ref, fld: str, a: int, u: int) -> bool:
-        """Adds ``a`` unless the value is ``u``; failing is a plain read, no barrier."""
-        return self._rmw(cx, ref, fld, lambda v: None if v == u else int(v) + a)[1]
-
-    def _xchg(self, cx: Step, ref: Ref, fld: str, new: Any, order: RmwOrder) -> Any:
-        v = new[0] if isinstance(new, (tuple, list)) else new
-        return self._out(fld, self._rmw(cx, ref, fld, lambda _old: v, order)[0])
-
-    @op
-    def xchg(self, cx: Step, ref: Ref, fld: str, new: Any) -> Any:
-        return self._xchg(cx, ref, fld, new, "full")
-
-    @op
-    def xchg_acquire(self, cx: Step, ref: Ref, fld: str, new: Any) -> Any:
-        return self._xchg(cx, ref, fld, new, "acquire")
-
-    @op
-    def xchg_release(self, cx: Step, ref: Ref, fld: str, new: Any) -> Any:
-        return self._xchg(cx, ref, fld, new, "release")
-
-    @op
-    def xchg_relaxed(self, cx: Step, ref: Ref, fld: str, new: Any) -> Any:
-        return self._xchg(cx, ref, fld, new, "relaxed")
-
-    def _cmpxchg(self, cx: Step, ref: Ref, fld: str, old: Any, new: Any, order: RmwOrder) -> Any:
-        """Returns the value found; it wrote iff that equals ``old``. A failed cmpxchg is
-        unordered (a plain read)."""
-        o = old[0] if isinstance(old, (tuple, list)) else old
-        n = new[0] if isinstance(new, (tuple, list)) else new
-        found = self._rmw(cx, ref, fld, lambda v: n if v == o else None, order)[0]
-        return self._out(fld, found)
-
-    @op
-    def cmpxchg(self, cx: Step, ref: Ref, fld: str, old: Any, new: Any) -> Any:
-        return self._cmpxchg(cx, ref, fld, old, new, "full")
-
-    @op
-    def cmpxchg_acquire(self, cx: Step, ref: Ref, fld: str, old: Any, new: Any) -> Any:
-        return self._cmpxchg(cx, ref, fld, old, new, "acquire")
-
-    @op
-    def cmpxchg_release(self, cx: Step, ref: Ref, fld: str, old: Any, new: Any) -> Any:
-        return self._cmpxchg(cx, ref, fld, old, new, "release")
-
-    @op
-    def cmpxchg_relaxed(self, cx: Step, ref: Ref, fld: str, old: Any, new: Any) -> Any:
-        return self._cmpxchg(cx, ref, fld, old, new, "relaxed")
-
-    # -- spinlocks: the two Locks does not have ----------------------------------------------------
-
-    @op
-    def spin_trylock(self, cx: Step, ref: Ref, name: str) -> bool:
-        """Takes the lock if it is free (outside SC the acquisition acts on the lock word)."""
-        self.core.deref(cx, ref)
-        key = (ref[0], name)
-        lk = self.locks.lock(key, "spin")
-        if lk.owner is not None:
-            return False
-        self.locks.take(cx, key, lk)
-        return True
-
-    @op
-    def spin_is_locked(self, cx: Step, ref: Ref, name: str) -> bool:
-        """Reads the lock word: outside SC it may be stale."""
-        key = (ref[0], name)
-        if self.weak_mode:
-            return self._is_locked(cx, key)
-        self.core.deref(cx, ref)
-        return self.locks.owner(key) is not None

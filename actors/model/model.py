@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from actors.model.anon import AnonVma
+from actors.model.barriers import Barriers
 from actors.model.core import HISTORY, Core, Step
 from actors.model.fuse import Fuse
 from actors.model.futex import Futex
@@ -50,6 +51,7 @@ COMPONENTS: tuple[tuple[str, type], ...] = (
     ("fuse", Fuse),
     # -- memory modes (weak-memory.md): weak locations, barriers, the barrier scenarios' state
     ("memory", Memory),
+    ("barriers", Barriers),
     ("futex_hb", FutexHb),
     ("rmap_order", RmapOrder),
 )
@@ -90,6 +92,7 @@ class PageCacheModel:
         # locations (and, outside SC, of lock words) through them; in SC with no weak location
         # declared every op is exactly what it was.
         self.memory = memory = Memory(core, locks, opts)
+        self.barriers = Barriers(memory)
         self.futex_hb = FutexHb(core, locks, memory)
         self.rmap_order = RmapOrder(core, mm)
         self.end_checks.append(memory.finish)
