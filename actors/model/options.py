@@ -21,6 +21,11 @@ class ModelOptions:
     ref4_drop_caches  drop_caches semantics for INV-REF-4 (001c): remove_mapping must never take a
                       page out of its mapping while somebody besides the cache and the caller
                       holds it.
+    reclaim_ignores_pins
+                      ablation: pageout() skips is_page_cache_freeable() (3.0.1 mm/vmscan.c:336,
+                      :418; 4.9 :495; 5.9 :796), so shmem_writepage swaps out a page a GUP pin
+                      holds, as e6780f7243ed's log assumes ("whatever the refcount"). The kernel
+                      keeps such a page (PAGE_KEEP): off is the faithful model.
     """
 
     rcu_eager: bool = False
@@ -28,3 +33,4 @@ class ModelOptions:
     unfair_rounds: int = 5
     strict_ihold: bool = True
     ref4_drop_caches: bool = False
+    reclaim_ignores_pins: bool = False
