@@ -5,8 +5,12 @@ The page lock's wait queue follows one of the policies of kernel-scenarios.md 1.
              tail if it loses (4.10 - 5.8);
   P-FAIR     the waker takes the lock on behalf of the first exclusive waiter (2a9127fcf229);
   P-UNFAIR-N the first N rounds race like P-OLD, then the lock is handed over (5ef64cc8987a).
-Mutexes hand over to their first waiter. Spinlocks park a contending actor (equivalent to
-spinning for interleavings, without burning steps) and count for the wait-for graph.
+Mutexes follow ``ModelOptions.mutex_policy``: "no-handoff" (2.6.39 - 4.9) wakes the first
+waiter, which must win the lock again (a trylock or a new mutex_lock may take it first; the
+loser keeps its place at the head of the queue), "handoff" gives it to the first waiter.
+Spinlocks (ticket locks, FIFO) park a contending actor (equivalent to spinning for
+interleavings, without burning steps), are handed over in order and count for the wait-for
+graph.
 
 Whoever must know when a mutex is released (anon_vma's INV-AV-1 bookkeeping) registers
 ``mutex_hooks``: ``before(actor, oid)`` and ``after(oid)`` run around every mutex_unlock, the
@@ -44,6 +48,7 @@ class Locks:
         self.core = core
         self.policy = options.page_lock_policy
         self.unfair_rounds = options.unfair_rounds
+        self.mutex_handoff = options.mutex_policy == "handoff"
         self.locks: dict[LockKey, Lock] = {}
         self.io_actor: int | None = None
         self._rounds: dict[tuple[int, LockKey], int] = {}
@@ -246,7 +251,14 @@ class Locks:
         key = self.mutex_key(ref)
         lk = self.lock(key, "mutex")
         if cx.resumed:
-            return None  # handed over by mutex_unlock
+            if lk.owner == cx.actor:
+                return None  # handed over by mutex_unlock
+            # no-handoff: woken, the waiter tries atomic_xchg(&lock->count, -1) again
+            if lk.owner is None:
+                self.take(cx, key, lk)
+                return None
+            lk.waiters.insert(0, cx.actor)  # it never left the head of the wait list
+            return self.core.park(cx, f"mutex_lock({o.name()}.lock)", key)
         self.sleeps(cx, "mutex_lock")
         if lk.owner is None:
             self.take(cx, key, lk)
@@ -261,7 +273,12 @@ class Locks:
         key = self.mutex_key(ref)
         lk = self.lock(key, "mutex")
         self._release(cx, key, lk)
-        self._handoff(cx, key, lk)
+        if self.mutex_handoff:
+            self._handoff(cx, key, lk)
+        elif lk.waiters:
+            # __mutex_unlock_slowpath: count := 1, wake_up_process(first waiter); the lock is
+            # free until somebody takes it.
+            self.core.wake(lk.waiters.pop(0))
         for _before, after in self.mutex_hooks:
             after(ref[0])
 
@@ -311,7 +328,10 @@ class Locks:
     def mutex_lock_via(self, cx: Step, ref: Ref, fld: str) -> Any:
         if cx.resumed:
             target = self._via_parked.pop(cx.actor)
-            self.mutex_lock(cx, target)
+            r = self.mutex_lock(cx, target)
+            if r is not None:  # woken but the lock was taken first (no-handoff): wait again
+                self._via_parked[cx.actor] = target
+                return r
             return target
         target = self._via(cx, ref, fld)
         r = self.mutex_lock(cx, target)

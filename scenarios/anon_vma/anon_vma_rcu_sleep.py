@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from actors.api import K, actor
-from actors.model import PageCacheModel
+from actors.model import PageCacheModel, lock_options, scenario_options
 from actors.objects import Ref
 from emulator.run.scenario import Scenario, Setup
 from scenarios.anon_vma.anon_vma_lock import (
@@ -80,7 +80,7 @@ async def migrate_other_page(k: K, av: Ref) -> None:
 
 
 def build(variant: str, options: Mapping[str, str]) -> Setup:
-    model = PageCacheModel()
+    model = PageCacheModel(scenario_options("E2011", options))
     # refcount 2: the structural reference + CPU2's
     mm, a, vma, page = mapped_anon_page(model, ADDR, refcount=2)
     p, av = model.ref(page), (a, 1)
@@ -131,4 +131,5 @@ SCENARIO = Scenario(
     build=build,
     expects={"buggy": ("INV-RCU-1",), "fixed": (), "buggy-naive": ("INV-RCU-1",)},
     variants=("buggy", "fixed", "buggy-naive"),
+    options=lock_options("E2011"),
 )

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 from actors.api import K, actor
 from actors.kernel.rcu import RCU_ACTOR, rcu_gp
-from actors.model import PageCacheModel
+from actors.model import PageCacheModel, lock_options, scenario_options
 from emulator.run.scenario import Scenario, Setup
 from scenarios.anon_vma.anon_vma_lock import (
     anon_vma_fork,
@@ -30,7 +30,7 @@ ADDR = 0x1000
 
 
 def build(variant: str, options: Mapping[str, str]) -> Setup:
-    model = PageCacheModel()
+    model = PageCacheModel(scenario_options("E2011", options))
     # The exiting process: one vma mapping anon page P, whose anon_vma A is its own root.
     mm1, _a, vma1, page = mapped_anon_page(model, ADDR)
     # An unrelated process that forks: its anon_vma R2 is the root of the child's new one.
@@ -86,4 +86,5 @@ SCENARIO = Scenario(
     # 88c22088bf23 also drops the last reference inside the RCU section when its trylock fails
     # (A9): the same BUGGY code shows 003c's INV-RCU-1 on some interleavings.
     expects={"buggy": ("INV-ID-1", "INV-LOCK-1", "INV-LOCK-2", "INV-RCU-1"), "fixed": ()},
+    options=lock_options("E2011"),
 )

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from actors.api import K, actor
-from actors.model import PageCacheModel
+from actors.model import PageCacheModel, lock_options, scenario_options
 from actors.objects import ANON, Ref
 from emulator.run.scenario import Scenario, Setup
 from scenarios.anon_vma.anon_vma_lock import (
@@ -64,7 +64,7 @@ async def migrate_other_page(k: K, av: Ref, sync: bool) -> None:
 
 def build(variant: str, options: Mapping[str, str]) -> Setup:
     sync = variant == "fixed"
-    model = PageCacheModel()
+    model = PageCacheModel(scenario_options("E2011", options))
     # refcount 2: the structural reference + CPU2's
     mm, a, vma, page = mapped_anon_page(model, ADDR, refcount=2)
     for addr in OTHERS:
@@ -111,4 +111,5 @@ SCENARIO = Scenario(
     commits="anon_vma_free sync ablated -> 88c22088bf23 anon_vma_free (lock, unlock, free)",
     build=build,
     expects={"buggy": ("INV-AV-1",), "fixed": ()},
+    options=lock_options("E2011"),
 )

@@ -33,7 +33,7 @@ from actors.api import K, actor
 from actors.kernel.fault import do_read_fault
 from actors.kernel.filemap import File, Vma, file_view, vma_view
 from actors.kernel.fuse import FUSE_DAEMON, fuse_daemon, fuse_readpage, fuse_request
-from actors.model import ModelOptions, PageCacheModel
+from actors.model import PageCacheModel, lock_options, scenario_options
 from actors.objects import PAGE, Ref
 from emulator.engine.runtime import ActorSpec
 from emulator.run.scenario import Scenario, Setup
@@ -237,9 +237,7 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     form = "self" if variant.endswith("-self") else "abba"
     writes = SELF if form == "self" else ABBA
     npages = 2 if form == "self" else 4
-    model = PageCacheModel(
-        ModelOptions(page_lock_policy=options.get("page_lock_policy", "P-UNFAIR"))
-    )
+    model = PageCacheModel(scenario_options("E2020", options))
     inode, mapping = model.new_file(size=npages * PAGE)
     # Pages written earlier: page 0 whole (uptodate), the others only in part.
     for index in range(npages):
@@ -280,5 +278,5 @@ SCENARIO = Scenario(
         "fixed-self": (),
     },
     variants=("buggy", "fixed", "buggy-self", "fixed-self"),
-    options={"page_lock_policy": ("P-UNFAIR", "P-OLD", "P-FAIR")},
+    options=lock_options("E2020"),
 )

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 
 from actors.api import K, actor
 from actors.kernel.shmem import IO_ACTOR, RECLAIM_OPTION, kswapd, reclaim_ablated, swap_io
-from actors.model import ModelOptions, PageCacheModel
+from actors.model import PageCacheModel, lock_options, scenario_options
 from emulator.run.scenario import Scenario, Setup
 from scenarios.futex.futex_fixlet import FIXED, V2008, VLIN, VTIP, futex_wait
 
@@ -55,7 +55,9 @@ DIRECTED = [
 
 def build(variant: str, options: Mapping[str, str]) -> Setup:
     l5 = L5[variant]
-    model = PageCacheModel(ModelOptions(reclaim_ignores_pins=reclaim_ablated(options)))
+    model = PageCacheModel(
+        scenario_options("E2011", options, reclaim_ignores_pins=reclaim_ablated(options))
+    )
     mm = model.new_mm()
     inode, mapping = model.new_shmem_file(4 * PAGE)
     vma = model.new_vma(
@@ -97,5 +99,5 @@ SCENARIO = Scenario(
     build=build,
     expects={"buggy": ("INV-FUTEX-3",), "fixed": (), "v2008": (), "vtip": ()},
     variants=("buggy", "fixed", "v2008", "vtip"),
-    options={"reclaim": RECLAIM_OPTION},
+    options={"reclaim": RECLAIM_OPTION, **lock_options("E2011")},
 )

@@ -33,7 +33,7 @@ from collections.abc import Mapping
 
 from actors.api import K, Program, actor
 from actors.kernel.shmem import IO_ACTOR, RECLAIM_OPTION, kswapd, reclaim_ablated, swap_io
-from actors.model import ModelOptions, PageCacheModel
+from actors.model import PageCacheModel, lock_options, scenario_options
 from actors.objects import Ref
 from emulator.run.scenario import Scenario, Setup
 from scenarios.futex.futex_lockless import FINAL, V1, futex_wait
@@ -59,7 +59,9 @@ DIRECTED = [
 
 def build(variant: str, options: Mapping[str, str]) -> Setup:
     swizzle = V1 if variant == "buggy" else FINAL
-    model = PageCacheModel(ModelOptions(reclaim_ignores_pins=reclaim_ablated(options)))
+    model = PageCacheModel(
+        scenario_options("E2016", options, reclaim_ignores_pins=reclaim_ablated(options))
+    )
     inode, mapping = model.new_shmem_file(4 * PAGE)
     page = model.new_shmem_page(mapping, 0)
     mms: list[Ref] = []
@@ -108,5 +110,5 @@ SCENARIO = Scenario(
     commits="v1 K6 -> 65d8fc777f6d",
     build=build,
     expects={"buggy": ("INV-FUTEX-3",), "fixed": ()},
-    options={"reclaim": RECLAIM_OPTION},
+    options={"reclaim": RECLAIM_OPTION, **lock_options("E2016")},
 )

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from actors.api import K, actor
-from actors.model import PageCacheModel
+from actors.model import PageCacheModel, era_options
 from actors.objects import PAGE
 from emulator.run.scenario import Scenario, Setup
 from scenarios.futex.futex_fixlet import FIXED, V32, V2008, VLIN, VTIP, futex_wait
@@ -46,7 +46,7 @@ DIRECTED = [
 def build_livelock(l5: str, page: str) -> Setup:
     """CPU0 does FUTEX_WAIT on a page with no mapping: the ZERO_PAGE of a never-written
     PROT_READ anonymous vma (page="zero"), or the gate-area page (page="gate")."""
-    model = PageCacheModel()
+    model = PageCacheModel(era_options("E2011"))  # one actor: no lock is ever contended
     mm = model.new_mm()
     if page == "zero":
         model.new_zero_page()

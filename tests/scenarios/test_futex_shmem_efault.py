@@ -64,4 +64,4 @@ def test_buggy_is_clean_with_faithful_reclaim(strategy: str) -> None:
 def test_ablation_is_the_default() -> None:
     from emulator.run.catalog import load
 
-    assert load(SCEN).default_options() == {"reclaim": "ignores-pins"}
+    assert load(SCEN).default_options()["reclaim"] == "ignores-pins"
