@@ -14,41 +14,47 @@ from emulator.engine.strategies import make_strategy
 STEAL = [("A", "L1"), ("B", "B0")]
 
 
+def steal_run(opts: ModelOptions, page_lock: bool, seed: int) -> tuple[list[str], bool]:
+    """A holds the lock, B asks for it, A unlocks and at once tries to take it again: what
+    happened, and whether B was parked when A unlocked."""
+    m = PageCacheModel(opts)
+    obj = m.new_page(FILE, holders=("cache",)) if page_lock else m.new_mm()
+    ref = m.ref(obj)
+    lock = K.lock_page if page_lock else K.mutex_lock
+    unlock = K.unlock_page if page_lock else K.mutex_unlock
+    trylock = K.trylock_page if page_lock else K.mutex_trylock
+    got: list[str] = []
+
+    async def a(k: K) -> None:
+        await lock(k, "L1", ref)
+        await unlock(k, "U1", ref)
+        ok = await trylock(k, "T1", ref)
+        # a steal: the lock taken while the woken waiter B still has not got it
+        got.append(f"stole={ok and 'B' not in got}")
+        if ok:
+            await unlock(k, "T2", ref)
+
+    async def b(k: K) -> None:
+        await k.note("B0", "about to lock")
+        await lock(k, "B1", ref)
+        got.append("B")
+        await unlock(k, "B2", ref)
+
+    cfg = RunConfig(make_strategy("chaos", seed), directed=STEAL)
+    r = run_sync(m, [actor("A", a), actor("B", b)], cfg)
+    assert r.outcome.status == "clean", r.outcome
+    steps = [(e.decode().label, e.status) for e in r.events]
+    parked = ("B1", "parks") in steps
+    return got, parked and steps.index(("B1", "parks")) < steps.index(("U1", "ok"))
+
+
 def steal_outcomes(opts: ModelOptions, page_lock: bool, seeds: int = 40) -> set[str]:
-    """A holds the lock, B parks on it, A unlocks and at once tries to take it again: what A's
-    trylock returned (over ``seeds`` chaos seeds), given that B had parked."""
+    """What A's trylock did, over the seeds where B was parked when A unlocked."""
     seen: set[str] = set()
     for seed in range(seeds):
-        m = PageCacheModel(opts)
-        obj = m.new_page(FILE, holders=("cache",)) if page_lock else m.new_mm()
-        ref = m.ref(obj)
-        lock = K.lock_page if page_lock else K.mutex_lock
-        unlock = K.unlock_page if page_lock else K.mutex_unlock
-        trylock = K.trylock_page if page_lock else K.mutex_trylock
-        got: list[str] = []
-
-        async def a(k: K) -> None:
-            await lock(k, "L1", ref)
-            await unlock(k, "U1", ref)
-            ok = await trylock(k, "T1", ref)
-            # a steal: the lock taken while the woken waiter B still has not got it
-            got.append(f"stole={ok and 'B' not in got}")
-            if ok:
-                await unlock(k, "T2", ref)
-
-        async def b(k: K) -> None:
-            await k.note("B0", "about to lock")
-            await lock(k, "B1", ref)
-            got.append("B")
-            await unlock(k, "B2", ref)
-
-        cfg = RunConfig(make_strategy("chaos", seed), directed=STEAL)
-        r = run_sync(m, [actor("A", a), actor("B", b)], cfg)
-        assert r.outcome.status == "clean", r.outcome
-        steps = [(e.decode().label, e.status) for e in r.events]
-        parked = ("B1", "parks") in steps
-        if parked and steps.index(("B1", "parks")) < steps.index(("U1", "ok")):
-            seen.update(g for g in got if g != "B")  # B was parked when A unlocked
+        got, parked_first = steal_run(opts, page_lock, seed)
+        if parked_first:
+            seen.update(g for g in got if g != "B")
     return seen
 
 
