@@ -72,6 +72,7 @@ class Core:
         self.wseq = 0
         self.facts_on = False
         self._fact: Callable[[F.Fact], None] | None = None
+        self.diagnoses: list[str] = []  # findings that are not kernel symptoms (reports only)
 
     def bind(self, control: Control, actor_names: Sequence[str]) -> None:
         self.ctl = control

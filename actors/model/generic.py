@@ -21,9 +21,10 @@ from emulator.engine.violations import Violation
 
 
 class Generic:
-    def __init__(self, core: Core, locks: Locks) -> None:
+    def __init__(self, core: Core, locks: Locks, reuse_diagnosis: bool = False) -> None:
         self.core = core
         self.locks = locks
+        self.reuse_diagnosis = reuse_diagnosis
         self.retries = RetryMonitor()
         self.ended_ops: list[tuple[int, str]] = []
         self.commit_hooks: list[Callable[[Step, Ref, str], None]] = []
@@ -92,11 +93,13 @@ class Generic:
         if o.gen != gen:
             if self.core.facts_on:  # the use of a stale pointer is the fact the report needs
                 self.core.fact(F.STALE, o, what, gen=gen)
-            raise Violation(
-                "INV-ID-1",
+            text = (
                 f"type-safe reuse: {o.kind}#{oid} was gen {gen} when loaded, gen {o.gen} at use "
-                f"{cx.label} ({what})",
+                f"{cx.label} ({what})"
             )
+            if not self.reuse_diagnosis:
+                raise Violation("INV-ID-1", text)
+            self.core.diagnoses.append(f"INV-ID-1 (diagnosis) at step {cx.step}: {text}")
         for hook in self.commit_hooks:
             hook(cx, ref, what)
 

@@ -93,10 +93,16 @@ class Locks:
                 if lk.owner is None
                 else ("IO" if lk.owner == IO_OWNER else core.names[lk.owner])
             )
+            debug = (
+                " [CONFIG_DEBUG_MUTEXES: DEBUG_LOCKS_WARN_ON(lock->owner != current); without it "
+                "the unlock releases the lock anyway]"
+                if lk.kind == "mutex"
+                else ""
+            )
             raise Violation(
                 "INV-LOCK-1",
                 f"unlock of {core.lock_name(key)} not held by {core.names[actor]} "
-                f"(held by {holder})",
+                f"(held by {holder}){debug}",
             )
         if lk.owner >= 0:
             core.frames[lk.owner].held.pop(key, None)

@@ -57,13 +57,13 @@ class PageCacheModel:
         self.options = opts = options or ModelOptions()
         self.core = core = Core()
         self.locks = locks = Locks(core, opts)
-        self.generic = Generic(core, locks)
+        self.generic = Generic(core, locks, opts.reuse_diagnosis)
         self.rcu = rcu = Rcu(core, locks, opts)
         self.pages = pages = Pages(core, locks)
         self.mm = mm = Mm(core, locks, pages)
         self.cache = cache = PageCache(core, locks, pages)
         self.truncate = truncate = Truncate(core, locks, mm, cache)
-        self.anon = anon = AnonVma(core, locks)
+        self.anon = anon = AnonVma(core, locks, opts.reuse_diagnosis)
         self.inodes = inodes = Inodes(core, rcu, opts)
         self.shmem = Shmem(core, locks, pages, cache, opts)
         self.futex = futex = Futex(core, mm)
@@ -123,7 +123,8 @@ class PageCacheModel:
         """The state at the end of the run, for failure reports: every actor's locks, RCU
         nesting and wait; every object with its key fields and its last writes."""
         core = self.core
-        out = ["actors:"]
+        out = [f"diagnosis: {d}" for d in core.diagnoses]
+        out.append("actors:")
         for i, fr in enumerate(core.frames):
             parts = []
             if fr.held:

@@ -32,6 +32,10 @@ class ModelOptions:
     ref4_drop_caches  drop_caches semantics for INV-REF-4 (001c): remove_mapping must never take a
                       page out of its mapping while somebody besides the cache and the caller
                       holds it.
+    reuse_diagnosis   a commit (INV-ID-1) on a type-safe object reallocated since its load is a
+                      diagnosis, not a failure: the kernel suffers only from what follows (003a:
+                      the unlock of a lock not held, a leaked lock, the hang). The run goes on and
+                      the report lists the reuse under "diagnoses".
     reclaim_ignores_pins
                       ablation: pageout() skips is_page_cache_freeable() (3.0.1 mm/vmscan.c:336,
                       :418; 4.9 :495; 5.9 :796), so shmem_writepage swaps out a page a GUP pin
@@ -46,6 +50,7 @@ class ModelOptions:
     strict_ihold: bool = True
     ref4_drop_caches: bool = False
     reclaim_ignores_pins: bool = False
+    reuse_diagnosis: bool = False
 
 
 # The lock semantics of each era (the kernel of that era, not of today):

@@ -41,7 +41,7 @@ ADDR = 0x4000
 OTHERS = (0x1000, 0x2000)  # other anon pages of the vma, below P
 # Chaos hints: CPU0 between its page_mapped check and the trylock (CPU1's exit has to fit),
 # and while it holds the lock on trust; CPU2 before it drops its reference.
-WINDOWS = [("A3", "A5"), ("A6", "W2"), ("MG0", "PA1")]
+WINDOWS = [("A3", "A5b"), ("A6", "W2"), ("MG0", "PA1")]
 
 
 async def rmap_walk(k: K, page: Ref) -> None:

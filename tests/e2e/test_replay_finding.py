@@ -19,7 +19,7 @@ def soak_dir(tmp_path: Path, with_trace: bool = True) -> tuple[Path, str]:
     """A findings store holding one finding of anon-vma-reuse, as a soak worker leaves it."""
     out = tmp_path / "soak"
     out.mkdir()
-    spec = RunSpec(scenario="anon-vma-reuse", variant="buggy", seed=33)
+    spec = RunSpec(scenario="anon-vma-reuse", variant="buggy", seed=48)
     scen, result = execute(spec)
     found = classify(scen, spec.scenario, spec.variant, result)
     assert found is not None
@@ -29,8 +29,8 @@ def soak_dir(tmp_path: Path, with_trace: bool = True) -> tuple[Path, str]:
     store = Store(out)
     try:
         store.commit_batch(
-            BatchRow("anon-vma-reuse|buggy|chaos", "0/1", 0, 33, 34, 1, result.outcome.steps, 1),
-            [Hit(found, 1, 33, "chaos", dataclasses.asdict(spec), None, trace)],
+            BatchRow("anon-vma-reuse|buggy|chaos", "0/1", 0, 48, 49, 1, result.outcome.steps, 1),
+            [Hit(found, 1, 48, "chaos", dataclasses.asdict(spec), None, trace)],
             None,
         )
     finally:
