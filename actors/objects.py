@@ -29,8 +29,11 @@ POINTERS = frozenset({"mapping", "root", "host", "anon_vma", "i_mapping", "mm", 
 # Counters whose underflow is INV-REF-1 and whose 0 -> 1 via get is INV-REF-2.
 REFCOUNTS = frozenset({"refcount", "i_count", "_refcount"})
 
-# Page kinds (emulator only): file cache, shmem, anonymous, the zero page, special mappings.
+# Page kinds (emulator only): file cache, shmem, anonymous, the zero page, the gate area (the
+# x86-64 vsyscall page: in_gate_area()), install_special_mapping pages (the vdso), and pages a
+# driver's mmap inserted with vm_insert_page (alloc_page pages: refcounted, no mapping).
 FILE, SHMEM, ANON, ZERO, SPECIAL = "FILE", "SHMEM", "ANON", "ZERO", "SPECIAL"
+GATE, DRIVER = "GATE", "DRIVER"
 
 
 @dataclass
@@ -61,7 +64,7 @@ def page_fields(ptype: str, index: int = 0) -> dict[str, Any]:
         "dirty": 0,
         "writeback": 0,
         "swapcache": 0,
-        "reserved": 1 if ptype in (ZERO, SPECIAL) else 0,
+        "reserved": 1 if ptype in (ZERO, SPECIAL, GATE) else 0,
         "_refcount": 0,
         "mapcount": -1,
         "mapping": None,

@@ -167,8 +167,8 @@ class PageCacheModel:
     def new_zero_page(self) -> Obj:
         return self.pages.new_zero_page()
 
-    def new_special_page(self) -> Obj:
-        return self.pages.new_special_page()
+    def new_special_page(self, ptype: str = "SPECIAL") -> Obj:
+        return self.pages.new_special_page(ptype)
 
     def new_mm(self) -> Obj:
         return self.mm.new_mm()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from actors.model.core import Core, Step
 from actors.model.locks import Locks
 from actors.model.ops import op
-from actors.objects import FREE, SPECIAL, ZERO, Obj, Ref, page_fields
+from actors.objects import DRIVER, FREE, GATE, SPECIAL, ZERO, Obj, Ref, page_fields
 from emulator.engine.violations import Violation
 
 
@@ -34,9 +34,14 @@ class Pages:
         self.zero_page = z.oid
         return z
 
-    def new_special_page(self) -> Obj:
-        """A gate-area / install_special_mapping page: reserved, no mapping, never swapped."""
-        return self.new_page(SPECIAL, holders=("reserved",))
+    def new_special_page(self, ptype: str = SPECIAL) -> Obj:
+        """A gate-area (GATE) or install_special_mapping (SPECIAL) page: reserved, no mapping,
+        never swapped; or (DRIVER) a page a driver's mmap inserted with vm_insert_page: an
+        ordinary alloc_page page, held by the driver, with no mapping either."""
+        if ptype == DRIVER:
+            return self.new_page(DRIVER, holders=("driver",))
+        assert ptype in (SPECIAL, GATE), ptype
+        return self.new_page(ptype, holders=("reserved",))
 
     # -- refcount ----------------------------------------------------------------------------
 

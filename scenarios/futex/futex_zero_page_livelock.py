@@ -45,7 +45,8 @@ DIRECTED = [
 
 def build_livelock(l5: str, page: str) -> Setup:
     """CPU0 does FUTEX_WAIT on a page with no mapping: the ZERO_PAGE of a never-written
-    PROT_READ anonymous vma (page="zero"), or the gate-area page (page="gate")."""
+    PROT_READ anonymous vma (page="zero"), the gate-area page (page="gate"), an
+    install_special_mapping page ("special") or a driver's vm_insert_page page ("driver")."""
     model = PageCacheModel(era_options("E2011"))  # one actor: no lock is ever contended
     mm = model.new_mm()
     if page == "zero":
@@ -54,9 +55,16 @@ def build_livelock(l5: str, page: str) -> Setup:
         model.new_vma(mm, UADDR, UADDR + 16 * PAGE, vkind="anon", writable=0)
         uaddr = UADDR
     else:
-        special = model.new_special_page()
-        model.new_vma(mm, GATE, GATE + PAGE, vkind="special", writable=0)
-        model.map_initial(mm, GATE, special, writable=0)
+        # The gate area (read-only, in_gate_area), a vdso-like install_special_mapping page
+        # (read-only, VM_SPECIAL) or a driver's vm_insert_page mmap (read-write, no mapping).
+        ptype, vkind, writable = {
+            "gate": ("GATE", "gate", 0),
+            "special": ("SPECIAL", "special", 0),
+            "driver": ("DRIVER", "driver", 1),
+        }[page]
+        special = model.new_special_page(ptype)
+        model.new_vma(mm, GATE, GATE + PAGE, vkind=vkind, writable=writable)
+        model.map_initial(mm, GATE, special, writable=writable)
         uaddr = GATE
     mm_ref = model.ref(mm)
 

@@ -148,7 +148,8 @@ def test_bad_input_is_one_line_and_exit_2(
         "pcemu: error: unknown strategy 'dfs'; use one of: chaos, pct, random"
     )
     assert bad(capsys, "run", "anon-vma-reuse", "-o", "colour=blue") == (
-        "pcemu: error: scenario anon-vma-reuse has no option 'colour'; its options: page_lock_policy, mutex_policy"
+        "pcemu: error: scenario anon-vma-reuse has no option 'colour'; its options: "
+        "page_lock_policy, mutex_policy"
     )
     assert bad(capsys, "run", "anon-vma-reuse", "--seed", "x").startswith(
         "pcemu: error: Invalid value for '--seed': 'x' is not a valid integer."
