@@ -118,6 +118,17 @@ class K:
     async def lock_page(self, label: str, page: Ref) -> None:
         await self.port.call("lock_page", label, page)
 
+    async def wait_on_page_locked(self, label: str, page: Ref) -> None:
+        """wait_on_page_locked: sleep until the page is unlocked, without taking the lock
+        (3.0.1 include/linux/pagemap.h wait_on_page_locked -> wait_on_page_bit; 5.9.1
+        mm/filemap.c wait_on_page_bit_common, SHARED)."""
+        await self.port.call("wait_on_page_locked", label, page)
+
+    async def page_lock_to_io(self, label: str, page: Ref) -> None:
+        """submit_bio with the page locked: the actor named "IO" completes it (end_page_read /
+        end_page_writeback, then unlock_page) and may set the page's flags meanwhile."""
+        await self.port.call("page_lock_to_io", label, page)
+
     async def unlock_page(self, label: str, page: Ref) -> None:
         await self.port.call("unlock_page", label, page)
 

@@ -41,6 +41,7 @@ class Lock:
     step: int = 0
     label: str = ""
     waiters: list[int] = field(default_factory=list)
+    shared: list[int] = field(default_factory=list)  # wait_on_page_locked: woken, not handed
 
 
 class Locks:
@@ -130,7 +131,10 @@ class Locks:
         return core.park(cx, what, key)
 
     def holds(self, actor: int, key: LockKey) -> bool:
-        return key in self.core.frames[actor].held
+        if key in self.core.frames[actor].held:
+            return True
+        lk = self.locks.get(key)  # the IO actor acts for a page locked for IO
+        return lk is not None and lk.owner == IO_OWNER and actor == self.io_actor
 
     def sleeps(self, cx: Step, what: str) -> None:
         """A primitive that may sleep: forbidden inside RCU read-side sections (INV-RCU-1)."""
@@ -179,6 +183,17 @@ class Locks:
         self.core.frames[cx.actor].held.pop(key)
         self.locks[key].owner = IO_OWNER
 
+    @op
+    def page_lock_to_io(self, cx: Step, page: Ref) -> None:
+        """submit_bio of a read (or write) with the page locked: the lock now belongs to the IO
+        in flight, and the IO actor's completion (end_page_read: SetPageUptodate or not, then
+        unlock_page) releases it."""
+        self.core.deref(cx, page)
+        key = self.page_key(page)
+        if not self.holds(cx.actor, key):
+            raise Violation("INV-LOCK-1", f"IO submitted on page #{page[0]} not locked by caller")
+        self.hand_to_io(cx, key)
+
     def lock_page_for_io(self, page_oid: int) -> None:
         """Setup helper: the page is locked with IO in flight; the IO actor will unlock it."""
         key = (page_oid, "PG_locked")
@@ -213,11 +228,28 @@ class Locks:
         return self._park(cx, lk, f"lock_page({o.name()})", key)
 
     @op
+    def wait_on_page_locked(self, cx: Step, page: Ref) -> Any:
+        """wait_on_page_locked (a non-exclusive wait_on_page_bit): sleep until PG_locked is
+        clear, without taking it; every unlock_page wakes all such waiters, and a waiter that
+        finds the page locked again sleeps again."""
+        o = self.core.deref(cx, page)
+        key = self.page_key(page)
+        lk = self.lock(key, "page")
+        if not cx.resumed:
+            self.sleeps(cx, "wait_on_page_locked")
+        if lk.owner is None:
+            return None
+        lk.shared.append(cx.actor)
+        return self.core.park(cx, f"wait_on_page_locked({o.name()})", key)
+
+    @op
     def unlock_page(self, cx: Step, page: Ref) -> None:
         self.core.deref(cx, page)
         key = self.page_key(page)
         lk = self.lock(key, "page")
         self._release(cx, key, lk)
+        while lk.shared:  # wake_up_page: the non-exclusive waiters all wake
+            self.core.wake(lk.shared.pop(0))
         if not lk.waiters:
             return
         policy = self.policy
