@@ -23,6 +23,13 @@ RCU_PENDING = "RCU_PENDING"
 # allocation *of the same kind*, and reading it after free is legal (it is still that type).
 TYPESAFE = frozenset({"anon_vma"})
 
+# Kinds whose memory is never freed: a struct page lives in the memmap for ever. A page whose
+# count reached zero goes back to the allocator and is reused as another page (gen + 1); a
+# stale pointer to it still points at a struct page, so using it is an identity question (the
+# wrong page for an index), never a use after free. get_page_unless_zero on it fails (count 0)
+# or pins the page in its new life, which the lookup's slot re-check catches.
+NEVER_FREED = frozenset({"page"})
+
 # Pointer fields: reads return (oid, gen) so later uses can be checked against reuse.
 POINTERS = frozenset({"mapping", "root", "host", "anon_vma", "i_mapping", "mm", "file"})
 

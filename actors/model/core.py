@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from actors.objects import FREE, LIVE, POINTERS, RCU_PENDING, TYPESAFE, Obj, Ref
+from actors.objects import FREE, LIVE, NEVER_FREED, POINTERS, RCU_PENDING, TYPESAFE, Obj, Ref
 from emulator.engine import facts as F
 from emulator.engine.runtime import PARKED, Control
 from emulator.engine.violations import Violation
@@ -156,7 +156,7 @@ class Core:
     def deref(self, cx: Step, ref: Ref, why: str = "") -> Obj:
         """Use a pointer an actor loaded earlier. Use after free is INV-UAF-1/2; a typesafe
         object may be read after free (it is still of its type) but not after its memory went
-        back to the page allocator."""
+        back to the page allocator; a struct page is never freed (NEVER_FREED)."""
         oid, gen = ref
         o = self.objs[oid]
         actor = cx.actor
@@ -165,7 +165,7 @@ class Core:
             if self.facts_on:
                 self.fact(F.READ, o, why)
             return o
-        if o.kind in TYPESAFE:
+        if o.kind in TYPESAFE or o.kind in NEVER_FREED:
             if self.facts_on:
                 self.fact(F.STALE, o, why, gen=gen)
             return o

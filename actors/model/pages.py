@@ -68,10 +68,16 @@ class Pages:
         return c
 
     def _free_page(self, cx: Step, o: Obj) -> None:
+        """The last reference went: the struct page goes back to the allocator (it is never
+        freed as memory; see objects.NEVER_FREED)."""
         if o.f["reserved"]:
             raise Violation("INV-REF-1", f"reserved page {o.name()} refcount dropped to 0")
         if o.f["mapcount"] >= 0:
             raise Violation("INV-REF-4", f"freed page {o.name()} still mapped by a pte")
+        if o.f["locked"]:
+            # free_pages_check: PG_locked is in PAGE_FLAGS_CHECK_AT_FREE ("BUG: Bad page
+            # state"); the page must not carry its lock bit into its next life.
+            raise Violation("INV-REF-1", f"page {o.name()} freed with PG_locked (bad page state)")
         o.f["mapping"] = None
         o.f["anon"] = 0
         self.core.free(cx, o)
@@ -92,7 +98,12 @@ class Pages:
 
     @op
     def get_page_unless_zero(self, cx: Step, page: Ref, holder: str) -> bool:
+        """get_page_unless_zero / page_cache_get_speculative on a pointer loaded without a
+        reference: fails on a free page (count 0); on a page freed and reused since (gen + 1)
+        it succeeds and pins the page in its new life, a legal outcome the caller's re-check
+        of the slot must catch. Never a use after free: struct pages are never freed."""
         o = self.core.objs[page[0]]
+        self.core.frames[cx.actor].touched[o.oid] = None
         if o.state == FREE or o.f["_refcount"] == 0:
             return False
         self.get(cx, o, holder)
