@@ -157,6 +157,18 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     )
 
 
+# Per variant: the kernel source this code was compared with, and what it simplifies.
+SOURCES: dict[str, str] = {
+    "buggy": "3.0.1 / 3.2.7 mm/rmap.c: the put inside RCU at A9 (3.2.7 :486-489), anon_vma_free "
+    "without might_sleep (:85, sleeps only when the root mutex is locked), __put_anon_vma root "
+    "first (:1644). Simplified: the parent's walks lock R directly.",
+    "fixed": "Hugh Dickins 2014 (3.4.113 mm/rmap.c:108 might_sleep, :526-529 rcu_read_unlock "
+    "before put_anon_vma) with 624483f3ea82's free order.",
+    "buggy-naive": "kernel-scenarios.md BUGGY-1: mutex_lock inside the RCU section (never "
+    "merged; the conversion McKenney warned about).",
+}
+
+
 SCENARIO = Scenario(
     name="anon-vma-rcu-sleep",
     spec_id="003c",

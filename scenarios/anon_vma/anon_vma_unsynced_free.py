@@ -102,6 +102,14 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     )
 
 
+# Per variant: the kernel source this code was compared with, and what it simplifies.
+SOURCES: dict[str, str] = {
+    "buggy": "ablation (kernel-scenarios.md 003b (i)): anon_vma_free without its lock sync; the "
+    "walker is 88c22088bf23's with Hugh's A9'. Not re-audited beyond the A5a/A5b split.",
+    "fixed": "anon_vma_free as landed (3.0.1 mm/rmap.c:85: lock and unlock the root if locked).",
+}
+
+
 SCENARIO = Scenario(
     name="anon-vma-unsynced-free",
     spec_id="003b",

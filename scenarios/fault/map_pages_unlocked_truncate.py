@@ -72,6 +72,14 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     )
 
 
+# Per variant: the kernel source this code was compared with, and what it simplifies.
+SOURCES: dict[str, str] = {
+    "buggy": "RFC patch 4 of 'Some more lock_page work' (2020-10-13, not merged) on 5.9.1 "
+    "mm/filemap.c filemap_map_pages.",
+    "fixed": "5.9.1 mm/filemap.c filemap_map_pages (trylock at M6).",
+}
+
+
 SCENARIO = Scenario(
     name="map-pages-unlocked-truncate",
     spec_id="004b",

@@ -34,6 +34,16 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     return build_livelock(DRIVER_VARIANTS[variant], "driver")
 
 
+# Per variant: the kernel source this code was compared with, and what it simplifies.
+SOURCES: dict[str, str] = {
+    "buggy": "ab69f41ef93d patch text (no_mapping_tries, is_special_mapping on the 2nd pass).",
+    "fixed": "e6780f7243ed (3.2.7 kernel/futex.c).",
+    "v3.2": "9ea71503a8ed.",
+    "v2008": "38d47c1b707, read-only GUP.",
+    "vlin": "Linus's fixlet (S001).",
+}
+
+
 SCENARIO = Scenario(
     name="futex-driver-page-livelock",
     spec_id="001a",

@@ -75,6 +75,15 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     )
 
 
+# Per variant: the kernel source this code was compared with, and what it simplifies.
+SOURCES: dict[str, str] = {
+    "buggy": "ablation: remove_mapping without page_ref_freeze; get_futex_key of e6780f7243ed "
+    "(3.2.7 kernel/futex.c); reclaim unmap only.",
+    "fixed": "remove_mapping / __remove_mapping with page_freeze_refs (3.0.1 mm/vmscan.c:484, "
+    ":515).",
+}
+
+
 SCENARIO = Scenario(
     name="futex-drop-caches-pin",
     spec_id="001c",

@@ -73,6 +73,16 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     return Setup(model=model, actors=actors, windows=WINDOWS, directed=DIRECTED)
 
 
+# Per variant: the kernel source this code was compared with, and what it simplifies.
+SOURCES: dict[str, str] = {
+    "buggy": "e6780f7243ed get_futex_key (3.2.7 kernel/futex.c; ihold under the page lock, 3.0.1 "
+    ":186) with 3.0.1 fs/inode.c ihold (:332), iput/iput_final/evict (:1372/:1326/:456) and "
+    "mm/truncate.c's two passes (:243, :286). Simplified: close is one routine.",
+    "v3.2": "9ea71503a8ed get_futex_key, same world.",
+    "fixed": "65d8fc777f6d (4.6 kernel/futex.c): atomic_inc_not_zero under RCU.",
+}
+
+
 SCENARIO = Scenario(
     name="futex-ihold-evict",
     spec_id="001d",

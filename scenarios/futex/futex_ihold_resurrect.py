@@ -54,6 +54,13 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     return Setup(model=model, actors=actors, windows=WINDOWS, directed=directed)
 
 
+# Per variant: the kernel source this code was compared with, and what it simplifies.
+SOURCES: dict[str, str] = {
+    "buggy": "ablation of 65d8fc777f6d's K13 (ihold on the lockless path, S000 v1 comment).",
+    "fixed": "65d8fc777f6d (kernel/futex.c@0041042de554).",
+}
+
+
 SCENARIO = Scenario(
     name="futex-ihold-resurrect",
     spec_id="000b",

@@ -51,6 +51,13 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     return Setup(model=model, actors=actors, windows=WINDOWS, directed=DIRECTED)
 
 
+# Per variant: the kernel source this code was compared with, and what it simplifies.
+SOURCES: dict[str, str] = {
+    "buggy": "ablation of 65d8fc777f6d's K11 re-check (S000 review).",
+    "fixed": "65d8fc777f6d (kernel/futex.c@0041042de554).",
+}
+
+
 SCENARIO = Scenario(
     name="futex-key-uaf",
     spec_id="000a",

@@ -88,6 +88,17 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     )
 
 
+# Per variant: the kernel source this code was compared with, and what it simplifies.
+SOURCES: dict[str, str] = {
+    "buggy": "Linus's fixlet on 3.2 get_futex_key, under the ablation reclaim_ignores_pins: "
+    "unreachable in the kernel (3.0.1 mm/vmscan.c:336/:418 is_page_cache_freeable keeps a "
+    "pinned page); with -o reclaim=faithful it is clean.",
+    "fixed": "e6780f7243ed (3.2.7 kernel/futex.c).",
+    "v2008": "38d47c1b707.",
+    "vtip": "ab69f41ef93d.",
+}
+
+
 SCENARIO = Scenario(
     name="futex-shmem-efault",
     spec_id="001b",

@@ -100,6 +100,15 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     )
 
 
+# Per variant: the kernel source this code was compared with, and what it simplifies.
+SOURCES: dict[str, str] = {
+    "buggy": "the v1 lockless patch's K6 (S000), under the ablation reclaim_ignores_pins: "
+    "unreachable in the kernel (4.9 mm/vmscan.c:495 is_page_cache_freeable); clean with "
+    "-o reclaim=faithful.",
+    "fixed": "65d8fc777f6d (kernel/futex.c@0041042de554) K6.",
+}
+
+
 SCENARIO = Scenario(
     name="futex-shmem-swizzle",
     spec_id="000c",

@@ -78,6 +78,16 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     return build_livelock(ZERO_VARIANTS[variant], "zero")
 
 
+# Per variant: the kernel source this code was compared with, and what it simplifies.
+SOURCES: dict[str, str] = {
+    "buggy": "38d47c1b707 (2.6.28 kernel/futex.c) with its read-only get_user_pages.",
+    "fixed": "e6780f7243ed (3.2.7 kernel/futex.c).",
+    "v3.2": "9ea71503a8ed (explicit ZERO_PAGE test).",
+    "vtip": "ab69f41ef93d patch text.",
+    "vlin": "Linus's fixlet (S001).",
+}
+
+
 SCENARIO = Scenario(
     name="futex-zero-page-livelock",
     spec_id="001a",
