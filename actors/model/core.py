@@ -45,6 +45,7 @@ class Frame:
     name: str
     rcu: int = 0
     rcu_label: str = ""
+    rcu_step: int = -1  # step at which the outermost read-side section opened
     held: dict[LockKey, tuple[int, str]] = field(default_factory=dict)
     ops: list[tuple[str, int]] = field(default_factory=list)  # (op name, step at begin)
     waiting: tuple[str, LockKey | None, bool] | None = None  # (what, lock, idle)
@@ -73,6 +74,10 @@ class Core:
         self.facts_on = False
         self._fact: Callable[[F.Fact], None] | None = None
         self.diagnoses: list[str] = []  # findings that are not kernel symptoms (reports only)
+        # A freed SLAB_TYPESAFE_BY_RCU object read by an actor that has not been inside one RCU
+        # read-side section since before the free: its slab page may have gone back to the page
+        # allocator (INV-UAF-2). Off by default: scenarios that model that opt in.
+        self.typesafe_uaf = False
 
     def bind(self, control: Control, actor_names: Sequence[str]) -> None:
         self.ctl = control
@@ -165,6 +170,18 @@ class Core:
             if self.facts_on:
                 self.fact(F.READ, o, why)
             return o
+        if (
+            self.typesafe_uaf
+            and o.kind in TYPESAFE
+            and o.state == FREE
+            and (self.frames[actor].rcu == 0 or self.frames[actor].rcu_step > o.freed_step)
+        ):
+            raise Violation(
+                "INV-UAF-2",
+                f"use after free of {o.kind}#{oid} gen {gen} by {self.names[actor]} at "
+                f"{cx.label}: freed at step {o.freed_step}, and no RCU read-side section held "
+                f"since then keeps its slab page",
+            )
         if o.kind in TYPESAFE or o.kind in NEVER_FREED:
             if self.facts_on:
                 self.fact(F.STALE, o, why, gen=gen)

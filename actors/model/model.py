@@ -56,6 +56,7 @@ class PageCacheModel:
     def __init__(self, options: ModelOptions | None = None) -> None:
         self.options = opts = options or ModelOptions()
         self.core = core = Core()
+        core.typesafe_uaf = opts.typesafe_uaf
         self.locks = locks = Locks(core, opts)
         self.generic = Generic(core, locks, opts.reuse_diagnosis)
         self.rcu = rcu = Rcu(core, locks, opts)

@@ -36,6 +36,9 @@ class ModelOptions:
                       diagnosis, not a failure: the kernel suffers only from what follows (003a:
                       the unlock of a lock not held, a leaked lock, the hang). The run goes on and
                       the report lists the reuse under "diagnoses".
+    typesafe_uaf      a freed SLAB_TYPESAFE_BY_RCU object (anon_vma) read outside any RCU
+                      read-side section that predates its free is INV-UAF-2: the slab page may
+                      have been released (624483f3ea82's KASAN report). Off: such reads pass.
     reclaim_ignores_pins
                       ablation: pageout() skips is_page_cache_freeable() (3.0.1 mm/vmscan.c:336,
                       :418; 4.9 :495; 5.9 :796), so shmem_writepage swaps out a page a GUP pin
@@ -51,6 +54,7 @@ class ModelOptions:
     ref4_drop_caches: bool = False
     reclaim_ignores_pins: bool = False
     reuse_diagnosis: bool = False
+    typesafe_uaf: bool = False
 
 
 # The lock semantics of each era (the kernel of that era, not of today):

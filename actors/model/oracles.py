@@ -52,7 +52,8 @@ ORACLES: tuple[Oracle, ...] = (
     ),
     Oracle(
         "INV-UAF-2",
-        "access to an RCU-freed object after its grace period ended",
+        "access to an RCU-freed object after its grace period ended; with typesafe_uaf, to a"
+        " freed type-safe object outside any RCU section that predates the free",
         "KASAN use-after-free; for inodes BUG_ON(inode->i_state & I_CLEAR) in iput",
         "actors/model/core.py deref",
     ),

@@ -156,7 +156,13 @@ async def rmap_walk_anon(k: K, page: Ref, fixed: bool) -> None:
 
 
 async def zap_and_unlink(
-    k: K, mm: Ref, vma: Ref, addr: int, before: Sequence[int] = (), sync: bool = True
+    k: K,
+    mm: Ref,
+    vma: Ref,
+    addr: int,
+    before: Sequence[int] = (),
+    sync: bool = True,
+    order: str = ROOT_FIRST,
 ) -> None:
     """exit_mmap: zap the vma's ptes in address order (``before``, then the page's), then
     unlink_anon_vmas and drop the structural ref (``sync``: anon_vma_free syncs on the lock)."""
@@ -170,7 +176,7 @@ async def zap_and_unlink(
     empty = await k.avc_unlink("U2", av, vma)
     await k.mutex_unlock_via("U3", av, "root")
     if empty:
-        await put_anon_vma(k, av, sync)
+        await put_anon_vma(k, av, sync, order)
     await k.end("X4", "exit_mmap")
 
 
