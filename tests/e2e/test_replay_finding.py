@@ -52,7 +52,7 @@ def test_replay_a_finding_by_id_and_by_prefix(
     for ident in (sig, sig[:6].upper()):
         code, stdout, err = run_cli(capsys, "replay", "-q", "--finding", ident, "--out", str(out))
         assert code == 0, err
-        assert stdout.startswith("replay: reproduced (violation, 34 steps")
+        assert stdout.startswith("replay: reproduced (violation, 40 steps")
 
 
 def test_unknown_or_traceless_finding_is_one_line(
@@ -67,7 +67,7 @@ def test_unknown_or_traceless_finding_is_one_line(
     )
     code, _, err = run_cli(capsys, "replay", "--finding", sig, "--out", str(out))
     assert code == 2
-    assert err.startswith(f"pcemu: error: finding {sig} (violation INV-ID-1 at A7) left no trace")
+    assert err.startswith(f"pcemu: error: finding {sig} (violation INV-LOCK-1 at W2) left no trace")
     code, _, err = run_cli(capsys, "replay", "--finding", sig)
     assert code == 2
     assert err == "pcemu: error: --finding ID needs --out DIR (the soak directory) and no FILE\n"
