@@ -97,6 +97,27 @@ class K:
         """atomic_dec_and_test (put_anon_vma, iput's atomic_dec_and_lock)."""
         return bool(await self.port.call("atomic_dec_and_test", label, ref, fld))
 
+    async def cmpxchg(self, label: str, ref: Ref, fld: str, old: Any, new: Any) -> Any:
+        """cmpxchg(&obj->field, old, new) (arch cmpxchg): the value found; stored iff it was
+        ``old``."""
+        return await self.port.call("cmpxchg", label, ref, fld, old, new)
+
+    async def test_and_set_bit(self, label: str, ref: Ref, fld: str, bit: int) -> bool:
+        """test_and_set_bit / test_and_set_bit_lock (include/asm-generic/bitops)."""
+        return bool(await self.port.call("test_and_set_bit", label, ref, fld, bit))
+
+    async def clear_bit(self, label: str, ref: Ref, fld: str, bit: int) -> None:
+        """clear_bit / clear_bit_unlock."""
+        await self.port.call("clear_bit", label, ref, fld, bit)
+
+    async def wait_for_completion(self, label: str, ref: Ref) -> None:
+        """wait_for_completion (kernel/sched/completion.c): sleeps until complete()."""
+        await self.port.call("wait_for_completion", label, ref)
+
+    async def complete(self, label: str, ref: Ref, all_waiters: bool = False) -> None:
+        """complete / complete_all (kernel/sched/completion.c)."""
+        await self.port.call("complete", label, ref, all_waiters)
+
     async def commit(self, label: str, ref: Ref, what: str) -> None:
         """The actor acts on a pointer it loaded earlier (emulator notion: INV-ID-1 if the
         object was reallocated since)."""
@@ -247,6 +268,15 @@ class K:
         """get_page_unless_zero / page_cache_get_speculative (3.0.1 include/linux/pagemap.h:132):
         fails at 0; a reused page is pinned in its new life."""
         return bool(await self.port.call("get_page_unless_zero", label, page, holder))
+
+    async def page_ref_freeze(self, label: str, page: Ref, count: int) -> bool:
+        """page_ref_freeze (5.9.1 include/linux/page_ref.h; 3.0.1 page_freeze_refs):
+        cmpxchg(_refcount, count, 0); speculative gets fail while frozen."""
+        return bool(await self.port.call("page_ref_freeze", label, page, count))
+
+    async def page_ref_unfreeze(self, label: str, page: Ref, count: int) -> None:
+        """page_ref_unfreeze: _refcount := count (must match the holder ledger)."""
+        await self.port.call("page_ref_unfreeze", label, page, count)
 
     async def put_page(self, label: str, page: Ref, holder: str) -> int:
         """put_page / page_cache_release: the last reference returns the page to the allocator."""

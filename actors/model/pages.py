@@ -110,6 +110,35 @@ class Pages:
         return True
 
     @op
+    def page_ref_freeze(self, cx: Step, page: Ref, count: int) -> bool:
+        """page_ref_freeze(page, count) (5.9.1 include/linux/page_ref.h; page_freeze_refs in
+        3.0.1 include/linux/pagemap.h): cmpxchg(_refcount, count, 0). While frozen every
+        get_page_unless_zero fails; the caller's references stay in the ledger."""
+        o = self.core.deref(cx, page)
+        if o.f["_refcount"] != count or o.f.get("frozen"):
+            return False
+        o.f["frozen"] = count
+        self.core.set(cx, o, "_refcount", 0)
+        return True
+
+    @op
+    def page_ref_unfreeze(self, cx: Step, page: Ref, count: int) -> None:
+        """page_ref_unfreeze(page, count): _refcount := count (the caller drops the holders
+        it no longer has with the ledger's names before or after)."""
+        o = self.core.deref(cx, page)
+        if not o.f.get("frozen"):
+            raise Violation("INV-REF-3", f"page_ref_unfreeze of {o.name()}, which is not frozen")
+        frozen = o.f.pop("frozen")
+        holders: list[str] = o.f["holders"]
+        if count != frozen or len(holders) != count:
+            raise Violation(
+                "INV-REF-3",
+                f"page_ref_unfreeze({o.name()}, {count}) with holders={holders} (frozen at "
+                f"{frozen})",
+            )
+        self.core.set(cx, o, "_refcount", count)
+
+    @op
     def put_page(self, cx: Step, page: Ref, holder: str) -> int:
         return self.put(cx, self.core.deref(cx, page), holder)
 
