@@ -78,6 +78,9 @@ class PageCacheModel:
         self.generic.commit_hooks.append(anon.on_commit)
         locks.mutex_hooks.append((anon.unlocking, anon.unlocked))
         inodes.key_users = futex.key_users
+        # User oracles: each raises a Violation when its invariant fails; step_checks run after
+        # every applied step (not after a step that parked), end_checks once at the end.
+        self.step_checks: list[Callable[[], None]] = []
         self.end_checks: list[Callable[[], None]] = []
         self._ops: dict[str, Callable[..., Any]] = {
             name: getattr(getattr(self, attr), name) for name, attr in OPS.items()
@@ -92,7 +95,11 @@ class PageCacheModel:
     def apply(self, actor: int, op: str, label: str, args: tuple[Any, ...], resumed: bool) -> Any:
         ctl = self.core.ctl
         assert ctl is not None
-        return self._ops[op](Step(actor, label, resumed, ctl.steps), *args)
+        res = self._ops[op](Step(actor, label, resumed, ctl.steps), *args)
+        if self.step_checks:
+            for check in self.step_checks:
+                check()
+        return res
 
     def wait_info(self, actor: int) -> WaitInfo:
         info = self.fuse.wait_info(actor)

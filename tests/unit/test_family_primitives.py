@@ -81,3 +81,40 @@ def test_completion_wakes_its_waiter_and_a_missing_complete_is_a_lost_wakeup() -
     c = m3.ref(m3.new("completion", {"done": 0}))
     o = run(m3, ("A", waiter)).outcome
     assert o.violation is not None and o.violation.oracle == "INV-WAKE-1", o
+
+
+def test_user_oracles_after_each_step_and_at_the_end() -> None:
+    from emulator.engine.violations import Violation
+
+    m = PageCacheModel()
+    o = m.new("thing", {"n": 0})
+    ref = m.ref(o)
+
+    def never_two() -> None:
+        if o.f["n"] == 2:
+            raise Violation("USER-1", "n reached 2")
+
+    m.step_checks.append(never_two)
+
+    async def prog(k: K) -> None:
+        for i in range(3):
+            await k.write(f"W{i}", ref, "n", i)
+
+    v = run(m, ("CPU0", prog)).outcome.violation
+    assert v is not None and (v.oracle, v.label) == ("USER-1", "W2")
+
+    m2 = PageCacheModel()
+    o2 = m2.new("thing", {"n": 0})
+
+    def ends_at_zero() -> None:
+        if o2.f["n"] != 0:
+            raise Violation("USER-2", "n not back to 0")
+
+    m2.end_checks.append(ends_at_zero)
+    ref2 = m2.ref(o2)
+
+    async def prog2(k: K) -> None:
+        await k.write("W1", ref2, "n", 1)
+
+    v2 = run(m2, ("CPU0", prog2)).outcome.violation
+    assert v2 is not None and v2.oracle == "USER-2"
