@@ -23,14 +23,24 @@ RCU_PENDING = "RCU_PENDING"
 # allocation *of the same kind*, and reading it after free is legal (it is still that type).
 TYPESAFE = frozenset({"anon_vma"})
 
+# Kinds whose memory is never freed: a struct page lives in the memmap for ever. A page whose
+# count reached zero goes back to the allocator and is reused as another page (gen + 1); a
+# stale pointer to it still points at a struct page, so using it is an identity question (the
+# wrong page for an index), never a use after free. get_page_unless_zero on it fails (count 0)
+# or pins the page in its new life, which the lookup's slot re-check catches.
+NEVER_FREED = frozenset({"page"})
+
 # Pointer fields: reads return (oid, gen) so later uses can be checked against reuse.
 POINTERS = frozenset({"mapping", "root", "host", "anon_vma", "i_mapping", "mm", "file"})
 
 # Counters whose underflow is INV-REF-1 and whose 0 -> 1 via get is INV-REF-2.
 REFCOUNTS = frozenset({"refcount", "i_count", "_refcount"})
 
-# Page kinds (emulator only): file cache, shmem, anonymous, the zero page, special mappings.
+# Page kinds (emulator only): file cache, shmem, anonymous, the zero page, the gate area (the
+# x86-64 vsyscall page: in_gate_area()), install_special_mapping pages (the vdso), and pages a
+# driver's mmap inserted with vm_insert_page (alloc_page pages: refcounted, no mapping).
 FILE, SHMEM, ANON, ZERO, SPECIAL = "FILE", "SHMEM", "ANON", "ZERO", "SPECIAL"
+GATE, DRIVER = "GATE", "DRIVER"
 
 
 @dataclass
@@ -61,7 +71,7 @@ def page_fields(ptype: str, index: int = 0) -> dict[str, Any]:
         "dirty": 0,
         "writeback": 0,
         "swapcache": 0,
-        "reserved": 1 if ptype in (ZERO, SPECIAL) else 0,
+        "reserved": 1 if ptype in (ZERO, SPECIAL, GATE) else 0,
         "_refcount": 0,
         "mapcount": -1,
         "mapping": None,

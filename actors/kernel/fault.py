@@ -103,7 +103,8 @@ async def fault_anon(k: K, mm: Ref, info: VmaInfo, addr: int, write: bool) -> bo
 
 
 async def fault_special(k: K, mm: Ref, info: VmaInfo, addr: int, write: bool) -> bool:
-    """Gate area and special mappings are populated at setup; a fault there is SIGBUS."""
+    """Gate area, special mappings and vm_insert_page driver mappings are populated at setup
+    (the driver's mmap inserted its pages); a fault there is SIGBUS."""
     return False
 
 
@@ -126,6 +127,8 @@ async def fault_file(k: K, mm: Ref, info: VmaInfo, addr: int, write: bool) -> bo
 FAULT_HANDLERS: dict[str, FaultHandler] = {
     "anon": fault_anon,
     "special": fault_special,
+    "gate": fault_special,
+    "driver": fault_special,
     "file": fault_file,
     "shmem": shmem_fault,
 }

@@ -83,6 +83,13 @@ async def sync_readpage(k: K, page: Ref) -> None:
     await k.unlock_page("RP3", page)
 
 
+async def failing_readpage(k: K, page: Ref) -> None:
+    """A ->readpage whose IO fails: the page is unlocked without PG_uptodate (end_page_read
+    with an error)."""
+    await k.note("RP2", "IO error: PG_uptodate stays clear")
+    await k.unlock_page("RP3", page)
+
+
 async def page_cache_read(k: K, f: File, index: int, readpage: ReadPage) -> None:
     """Read a missing page in: allocate, insert locked, ->readpage, drop our reference."""
     holder = f"read:{k.name}"
@@ -126,8 +133,11 @@ async def filemap_fault(
             if page is None:
                 await page_cache_read(k, f, index, readpage)
                 continue
-            if not await _lock_valid_page(k, f, page, holder, readpage):
-                continue
+            try:
+                if not await _lock_valid_page(k, f, page, holder, readpage):
+                    continue
+            except SigBus:
+                return None
         if index >= size_pages(await k.i_size_read("FF6", f.inode)):
             await k.unlock_page("FF6", page)
             await k.put_page("FF6", page, holder)
@@ -135,9 +145,14 @@ async def filemap_fault(
         return page
 
 
+class SigBus(Exception):
+    """filemap_fault's -EIO: the page could not be read (VM_FAULT_SIGBUS)."""
+
+
 async def _lock_valid_page(k: K, f: File, page: Ref, holder: str, readpage: ReadPage) -> bool:
     """FF3-FF5: lock the page; False (lock and reference dropped) if it left the file while we
-    slept on the lock, or is not uptodate (read it again, then look it up again)."""
+    slept on the lock, or is not uptodate (read it again, wait for the read, then look it up
+    again). A read that fails raises SigBus."""
     await k.lock_page("FF3", page)
     m, _anon = await k.page_mapping("FF4", page)
     if m != f.mapping:  # truncated or invalidated while we slept on the lock
@@ -146,8 +161,15 @@ async def _lock_valid_page(k: K, f: File, page: Ref, holder: str, readpage: Read
         await k.retry("FF4", "page left the mapping under lock_page")
         return False
     if not await k.page_flag("FF5", page, "uptodate"):
-        await readpage(k, page)
-        await k.put_page("FF5", page, holder)
+        # page_not_uptodate: (3ef0f720e47e, Miklos Szeredi 2008, fixing d00806b18315's loop;
+        # 3.0.1 and 5.9.1 mm/filemap.c the same) ->readpage, then wait for it; a page still
+        # not uptodate is -EIO.
+        await readpage(k, page)  # FF5a
+        await k.wait_on_page_locked("FF5b", page)
+        ok = await k.page_flag("FF5c", page, "uptodate")
+        await k.put_page("FF5c", page, holder)
+        if not ok:
+            raise SigBus()
         await k.retry("FF5", "page was not uptodate")
         return False
     return True

@@ -22,13 +22,16 @@ async def find_get_page(k: K, mapping: Ref, index: int, holder: str) -> Ref | No
             await k.rcu_read_unlock("P3")
             await k.retry("P3", "page freed under lookup")
             continue
-        if await k.tree_load("P4", mapping, index) != page:
+        again = await k.tree_load("P4", mapping, index)
+        if again is None or again[0] != page[0]:  # a pointer compare (page != *pagep)
             await k.put_page("P4", page, holder)
             await k.rcu_read_unlock("P4")
             await k.retry("P4", "slot changed under lookup")
             continue
+        # The same struct page, maybe freed and reused into this very slot meanwhile: a hit,
+        # and our reference is on it in its present life.
         await k.rcu_read_unlock("P5")
-        return page
+        return again
 
 
 async def find_lock_page(k: K, mapping: Ref, index: int, holder: str) -> Ref | None:

@@ -7,6 +7,8 @@ The model's side (what each step does, the swap cache, INV-REF-4) is actors/mode
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from actors.api import K
 from actors.kernel.filemap import finish_fault
 from actors.kernel.lookup import find_get_page
@@ -145,3 +147,13 @@ async def swap_io(k: K) -> None:
     while True:
         page = await k.swap_io_wait("IO1")
         await k.swap_io_done("IO2", page)
+
+
+# The scenario option of 001b and 000c: their bad interleavings need reclaim to swap out a page
+# a GUP pin holds, which pageout()'s is_page_cache_freeable() forbids in every era. First =
+# default: the scenarios run as a labelled ablation unless ``-o reclaim=faithful``.
+RECLAIM_OPTION = ("ignores-pins", "faithful")
+
+
+def reclaim_ablated(options: Mapping[str, str]) -> bool:
+    return options.get("reclaim", RECLAIM_OPTION[0]) == "ignores-pins"

@@ -2,6 +2,20 @@
 composed by ``PageCacheModel`` and configured by one ``ModelOptions``."""
 
 from actors.model.model import OPS, PageCacheModel
-from actors.model.options import ModelOptions
+from actors.model.options import (
+    ERAS,
+    ModelOptions,
+    era_options,
+    lock_options,
+    scenario_options,
+)
 
-__all__ = ["OPS", "ModelOptions", "PageCacheModel"]
+__all__ = [
+    "ERAS",
+    "OPS",
+    "ModelOptions",
+    "PageCacheModel",
+    "era_options",
+    "lock_options",
+    "scenario_options",
+]

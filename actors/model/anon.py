@@ -15,9 +15,10 @@ from emulator.engine.violations import Violation
 
 
 class AnonVma:
-    def __init__(self, core: Core, locks: Locks) -> None:
+    def __init__(self, core: Core, locks: Locks, reuse_diagnosis: bool = False) -> None:
         self.core = core
         self.locks = locks
+        self.reuse_diagnosis = reuse_diagnosis
         # (actor, anon_vma oid) pairs an actor committed to and has not unlocked yet;
         # anon_vmas freed while a trylocker held the lock: oid -> (actor, step).
         self.committed: dict[tuple[int, int], int] = {}
@@ -120,6 +121,15 @@ class AnonVma:
         """Walk the anon_vma's interval tree (rmap walk) under the root lock."""
         o = self.core.deref(cx, av)
         self.used_after_locked_free(cx.actor, av[0], "walked its anon_vma_chain")
+        if self.reuse_diagnosis and av[1] != o.gen:
+            # A walk of a recycled object: its chain belongs to the new owner. The kernel walks
+            # it (the rmap_one callbacks check each vma's address and find nothing); the harm
+            # comes at the unlock. A diagnosis, not a failure.
+            self.core.diagnoses.append(
+                f"rmap walk at {cx.label} of {o.kind}#{o.oid} gen {av[1]}, now gen {o.gen} "
+                f"(root anon_vma#{o.f['root']})"
+            )
+            return tuple(o.f["chain"])
         self._root_locked(cx, av, "rmap walk")
         return tuple(o.f["chain"])
 

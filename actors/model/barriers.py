@@ -132,10 +132,6 @@ class Barriers:
         return self.m.out(fld, found)
 
     @op
-    def cmpxchg(self, cx: Step, ref: Ref, fld: str, old: Any, new: Any) -> Any:
-        return self._cmpxchg(cx, ref, fld, old, new, "full")
-
-    @op
     def cmpxchg_acquire(self, cx: Step, ref: Ref, fld: str, old: Any, new: Any) -> Any:
         return self._cmpxchg(cx, ref, fld, old, new, "acquire")
 

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from actors.objects import FREE, LIVE, POINTERS, RCU_PENDING, TYPESAFE, Obj, Ref
+from actors.objects import FREE, LIVE, NEVER_FREED, POINTERS, RCU_PENDING, TYPESAFE, Obj, Ref
 from emulator.engine import facts as F
 from emulator.engine.runtime import PARKED, Control
 from emulator.engine.violations import Violation
@@ -45,6 +45,7 @@ class Frame:
     name: str
     rcu: int = 0
     rcu_label: str = ""
+    rcu_step: int = -1  # step at which the outermost read-side section opened
     held: dict[LockKey, tuple[int, str]] = field(default_factory=dict)
     ops: list[tuple[str, int]] = field(default_factory=list)  # (op name, step at begin)
     waiting: tuple[str, LockKey | None, bool] | None = None  # (what, lock, idle)
@@ -72,6 +73,11 @@ class Core:
         self.wseq = 0
         self.facts_on = False
         self._fact: Callable[[F.Fact], None] | None = None
+        self.diagnoses: list[str] = []  # findings that are not kernel symptoms (reports only)
+        # A freed SLAB_TYPESAFE_BY_RCU object read by an actor that has not been inside one RCU
+        # read-side section since before the free: its slab page may have gone back to the page
+        # allocator (INV-UAF-2). Off by default: scenarios that model that opt in.
+        self.typesafe_uaf = False
 
     def bind(self, control: Control, actor_names: Sequence[str]) -> None:
         self.ctl = control
@@ -155,7 +161,7 @@ class Core:
     def deref(self, cx: Step, ref: Ref, why: str = "") -> Obj:
         """Use a pointer an actor loaded earlier. Use after free is INV-UAF-1/2; a typesafe
         object may be read after free (it is still of its type) but not after its memory went
-        back to the page allocator."""
+        back to the page allocator; a struct page is never freed (NEVER_FREED)."""
         oid, gen = ref
         o = self.objs[oid]
         actor = cx.actor
@@ -164,7 +170,19 @@ class Core:
             if self.facts_on:
                 self.fact(F.READ, o, why)
             return o
-        if o.kind in TYPESAFE:
+        if (
+            self.typesafe_uaf
+            and o.kind in TYPESAFE
+            and o.state == FREE
+            and (self.frames[actor].rcu == 0 or self.frames[actor].rcu_step > o.freed_step)
+        ):
+            raise Violation(
+                "INV-UAF-2",
+                f"use after free of {o.kind}#{oid} gen {gen} by {self.names[actor]} at "
+                f"{cx.label}: freed at step {o.freed_step}, and no RCU read-side section held "
+                f"since then keeps its slab page",
+            )
+        if o.kind in TYPESAFE or o.kind in NEVER_FREED:
             if self.facts_on:
                 self.fact(F.STALE, o, why, gen=gen)
             return o

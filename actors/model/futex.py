@@ -23,7 +23,7 @@ from actors.model.inodes import I_FREEING
 from actors.model.mm import Mm
 from actors.model.ops import op
 from actors.model.pagecache import REMOVED_BY
-from actors.objects import LIVE, SPECIAL, ZERO, Obj, Ref
+from actors.objects import DRIVER, GATE, LIVE, SPECIAL, ZERO, Obj, Ref
 from emulator.engine.violations import Violation
 
 # Ways a page can lose its mapping that must never fail a valid futex.
@@ -100,7 +100,7 @@ class Futex:
         objs = self.core.objs
         p = objs[page[0]]
         f = p.f
-        if f["ptype"] in (ZERO, SPECIAL) or f["anon"]:
+        if f["ptype"] in (ZERO, SPECIAL, GATE, DRIVER) or f["anon"]:
             return None
         if f["swapcache"]:
             return f"page {p.name()} is in swap cache (shmem swap-out)"

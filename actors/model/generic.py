@@ -19,14 +19,18 @@ from emulator.engine import facts as F
 from emulator.engine.livelock import RetryMonitor
 from emulator.engine.violations import Violation
 
+ALL_DONE = 1 << 30  # complete_all: UINT_MAX in the kernel
+
 
 class Generic:
-    def __init__(self, core: Core, locks: Locks) -> None:
+    def __init__(self, core: Core, locks: Locks, reuse_diagnosis: bool = False) -> None:
         self.core = core
         self.locks = locks
+        self.reuse_diagnosis = reuse_diagnosis
         self.retries = RetryMonitor()
         self.ended_ops: list[tuple[int, str]] = []
         self.commit_hooks: list[Callable[[Step, Ref, str], None]] = []
+        self._waiters: dict[int, list[int]] = {}  # completion oid -> parked actors
 
     @op
     def read(self, cx: Step, ref: Ref, fld: str) -> Any:
@@ -84,6 +88,64 @@ class Generic:
         raise ValueError(how)
 
     @op
+    def cmpxchg(self, cx: Step, ref: Ref, fld: str, old: Any, new: Any) -> Any:
+        """cmpxchg(&obj->field, old, new): the value found; the store happened iff it equals
+        ``old``. Pointer fields take and return refs."""
+        o = self.core.deref(cx, ref)
+        cur = self.core.read_value(o, fld)
+        if cur == old or (fld in POINTERS and isinstance(old, (tuple, list)) and cur == tuple(old)):
+            value = new[0] if fld in POINTERS and isinstance(new, (tuple, list)) else new
+            self.core.set(cx, o, fld, value)
+        return cur
+
+    @op
+    def test_and_set_bit(self, cx: Step, ref: Ref, fld: str, bit: int) -> bool:
+        """test_and_set_bit(bit, &obj->field): the old bit; the bit is set either way."""
+        o = self.core.deref(cx, ref)
+        v = int(o.f.get(fld, 0))
+        if not v >> bit & 1:
+            self.core.set(cx, o, fld, v | 1 << bit)
+        return bool(v >> bit & 1)
+
+    @op
+    def clear_bit(self, cx: Step, ref: Ref, fld: str, bit: int) -> None:
+        """clear_bit(bit, &obj->field) (clear_bit_unlock: the same here, SC)."""
+        o = self.core.deref(cx, ref)
+        v = int(o.f.get(fld, 0))
+        if v >> bit & 1:
+            self.core.set(cx, o, fld, v & ~(1 << bit))
+
+    # -- a generic completion (include/linux/completion.h) ----------------------------------
+
+    @op
+    def wait_for_completion(self, cx: Step, ref: Ref) -> Any:
+        """wait_for_completion(&obj->done): sleep until complete() has been called more often
+        than it was consumed, then consume one (complete_all: never consumed)."""
+        o = self.core.deref(cx, ref)
+        if not cx.resumed:
+            self.locks.sleeps(cx, "wait_for_completion")
+        done = int(o.f.get("done", 0))
+        if done > 0:
+            if done < ALL_DONE:
+                self.core.set(cx, o, "done", done - 1)
+            return None
+        self._waiters.setdefault(o.oid, []).append(cx.actor)
+        return self.core.park(cx, f"wait_for_completion({o.name()})", None)
+
+    @op
+    def complete(self, cx: Step, ref: Ref, all_waiters: bool = False) -> None:
+        """complete(&obj->done) wakes one waiter; complete_all (``all_waiters``) wakes every
+        waiter and every later wait returns at once."""
+        o = self.core.deref(cx, ref)
+        done = int(o.f.get("done", 0))
+        self.core.set(cx, o, "done", ALL_DONE if all_waiters else min(done + 1, ALL_DONE))
+        waiters = self._waiters.get(o.oid, [])
+        while waiters:
+            self.core.wake(waiters.pop(0))
+            if not all_waiters:
+                break
+
+    @op
     def commit(self, cx: Step, ref: Ref, what: str) -> None:
         """The actor acts on a pointer it loaded earlier (returns it, keys on it, unlocks through
         it). If the object was reallocated since the load, that is INV-ID-1."""
@@ -92,11 +154,13 @@ class Generic:
         if o.gen != gen:
             if self.core.facts_on:  # the use of a stale pointer is the fact the report needs
                 self.core.fact(F.STALE, o, what, gen=gen)
-            raise Violation(
-                "INV-ID-1",
+            text = (
                 f"type-safe reuse: {o.kind}#{oid} was gen {gen} when loaded, gen {o.gen} at use "
-                f"{cx.label} ({what})",
+                f"{cx.label} ({what})"
             )
+            if not self.reuse_diagnosis:
+                raise Violation("INV-ID-1", text)
+            self.core.diagnoses.append(f"INV-ID-1 (diagnosis) at step {cx.step}: {text}")
         for hook in self.commit_hooks:
             hook(cx, ref, what)
 

@@ -5,8 +5,12 @@ The page lock's wait queue follows one of the policies of kernel-scenarios.md 1.
              tail if it loses (4.10 - 5.8);
   P-FAIR     the waker takes the lock on behalf of the first exclusive waiter (2a9127fcf229);
   P-UNFAIR-N the first N rounds race like P-OLD, then the lock is handed over (5ef64cc8987a).
-Mutexes hand over to their first waiter. Spinlocks park a contending actor (equivalent to
-spinning for interleavings, without burning steps) and count for the wait-for graph.
+Mutexes follow ``ModelOptions.mutex_policy``: "no-handoff" (2.6.39 - 4.9) wakes the first
+waiter, which must win the lock again (a trylock or a new mutex_lock may take it first; the
+loser keeps its place at the head of the queue), "handoff" gives it to the first waiter.
+Spinlocks (ticket locks, FIFO) park a contending actor (equivalent to spinning for
+interleavings, without burning steps), are handed over in order and count for the wait-for
+graph.
 
 Whoever must know when a mutex is released (anon_vma's INV-AV-1 bookkeeping) registers
 ``mutex_hooks``: ``before(actor, oid)`` and ``after(oid)`` run around every mutex_unlock, the
@@ -37,6 +41,7 @@ class Lock:
     step: int = 0
     label: str = ""
     waiters: list[int] = field(default_factory=list)
+    shared: list[int] = field(default_factory=list)  # wait_on_page_locked: woken, not handed
 
 
 class Locks:
@@ -44,6 +49,7 @@ class Locks:
         self.core = core
         self.policy = options.page_lock_policy
         self.unfair_rounds = options.unfair_rounds
+        self.mutex_handoff = options.mutex_policy == "handoff"
         self.locks: dict[LockKey, Lock] = {}
         self.io_actor: int | None = None
         self._rounds: dict[tuple[int, LockKey], int] = {}
@@ -88,10 +94,16 @@ class Locks:
                 if lk.owner is None
                 else ("IO" if lk.owner == IO_OWNER else core.names[lk.owner])
             )
+            debug = (
+                " [CONFIG_DEBUG_MUTEXES: DEBUG_LOCKS_WARN_ON(lock->owner != current); without it "
+                "the unlock releases the lock anyway]"
+                if lk.kind == "mutex"
+                else ""
+            )
             raise Violation(
                 "INV-LOCK-1",
                 f"unlock of {core.lock_name(key)} not held by {core.names[actor]} "
-                f"(held by {holder})",
+                f"(held by {holder}){debug}",
             )
         if lk.owner >= 0:
             core.frames[lk.owner].held.pop(key, None)
@@ -119,7 +131,10 @@ class Locks:
         return core.park(cx, what, key)
 
     def holds(self, actor: int, key: LockKey) -> bool:
-        return key in self.core.frames[actor].held
+        if key in self.core.frames[actor].held:
+            return True
+        lk = self.locks.get(key)  # the IO actor acts for a page locked for IO
+        return lk is not None and lk.owner == IO_OWNER and actor == self.io_actor
 
     def sleeps(self, cx: Step, what: str) -> None:
         """A primitive that may sleep: forbidden inside RCU read-side sections (INV-RCU-1)."""
@@ -168,6 +183,17 @@ class Locks:
         self.core.frames[cx.actor].held.pop(key)
         self.locks[key].owner = IO_OWNER
 
+    @op
+    def page_lock_to_io(self, cx: Step, page: Ref) -> None:
+        """submit_bio of a read (or write) with the page locked: the lock now belongs to the IO
+        in flight, and the IO actor's completion (end_page_read: SetPageUptodate or not, then
+        unlock_page) releases it."""
+        self.core.deref(cx, page)
+        key = self.page_key(page)
+        if not self.holds(cx.actor, key):
+            raise Violation("INV-LOCK-1", f"IO submitted on page #{page[0]} not locked by caller")
+        self.hand_to_io(cx, key)
+
     def lock_page_for_io(self, page_oid: int) -> None:
         """Setup helper: the page is locked with IO in flight; the IO actor will unlock it."""
         key = (page_oid, "PG_locked")
@@ -202,11 +228,28 @@ class Locks:
         return self._park(cx, lk, f"lock_page({o.name()})", key)
 
     @op
+    def wait_on_page_locked(self, cx: Step, page: Ref) -> Any:
+        """wait_on_page_locked (a non-exclusive wait_on_page_bit): sleep until PG_locked is
+        clear, without taking it; every unlock_page wakes all such waiters, and a waiter that
+        finds the page locked again sleeps again."""
+        o = self.core.deref(cx, page)
+        key = self.page_key(page)
+        lk = self.lock(key, "page")
+        if not cx.resumed:
+            self.sleeps(cx, "wait_on_page_locked")
+        if lk.owner is None:
+            return None
+        lk.shared.append(cx.actor)
+        return self.core.park(cx, f"wait_on_page_locked({o.name()})", key)
+
+    @op
     def unlock_page(self, cx: Step, page: Ref) -> None:
         self.core.deref(cx, page)
         key = self.page_key(page)
         lk = self.lock(key, "page")
         self._release(cx, key, lk)
+        while lk.shared:  # wake_up_page: the non-exclusive waiters all wake
+            self.core.wake(lk.shared.pop(0))
         if not lk.waiters:
             return
         policy = self.policy
@@ -246,7 +289,14 @@ class Locks:
         key = self.mutex_key(ref)
         lk = self.lock(key, "mutex")
         if cx.resumed:
-            return None  # handed over by mutex_unlock
+            if lk.owner == cx.actor:
+                return None  # handed over by mutex_unlock
+            # no-handoff: woken, the waiter tries atomic_xchg(&lock->count, -1) again
+            if lk.owner is None:
+                self.take(cx, key, lk)
+                return None
+            lk.waiters.insert(0, cx.actor)  # it never left the head of the wait list
+            return self.core.park(cx, f"mutex_lock({o.name()}.lock)", key)
         self.sleeps(cx, "mutex_lock")
         if lk.owner is None:
             self.take(cx, key, lk)
@@ -261,7 +311,12 @@ class Locks:
         key = self.mutex_key(ref)
         lk = self.lock(key, "mutex")
         self._release(cx, key, lk)
-        self._handoff(cx, key, lk)
+        if self.mutex_handoff:
+            self._handoff(cx, key, lk)
+        elif lk.waiters:
+            # __mutex_unlock_slowpath: count := 1, wake_up_process(first waiter); the lock is
+            # free until somebody takes it.
+            self.core.wake(lk.waiters.pop(0))
         for _before, after in self.mutex_hooks:
             after(ref[0])
 
@@ -311,7 +366,10 @@ class Locks:
     def mutex_lock_via(self, cx: Step, ref: Ref, fld: str) -> Any:
         if cx.resumed:
             target = self._via_parked.pop(cx.actor)
-            self.mutex_lock(cx, target)
+            r = self.mutex_lock(cx, target)
+            if r is not None:  # woken but the lock was taken first (no-handoff): wait again
+                self._via_parked[cx.actor] = target
+                return r
             return target
         target = self._via(cx, ref, fld)
         r = self.mutex_lock(cx, target)

@@ -61,6 +61,7 @@ FIELD_OPS = (
     "atomic_dec",
     "atomic_inc_not_zero",
     "atomic_dec_and_test",
+    "cmpxchg",
 )
 # Reads of lock words answered by the memory model outside SC.
 LOCK_READS = ("mutex_is_locked", "mutex_is_locked_via", "page_locked", "spin_is_locked")
@@ -140,6 +141,10 @@ class Memory:
                 return int(self.rmw(cx, ref, fld, lambda v: int(v) + 1, "relaxed", True)[0]) + 1
             if name == "atomic_dec":
                 return int(self.rmw(cx, ref, fld, lambda v: int(v) - 1, "relaxed", True)[0]) - 1
+            if name == "cmpxchg":  # the value found; a failed cmpxchg is a plain read
+                want, new = (x[0] if isinstance(x, (tuple, list)) else x for x in rest[:2])
+                found = self.rmw(cx, ref, fld, lambda v: new if v == want else None, "full")[0]
+                return self.out(fld, found)
             if name == "atomic_inc_not_zero":
                 return self.rmw(cx, ref, fld, lambda v: None if v == 0 else int(v) + 1)[1]
             old = self.rmw(cx, ref, fld, lambda v: int(v) - 1)[0]  # atomic_dec_and_test

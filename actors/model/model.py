@@ -66,14 +66,15 @@ class PageCacheModel:
     def __init__(self, options: ModelOptions | None = None) -> None:
         self.options = opts = options or ModelOptions()
         self.core = core = Core()
+        core.typesafe_uaf = opts.typesafe_uaf
         self.locks = locks = Locks(core, opts)
-        self.generic = Generic(core, locks)
+        self.generic = Generic(core, locks, opts.reuse_diagnosis)
         self.rcu = rcu = Rcu(core, locks, opts)
         self.pages = pages = Pages(core, locks)
         self.mm = mm = Mm(core, locks, pages)
         self.cache = cache = PageCache(core, locks, pages)
         self.truncate = truncate = Truncate(core, locks, mm, cache)
-        self.anon = anon = AnonVma(core, locks)
+        self.anon = anon = AnonVma(core, locks, opts.reuse_diagnosis)
         self.inodes = inodes = Inodes(core, rcu, opts)
         self.shmem = Shmem(core, locks, pages, cache, opts)
         self.futex = futex = Futex(core, mm)
@@ -87,6 +88,9 @@ class PageCacheModel:
         self.generic.commit_hooks.append(anon.on_commit)
         locks.mutex_hooks.append((anon.unlocking, anon.unlocked))
         inodes.key_users = futex.key_users
+        # User oracles: each raises a Violation when its invariant fails; step_checks run after
+        # every applied step (not after a step that parked), end_checks once at the end.
+        self.step_checks: list[Callable[[], None]] = []
         self.end_checks: list[Callable[[], None]] = []
         # -- memory modes: the weak-memory components, and the routing of existing ops on weak
         # locations (and, outside SC, of lock words) through them; in SC with no weak location
@@ -112,7 +116,11 @@ class PageCacheModel:
     def apply(self, actor: int, op: str, label: str, args: tuple[Any, ...], resumed: bool) -> Any:
         ctl = self.core.ctl
         assert ctl is not None
-        return self._ops[op](Step(actor, label, resumed, ctl.steps), *args)
+        res = self._ops[op](Step(actor, label, resumed, ctl.steps), *args)
+        if self.step_checks:
+            for check in self.step_checks:
+                check()
+        return res
 
     def op_signature(self, op: str) -> inspect.Signature | None:
         """A primitive's parameters as actor code passes them (reports use it to tell which
@@ -153,7 +161,8 @@ class PageCacheModel:
         """The state at the end of the run, for failure reports: every actor's locks, RCU
         nesting and wait; every object with its key fields and its last writes."""
         core = self.core
-        out = ["actors:"]
+        out = [f"diagnosis: {d}" for d in core.diagnoses]
+        out.append("actors:")
         for i, fr in enumerate(core.frames):
             parts = []
             if fr.held:
@@ -197,8 +206,8 @@ class PageCacheModel:
     def new_zero_page(self) -> Obj:
         return self.pages.new_zero_page()
 
-    def new_special_page(self) -> Obj:
-        return self.pages.new_special_page()
+    def new_special_page(self, ptype: str = "SPECIAL") -> Obj:
+        return self.pages.new_special_page(ptype)
 
     def new_mm(self) -> Obj:
         return self.mm.new_mm()

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
 
 POLICIES = ("P-OLD", "P-FAIR", "P-UNFAIR")
+MUTEX_POLICIES = ("no-handoff", "handoff")
 
 
 @dataclass(frozen=True)
@@ -16,6 +19,14 @@ class ModelOptions:
                       are scheduled like any other.
     page_lock_policy  the page lock's wait queue (kernel-scenarios.md 1.9): P-OLD, P-FAIR,
                       P-UNFAIR (the first ``unfair_rounds`` rounds race, then hand over).
+    mutex_policy      what mutex_unlock does with a waiter. "no-handoff" (2.6.39 - 4.9, 3.0.1
+                      kernel/mutex.c:324-334 and :222): the count is set to 1 and the first
+                      waiter woken; it must win the count again, and a trylock, a fast-path
+                      mutex_lock or an optimistic spinner may take the lock first (the woken
+                      waiter keeps its place at the head of the queue). "handoff": the lock
+                      goes to the first waiter at once; a simplification of 4.10's
+                      MUTEX_FLAG_HANDOFF (9d659ae14b54), which hands over only after the woken
+                      waiter failed once.
     strict_ihold      ihold on a zero-count inode: the kernel only WARNs; strict fails the run
                       with INV-FUTEX-2, off records the warning and goes on (000b "onward").
     mem               the memory mode of weak locations (actors/model/memory.py): SC, TSO or
@@ -23,11 +34,65 @@ class ModelOptions:
     ref4_drop_caches  drop_caches semantics for INV-REF-4 (001c): remove_mapping must never take a
                       page out of its mapping while somebody besides the cache and the caller
                       holds it.
+    reuse_diagnosis   a commit (INV-ID-1) on a type-safe object reallocated since its load is a
+                      diagnosis, not a failure: the kernel suffers only from what follows (003a:
+                      the unlock of a lock not held, a leaked lock, the hang). The run goes on and
+                      the report lists the reuse under "diagnoses".
+    typesafe_uaf      a freed SLAB_TYPESAFE_BY_RCU object (anon_vma) read outside any RCU
+                      read-side section that predates its free is INV-UAF-2: the slab page may
+                      have been released (624483f3ea82's KASAN report). Off: such reads pass.
+    reclaim_ignores_pins
+                      ablation: pageout() skips is_page_cache_freeable() (3.0.1 mm/vmscan.c:336,
+                      :418; 4.9 :495; 5.9 :796), so shmem_writepage swaps out a page a GUP pin
+                      holds, as e6780f7243ed's log assumes ("whatever the refcount"). The kernel
+                      keeps such a page (PAGE_KEEP): off is the faithful model.
     """
 
     rcu_eager: bool = False
     page_lock_policy: str = "P-FAIR"
+    mutex_policy: str = "handoff"
     unfair_rounds: int = 5
     strict_ihold: bool = True
     ref4_drop_caches: bool = False
     mem: str = "SC"
+    reclaim_ignores_pins: bool = False
+    reuse_diagnosis: bool = False
+    typesafe_uaf: bool = False
+
+
+# The lock semantics of each era (the kernel of that era, not of today):
+#   page lock  before 4.10 unlock_page clears PG_locked and wakes one exclusive waiter of the
+#              hashed queue, which retries test_and_set_bit_lock and re-queues at the tail if
+#              it loses; a trylock_page or a new lock_page may steal the bit (P-OLD; 4.10 added
+#              PG_waiters, 62906027091f, same stealing). 5.9: 2a9127fcf229 + 5ef64cc8987a, the
+#              hand-off after page_lock_unfairness = 5 rounds (P-UNFAIR).
+#   mutex      2.6.39 - 4.9 never hand over (no-handoff); 4.10+ hand over (handoff).
+ERAS: dict[str, dict[str, Any]] = {
+    "E2006": {"page_lock_policy": "P-OLD", "mutex_policy": "no-handoff"},
+    "E2011": {"page_lock_policy": "P-OLD", "mutex_policy": "no-handoff"},
+    "E2016": {"page_lock_policy": "P-OLD", "mutex_policy": "no-handoff"},
+    "E2020": {"page_lock_policy": "P-UNFAIR", "mutex_policy": "handoff"},
+}
+
+
+def era_options(era: str, **overrides: Any) -> ModelOptions:
+    """The ModelOptions of ``era`` (the lock semantics of ERAS), with ``overrides`` on top."""
+    return replace(ModelOptions(**ERAS[era]), **overrides)
+
+
+def lock_options(era: str) -> dict[str, tuple[str, ...]]:
+    """Scenario options for the lock semantics: the era's first (the default), the others
+    after it (``-o page_lock_policy=P-FAIR``, ``-o mutex_policy=handoff``)."""
+    page = ERAS[era]["page_lock_policy"]
+    mutex = ERAS[era]["mutex_policy"]
+    return {
+        "page_lock_policy": (page, *(p for p in POLICIES if p != page)),
+        "mutex_policy": (mutex, *(p for p in MUTEX_POLICIES if p != mutex)),
+    }
+
+
+def scenario_options(era: str, options: Mapping[str, str], **overrides: Any) -> ModelOptions:
+    """The ModelOptions of a scenario run: the era's lock semantics, unless the run's scenario
+    options name others, then ``overrides``."""
+    chosen = {k: options[k] for k in ("page_lock_policy", "mutex_policy") if k in options}
+    return era_options(era, **chosen, **overrides)

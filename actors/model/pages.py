@@ -10,7 +10,7 @@ from __future__ import annotations
 from actors.model.core import Core, Step
 from actors.model.locks import Locks
 from actors.model.ops import op
-from actors.objects import FREE, SPECIAL, ZERO, Obj, Ref, page_fields
+from actors.objects import DRIVER, FREE, GATE, SPECIAL, ZERO, Obj, Ref, page_fields
 from emulator.engine.violations import Violation
 
 
@@ -34,9 +34,14 @@ class Pages:
         self.zero_page = z.oid
         return z
 
-    def new_special_page(self) -> Obj:
-        """A gate-area / install_special_mapping page: reserved, no mapping, never swapped."""
-        return self.new_page(SPECIAL, holders=("reserved",))
+    def new_special_page(self, ptype: str = SPECIAL) -> Obj:
+        """A gate-area (GATE) or install_special_mapping (SPECIAL) page: reserved, no mapping,
+        never swapped; or (DRIVER) a page a driver's mmap inserted with vm_insert_page: an
+        ordinary alloc_page page, held by the driver, with no mapping either."""
+        if ptype == DRIVER:
+            return self.new_page(DRIVER, holders=("driver",))
+        assert ptype in (SPECIAL, GATE), ptype
+        return self.new_page(ptype, holders=("reserved",))
 
     # -- refcount ----------------------------------------------------------------------------
 
@@ -63,10 +68,16 @@ class Pages:
         return c
 
     def _free_page(self, cx: Step, o: Obj) -> None:
+        """The last reference went: the struct page goes back to the allocator (it is never
+        freed as memory; see objects.NEVER_FREED)."""
         if o.f["reserved"]:
             raise Violation("INV-REF-1", f"reserved page {o.name()} refcount dropped to 0")
         if o.f["mapcount"] >= 0:
             raise Violation("INV-REF-4", f"freed page {o.name()} still mapped by a pte")
+        if o.f["locked"]:
+            # free_pages_check: PG_locked is in PAGE_FLAGS_CHECK_AT_FREE ("BUG: Bad page
+            # state"); the page must not carry its lock bit into its next life.
+            raise Violation("INV-REF-1", f"page {o.name()} freed with PG_locked (bad page state)")
         o.f["mapping"] = None
         o.f["anon"] = 0
         self.core.free(cx, o)
@@ -87,11 +98,45 @@ class Pages:
 
     @op
     def get_page_unless_zero(self, cx: Step, page: Ref, holder: str) -> bool:
+        """get_page_unless_zero / page_cache_get_speculative on a pointer loaded without a
+        reference: fails on a free page (count 0); on a page freed and reused since (gen + 1)
+        it succeeds and pins the page in its new life, a legal outcome the caller's re-check
+        of the slot must catch. Never a use after free: struct pages are never freed."""
         o = self.core.objs[page[0]]
+        self.core.frames[cx.actor].touched[o.oid] = None
         if o.state == FREE or o.f["_refcount"] == 0:
             return False
         self.get(cx, o, holder)
         return True
+
+    @op
+    def page_ref_freeze(self, cx: Step, page: Ref, count: int) -> bool:
+        """page_ref_freeze(page, count) (5.9.1 include/linux/page_ref.h; page_freeze_refs in
+        3.0.1 include/linux/pagemap.h): cmpxchg(_refcount, count, 0). While frozen every
+        get_page_unless_zero fails; the caller's references stay in the ledger."""
+        o = self.core.deref(cx, page)
+        if o.f["_refcount"] != count or o.f.get("frozen"):
+            return False
+        o.f["frozen"] = count
+        self.core.set(cx, o, "_refcount", 0)
+        return True
+
+    @op
+    def page_ref_unfreeze(self, cx: Step, page: Ref, count: int) -> None:
+        """page_ref_unfreeze(page, count): _refcount := count (the caller drops the holders
+        it no longer has with the ledger's names before or after)."""
+        o = self.core.deref(cx, page)
+        if not o.f.get("frozen"):
+            raise Violation("INV-REF-3", f"page_ref_unfreeze of {o.name()}, which is not frozen")
+        frozen = o.f.pop("frozen")
+        holders: list[str] = o.f["holders"]
+        if count != frozen or len(holders) != count:
+            raise Violation(
+                "INV-REF-3",
+                f"page_ref_unfreeze({o.name()}, {count}) with holders={holders} (frozen at "
+                f"{frozen})",
+            )
+        self.core.set(cx, o, "_refcount", count)
 
     @op
     def put_page(self, cx: Step, page: Ref, holder: str) -> int:

@@ -47,6 +47,7 @@ class Rcu:
         fr = self.core.frames[cx.actor]
         if fr.rcu == 0:
             fr.rcu_label = cx.label
+            fr.rcu_step = cx.step
         fr.rcu += 1
         if self.core.facts_on:
             self.core.fact(F.RCU_LOCK, value=fr.rcu)

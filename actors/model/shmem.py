@@ -45,6 +45,7 @@ class Shmem:
         self.swap_io_actor: int | None = None
         self.swap_io_idle = False
         self.ref4_drop_caches = options.ref4_drop_caches
+        self.reclaim_ignores_pins = options.reclaim_ignores_pins
 
     # -- setup helpers -----------------------------------------------------------------------
 
@@ -91,7 +92,8 @@ class Shmem:
     @op
     def shmem_swap_out(self, cx: Step, page: Ref) -> None:
         """W3: the shmem slot now holds the swap entry; page->mapping = NULL and the cache's
-        reference goes, whatever other references (a GUP pin) the page has."""
+        reference goes. R4 has made sure nobody else holds the page (unless the
+        ``reclaim_ignores_pins`` ablation is on)."""
         p = self.pages.locked(cx, page, "mapping")
         m = self.core.objs[p.f["mapping"]]
         index = p.f["index"]
@@ -212,9 +214,18 @@ class Shmem:
 
     @op
     def reclaim_pageout_ok(self, cx: Step, page: Ref) -> bool:
-        """R4 under the page lock: unmapped, and not already in swap cache."""
+        """R4 under the page lock: shrink_page_list's checks before pageout(). Unmapped (the
+        try_to_unmap above cleared every pte), not already in swap cache, not under writeback,
+        and pageout()'s is_page_cache_freeable() (3.0.1 mm/vmscan.c:336, :418): ``page_count -
+        page_has_private == 2``, the page cache's reference and the isolating caller's. Any
+        other reference (a GUP pin, a lookup in flight) makes it PAGE_KEEP. The
+        ``reclaim_ignores_pins`` ablation drops the count test."""
         f = self.core.deref(cx, page).f
-        return bool(f["mapcount"] < 0 and not f["swapcache"])
+        if f["mapcount"] >= 0 or f["swapcache"] or f["writeback"]:
+            return False
+        if self.reclaim_ignores_pins:
+            return True
+        return bool(f["_refcount"] - int(bool(f.get("has_private", 0))) == 2)
 
     # -- drop_caches: invalidate_mapping_pages (D2, D3) -------------------------------------
 

@@ -87,6 +87,14 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     )
 
 
+SOURCES: dict[str, str] = {
+    "buggy": "3.0.1 mm/rmap.c anon_vma_free's mutex_is_locked() test after the full-barrier "
+    "atomic_dec_and_test, as its 'LOCK should suffice' comment claims, against "
+    "page_lock_anon_vma's trylock then atomic_read; litmus core pcemu-003b-ii (herd7: Sometimes).",
+    "fixed": "the same with smp_mb__after_spinlock() after the trylock; litmus core "
+    "pcemu-003b-ii-mb (herd7: Never).",
+}
+
 SCENARIO = Scenario(
     name="anon-vma-free-barrier",
     spec_id="003b",

@@ -37,7 +37,7 @@ from actors.kernel.filemap import (
     vma_view,
 )
 from actors.kernel.truncate import invalidate_inode_pages2
-from actors.model import PageCacheModel
+from actors.model import PageCacheModel, lock_options, scenario_options
 from actors.model.mm import PTL
 from actors.objects import Ref
 from emulator.run.scenario import Scenario, Setup
@@ -106,7 +106,7 @@ DIRECTED = {
 
 def build(variant: str, options: Mapping[str, str]) -> Setup:
     fixed = variant == "fixed"
-    model = PageCacheModel()
+    model = PageCacheModel(scenario_options("E2006", options))
     inode, mapping = model.new_file(size=4096)
     mapping.f["truncate_count"] = 5
     model.cache_file_page(mapping, 0)
@@ -131,6 +131,15 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     )
 
 
+# Per variant: the kernel source this code was compared with, and what it simplifies.
+SOURCES: dict[str, str] = {
+    "buggy": "2.6.15 mm/memory.c do_no_page with truncate_count and mm/truncate.c "
+    "invalidate_inode_pages2 (E2006).",
+    "fixed": "d00806b18315 (2.6.23) __do_fault / filemap_fault; filemap_fault waits for "
+    "->readpage and returns SIGBUS on -EIO (3ef0f720e47e).",
+}
+
+
 SCENARIO = Scenario(
     name="fault-vs-invalidate2",
     spec_id="002a",
@@ -140,4 +149,5 @@ SCENARIO = Scenario(
     commits="2.6.15 do_no_page + invalidate_inode_pages2 -> d00806b18315",
     build=build,
     expects={"buggy": ("INV-MAP-1", "INV-INVAL-1"), "fixed": ()},
+    options=lock_options("E2006"),
 )

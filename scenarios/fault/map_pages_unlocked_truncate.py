@@ -26,7 +26,7 @@ from actors.api import K, actor
 from actors.kernel.fault import do_read_fault
 from actors.kernel.filemap import LockStep, Vma, file_view, trylock_step, vma_view
 from actors.kernel.truncate import truncate_pagecache
-from actors.model import PageCacheModel
+from actors.model import PageCacheModel, lock_options, scenario_options
 from actors.objects import Ref
 from emulator.run.scenario import Scenario, Setup
 
@@ -46,7 +46,7 @@ async def rfc_lock_step(k: K, page: Ref, v: Vma) -> bool | None:
 
 def build(variant: str, options: Mapping[str, str]) -> Setup:
     lock_step: LockStep = trylock_step if variant == "fixed" else rfc_lock_step
-    model = PageCacheModel()
+    model = PageCacheModel(scenario_options("E2020", options))
     inode, mapping = model.new_file(size=NPAGES * 4096)
     for index in range(NPAGES):
         model.cache_file_page(mapping, index)
@@ -72,6 +72,14 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     )
 
 
+# Per variant: the kernel source this code was compared with, and what it simplifies.
+SOURCES: dict[str, str] = {
+    "buggy": "RFC patch 4 of 'Some more lock_page work' (2020-10-13, not merged) on 5.9.1 "
+    "mm/filemap.c filemap_map_pages.",
+    "fixed": "5.9.1 mm/filemap.c filemap_map_pages (trylock at M6).",
+}
+
+
 SCENARIO = Scenario(
     name="map-pages-unlocked-truncate",
     spec_id="004b",
@@ -81,4 +89,5 @@ SCENARIO = Scenario(
     commits="RFC patch 4 (not merged) -> 5.9 filemap_map_pages trylock",
     build=build,
     expects={"buggy": ("INV-MAP-1", "INV-EOF-1"), "fixed": ()},
+    options=lock_options("E2020"),
 )

@@ -116,6 +116,15 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     )
 
 
+SOURCES: dict[str, str] = {
+    "buggy": "Linus's ordered-mapcount proposal in 'Some more lock_page work' (2020-10-13, "
+    "derived, not merged) on 5.9.1 mm/filemap.c, without its full barrier; litmus core "
+    "pcemu-004c-buggy.",
+    "buggy-mapper-mb": "the same with a full barrier on the mapping side only; litmus core "
+    "pcemu-004c-mb-mapper-only (herd7: Sometimes: one side is not enough).",
+    "fixed": "full barriers on both sides; litmus core pcemu-004c-fixed (herd7: Never).",
+}
+
 SCENARIO = Scenario(
     name="mapcount-lock-order",
     spec_id="004c",

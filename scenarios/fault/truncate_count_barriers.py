@@ -137,6 +137,15 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     )
 
 
+SOURCES: dict[str, str] = {
+    "buggy": "2.6.15 mm/memory.c do_no_page's truncate_count retry without its smp_rmb() "
+    "(ablation); litmus core pcemu-002b-buggy-normb.",
+    "buggy-nowmb": "2.6.15 mm/memory.c unmap_mapping_range's truncate_count++ without its "
+    "smp_wmb() (ablation); litmus core pcemu-002b-buggy-nowmb.",
+    "fixed": "2.6.15 mm/memory.c do_no_page and unmap_mapping_range with both barriers "
+    "(the minus-lines of d00806b18315); litmus core pcemu-002b-fixed.",
+}
+
 SCENARIO = Scenario(
     name="truncate-count-barriers",
     spec_id="002b",

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 
 from actors.api import K, actor
 from actors.kernel.shmem import drop_caches, kswapd
-from actors.model import ModelOptions, PageCacheModel
+from actors.model import PageCacheModel, lock_options, scenario_options
 from emulator.run.scenario import Scenario, Setup
 from scenarios.futex.futex_fixlet import FIXED, futex_wait
 from scenarios.futex.futex_lockless import shared_file_page
@@ -45,7 +45,9 @@ DIRECTED = [
 
 def build(variant: str, options: Mapping[str, str]) -> Setup:
     freeze = variant == "fixed"
-    model = PageCacheModel(ModelOptions(ref4_drop_caches=options.get("ref4", "off") == "on"))
+    model = PageCacheModel(
+        scenario_options("E2011", options, ref4_drop_caches=options.get("ref4", "off") == "on")
+    )
     mm, _inode, mapping, _vma, page = shared_file_page(model)
     mm_ref, page_ref, mapping_ref = model.ref(mm), model.ref(page), model.ref(mapping)
 
@@ -73,6 +75,15 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     )
 
 
+# Per variant: the kernel source this code was compared with, and what it simplifies.
+SOURCES: dict[str, str] = {
+    "buggy": "ablation: remove_mapping without page_ref_freeze; get_futex_key of e6780f7243ed "
+    "(3.2.7 kernel/futex.c); reclaim unmap only.",
+    "fixed": "remove_mapping / __remove_mapping with page_freeze_refs (3.0.1 mm/vmscan.c:484, "
+    ":515).",
+}
+
+
 SCENARIO = Scenario(
     name="futex-drop-caches-pin",
     spec_id="001c",
@@ -82,5 +93,5 @@ SCENARIO = Scenario(
     commits="remove_mapping freeze ablated -> remove_mapping with page_ref_freeze",
     build=build,
     expects={"buggy": ("INV-FUTEX-3", "INV-REF-4"), "fixed": ()},
-    options={"ref4": ("off", "on")},
+    options={"ref4": ("off", "on"), **lock_options("E2011")},
 )

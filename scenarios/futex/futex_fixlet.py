@@ -3,11 +3,16 @@ page lock pins page->mapping and with it the inode, and its five ways of handlin
 no mapping at L5 (kernel-scenarios.md thread 001):
 
   v2008  38d47c1b70 "futex: rely on get_user_pages() for shared futexes", with Nick Piggin's
-         rule: unlock, put, goto again (loops forever on ZERO_PAGE and gate-area pages);
+         rule: unlock, put, goto again (loops forever on ZERO_PAGE and gate-area pages); its
+         GUP is read-only (get_user_pages(current, mm, address, 1, 0, 0, &page, NULL));
   v3.2   in tree Dec 2011: as v2008, but the ZERO_PAGE returns -EFAULT (the gate area loops:
-         Sasha Levin's trinity report);
-  vtip   ab69f41ef93d (tip): ZERO_PAGE, gate-area and special pages return -EFAULT, anything
-         else goes round again;
+         Sasha Levin's trinity report); GUP for write with the read-only fallback of
+         9ea71503a8ed (every later variant too);
+  vtip   ab69f41ef93d (tip, from its patch text): ZERO_PAGE and the gate area return -EFAULT on
+         the first pass; install_special_mapping pages on the second (the vma lookup under
+         mmap_sem is skipped the first time round); any other page without a mapping (a
+         driver's vm_insert_page mmap) goes round for ever, which is why e6780f7243ed
+         replaced it;
   vlin   Linus's "futex fixlet" (S001, Hugh Dickins 2011-12-30): unlock, put, return -EFAULT;
   fixed  e6780f7243ed "futex: Fix uninterruptible loop due to gate_area" (v3.3): retry only if
          the page is in swap cache (shmem swap-out whatever the refcount), else -EFAULT.
@@ -21,7 +26,7 @@ from __future__ import annotations
 from actors.api import K
 from actors.kernel.gup import gup
 from actors.kernel.inode import iput
-from actors.objects import SPECIAL, ZERO, Ref
+from actors.objects import GATE, ZERO, Ref
 
 V2008, V32, VTIP, VLIN, FIXED = "v2008", "v3.2", "vtip", "vlin", "fixed"
 L5_VARIANTS = (V2008, V32, VTIP, VLIN, FIXED)
@@ -30,8 +35,9 @@ L5_VARIANTS = (V2008, V32, VTIP, VLIN, FIXED)
 async def get_futex_key(k: K, mm: Ref, addr: int, l5: str) -> int | None:
     """FUTEX_WAIT's get_futex_key (a read-only op): the key's oid, or None for -EFAULT."""
     holder = f"gup:{k.name}"
+    tries = 0  # vtip's no_mapping_tries
     while True:
-        page, ro = await gup_for_futex(k, mm, addr, holder)
+        page, ro = await gup_for_futex(k, mm, addr, holder, l5 == V2008)
         if page is None:
             await k.futex_efault("L1", mm, addr, None)
             return None
@@ -41,7 +47,8 @@ async def get_futex_key(k: K, mm: Ref, addr: int, l5: str) -> int | None:
         await k.lock_page("L3", head)
         mapping, anon = await k.page_mapping("L4", head)
         if mapping is None:
-            if await _no_mapping(k, mm, addr, head, holder, l5):
+            if await _no_mapping(k, mm, addr, head, holder, l5, tries):
+                tries += 1
                 await k.retry("L5", f"uninterruptible: page #{head[0]} has no mapping")
                 continue
             return None
@@ -51,17 +58,24 @@ async def get_futex_key(k: K, mm: Ref, addr: int, l5: str) -> int | None:
         return key
 
 
-async def gup_for_futex(k: K, mm: Ref, addr: int, holder: str) -> tuple[Ref | None, bool]:
-    """L1 (9ea71503a8ed): ask for a writable page; a read-only op falls back to read access."""
+async def gup_for_futex(
+    k: K, mm: Ref, addr: int, holder: str, read_only: bool = False
+) -> tuple[Ref | None, bool]:
+    """L1 (9ea71503a8ed): ask for a writable page; a read-only op falls back to read access.
+    ``read_only``: 38d47c1b707's read-only get_user_pages (the key does not care)."""
+    if read_only:
+        return await gup(k, mm, addr, False, holder), False
     page = await gup(k, mm, addr, True, holder)
     if page is not None:
         return page, False
     return await gup(k, mm, addr, False, holder), True
 
 
-async def _no_mapping(k: K, mm: Ref, addr: int, head: Ref, holder: str, l5: str) -> bool:
+async def _no_mapping(
+    k: K, mm: Ref, addr: int, head: Ref, holder: str, l5: str, tries: int = 0
+) -> bool:
     """L5 with the page locked and mapping None: True = goto again, False = -EFAULT returned
-    (and the page lock and reference dropped either way)."""
+    (and the page lock and reference dropped either way). ``tries``: passes so far (vtip)."""
     if l5 == FIXED:
         swizzled = await k.page_flag("L5", head, "swapcache")  # read under the page lock
         await k.unlock_page("L5", head)
@@ -71,11 +85,26 @@ async def _no_mapping(k: K, mm: Ref, addr: int, head: Ref, holder: str, l5: str)
         return await _again_or_efault(k, mm, addr, head, holder, True)
     if l5 == VLIN:
         return await _again_or_efault(k, mm, addr, head, holder, False)
-    # page_head == ZERO_PAGE(address), and for vtip in_gate_area() / a special mapping: a
-    # pointer or vma test in the kernel, a read of the page's kind here.
+    # page_head == ZERO_PAGE(address) and vtip's in_gate_area(mm, address): a pointer and an
+    # address test in the kernel, a read of the page's kind here.
     ptype = await k.read("L5", head, "ptype")
-    give_up = ptype == ZERO or (l5 == VTIP and ptype == SPECIAL)
-    return await _again_or_efault(k, mm, addr, head, holder, not give_up)
+    if ptype == ZERO or (l5 == VTIP and ptype == GATE):
+        return await _again_or_efault(k, mm, addr, head, holder, False)
+    if l5 == VTIP and tries:
+        # put_page came first in ab69f41ef93d; the decision waits for the vma lookup.
+        special = await _is_special_mapping(k, mm, addr)
+        return await _again_or_efault(k, mm, addr, head, holder, not special)
+    return await _again_or_efault(k, mm, addr, head, holder, True)
+
+
+async def _is_special_mapping(k: K, mm: Ref, addr: int) -> bool:
+    """L5c (ab69f41ef93d, second pass on): down_read(mmap_sem); vma = find_vma(mm, address);
+    is_special_mapping(vma); up_read."""
+    await k.mutex_lock("L5c", mm)  # down_read(&mm->mmap_sem)
+    vma = await k.find_vma("L5c", mm, addr)
+    special = vma is not None and (await k.gup_vma_info("L5c", vma))[0] == "special"
+    await k.mutex_unlock("L5c", mm)
+    return special
 
 
 async def _again_or_efault(k: K, mm: Ref, addr: int, head: Ref, holder: str, again: bool) -> bool:

@@ -29,6 +29,17 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     return build_livelock(GATE_VARIANTS[variant], "gate")
 
 
+# Per variant: the kernel source this code was compared with, and what it simplifies.
+SOURCES: dict[str, str] = {
+    "buggy": "9ea71503a8ed (3.2 kernel/futex.c): write GUP with read-only fallback, explicit "
+    "ZERO_PAGE test; the gate page loops.",
+    "fixed": "e6780f7243ed (3.2.7 kernel/futex.c).",
+    "v2008": "38d47c1b707 (2.6.28) with its read-only get_user_pages.",
+    "vtip": "ab69f41ef93d patch text: gate area -EFAULT on the first pass.",
+    "vlin": "Linus's fixlet (S001): -EFAULT for every page without a mapping.",
+}
+
+
 SCENARIO = Scenario(
     name="futex-gate-area-livelock",
     spec_id="001a",

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from actors.api import K
-from actors.model import ModelOptions
+from actors.model import lock_options, scenario_options
 from actors.objects import Ref
 from emulator.run.scenario import Scenario, Setup
 from scenarios.futex.futex_lockless import IHOLD, INC_NOT_ZERO, futex_wait, unlinked_file_world
@@ -47,9 +47,18 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     # rcu=eager: every grace period ends the moment its last pre-existing reader leaves
     # (the most hostile legal RCU); gp-actor: the RCU actor's steps are scheduled.
     eager = options.get("rcu", "gp-actor") == "eager"
-    model, actors = unlinked_file_world(cpu0, ModelOptions(rcu_eager=eager, strict_ihold=strict))
+    model, actors = unlinked_file_world(
+        cpu0, scenario_options("E2016", options, rcu_eager=eager, strict_ihold=strict)
+    )
     directed = DIRECTED if strict else DIRECTED + ONWARD
     return Setup(model=model, actors=actors, windows=WINDOWS, directed=directed)
+
+
+# Per variant: the kernel source this code was compared with, and what it simplifies.
+SOURCES: dict[str, str] = {
+    "buggy": "ablation of 65d8fc777f6d's K13 (ihold on the lockless path, S000 v1 comment).",
+    "fixed": "65d8fc777f6d (kernel/futex.c@0041042de554).",
+}
 
 
 SCENARIO = Scenario(
@@ -61,5 +70,5 @@ SCENARIO = Scenario(
     commits="ihold ablation -> 65d8fc777f6d (atomic_inc_not_zero)",
     build=build,
     expects={"buggy": ("INV-FUTEX-2", "INV-FUTEX-1", "INV-UAF-2"), "fixed": ()},
-    options={"ihold": ("strict", "warn"), "rcu": ("gp-actor", "eager")},
+    options={"ihold": ("strict", "warn"), "rcu": ("gp-actor", "eager"), **lock_options("E2016")},
 )

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from actors.api import K
-from actors.model import ModelOptions
+from actors.model import lock_options, scenario_options
 from actors.objects import Ref
 from emulator.run.scenario import Scenario, Setup
 from scenarios.futex.futex_lockless import futex_wait, unlinked_file_world
@@ -47,8 +47,15 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     # rcu=eager: every grace period ends the moment its last pre-existing reader leaves
     # (the most hostile legal RCU); gp-actor: the RCU actor's steps are scheduled.
     eager = options.get("rcu", "gp-actor") == "eager"
-    model, actors = unlinked_file_world(cpu0, ModelOptions(rcu_eager=eager))
+    model, actors = unlinked_file_world(cpu0, scenario_options("E2016", options, rcu_eager=eager))
     return Setup(model=model, actors=actors, windows=WINDOWS, directed=DIRECTED)
+
+
+# Per variant: the kernel source this code was compared with, and what it simplifies.
+SOURCES: dict[str, str] = {
+    "buggy": "ablation of 65d8fc777f6d's K11 re-check (S000 review).",
+    "fixed": "65d8fc777f6d (kernel/futex.c@0041042de554).",
+}
 
 
 SCENARIO = Scenario(
@@ -60,5 +67,5 @@ SCENARIO = Scenario(
     commits="K11 ablated -> 65d8fc777f6d",
     build=build,
     expects={"buggy": ("INV-UAF-2",), "fixed": ()},
-    options={"rcu": ("gp-actor", "eager")},
+    options={"rcu": ("gp-actor", "eager"), **lock_options("E2016")},
 )

@@ -8,13 +8,23 @@ re-loaded mapping, so how could this possibly be?". 65d8fc777f6d (v4.6-rc1) re-r
 `shmem_swizzled = PageSwapCache(page) || page->mapping`.
 
 CPU0 and CPU1, in two processes that map the same shmem object, both wait (repeatedly, as lock
-waiters do) on the process-shared futex in its page P; RECLAIM swaps P out (a GUP pin does not
-stop shmem_writepage); the IO actor completes the swap write. Whichever waiter next faults on
-the page swaps the same struct page back in (the spec's "CPU1 touches the page"), while the
-other may sit between its lockless read of page->mapping (K3) and its look under the lock (K6).
+waiters do) on the process-shared futex in its page P; RECLAIM swaps P out (under the ablation,
+a GUP pin does not stop shmem_writepage); the IO actor completes the swap write. Whichever
+waiter next faults on the page swaps the same struct page back in (the spec's "CPU1 touches
+the page"), while the other may sit between its lockless read of page->mapping (K3) and its
+look under the lock (K6).
 
 BUGGY = v1 K6; FIXED = 65d8fc777f6d K6. Oracle: INV-FUTEX-3 (EFAULT for a page that is back in
 its mapping).
+
+ABLATION, NOT REACHABLE IN THE KERNEL. Step 2 needs reclaim to swap out a page the waiter has
+pinned with GUP. pageout() refuses that page: is_page_cache_freeable() wants page_count == 2,
+the cache's and the isolating caller's references (4.4 / 4.9 mm/vmscan.c:495, the same since
+2.6). A pin taken after that check finds no pte and faults the page back in through the slow
+path. The swizzle Peter asked about follows e6780f7243ed's stated assumption ("whatever the
+refcount"); 65d8fc777f6d kept the check defensively. The scenario therefore runs by default with
+``reclaim_ignores_pins`` (``-o reclaim=ignores-pins``); ``-o reclaim=faithful`` makes BUGGY clean
+(tests/scenarios/test_futex_shmem_swizzle.py pins this).
 """
 
 from __future__ import annotations
@@ -22,8 +32,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from actors.api import K, Program, actor
-from actors.kernel.shmem import IO_ACTOR, kswapd, swap_io
-from actors.model import PageCacheModel
+from actors.kernel.shmem import IO_ACTOR, RECLAIM_OPTION, kswapd, reclaim_ablated, swap_io
+from actors.model import PageCacheModel, lock_options, scenario_options
 from actors.objects import Ref
 from emulator.run.scenario import Scenario, Setup
 from scenarios.futex.futex_lockless import FINAL, V1, futex_wait
@@ -49,7 +59,9 @@ DIRECTED = [
 
 def build(variant: str, options: Mapping[str, str]) -> Setup:
     swizzle = V1 if variant == "buggy" else FINAL
-    model = PageCacheModel()
+    model = PageCacheModel(
+        scenario_options("E2016", options, reclaim_ignores_pins=reclaim_ablated(options))
+    )
     inode, mapping = model.new_shmem_file(4 * PAGE)
     page = model.new_shmem_page(mapping, 0)
     mms: list[Ref] = []
@@ -88,13 +100,24 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     )
 
 
+# Per variant: the kernel source this code was compared with, and what it simplifies.
+SOURCES: dict[str, str] = {
+    "buggy": "the v1 lockless patch's K6 (S000), under the ablation reclaim_ignores_pins: "
+    "unreachable in the kernel (4.9 mm/vmscan.c:495 is_page_cache_freeable); clean with "
+    "-o reclaim=faithful.",
+    "fixed": "65d8fc777f6d (kernel/futex.c@0041042de554) K6.",
+}
+
+
 SCENARIO = Scenario(
     name="futex-shmem-swizzle",
     spec_id="000c",
     thread="S000 Peter Zijlstra on lockless futex_get_key() (2016-01-05)",
-    title="v1 swizzle check (PageSwapCache only) misses a shmem page swapped back in",
+    title="(ablation: reclaim ignores GUP pins) v1 swizzle check (PageSwapCache only) misses a "
+    "shmem page swapped back in",
     era="E2016",
     commits="v1 K6 -> 65d8fc777f6d",
     build=build,
     expects={"buggy": ("INV-FUTEX-3",), "fixed": ()},
+    options={"reclaim": RECLAIM_OPTION, **lock_options("E2016")},
 )

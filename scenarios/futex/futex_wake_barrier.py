@@ -84,6 +84,16 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     )
 
 
+SOURCES: dict[str, str] = {
+    "buggy": "kernel/futex.c (4.x) futex_wait/futex_wake and its ordering comment, with barrier "
+    "(B) of get_futex_key_refs removed (ablation); litmus core pcemu-000d-buggy (herd7: "
+    "Sometimes).",
+    "fixed": "kernel/futex.c after 8019ad13ef7f: (B) is the smp_mb() implied by "
+    "get_futex_key_refs (ihold / futex_get_mm / explicit smp_mb); litmus core pcemu-000d-fixed.",
+    "fixed-46": "kernel/futex.c 4.6 (65d8fc777f6d): the key reference taken with "
+    "atomic_inc_not_zero, a value-returning atomic and so a full barrier (B).",
+}
+
 SCENARIO = Scenario(
     name="futex-wake-barrier",
     spec_id="000d",

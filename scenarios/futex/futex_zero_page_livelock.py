@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from actors.api import K, actor
-from actors.model import PageCacheModel
+from actors.model import PageCacheModel, era_options
 from actors.objects import PAGE
 from emulator.run.scenario import Scenario, Setup
 from scenarios.futex.futex_fixlet import FIXED, V32, V2008, VLIN, VTIP, futex_wait
@@ -45,8 +45,9 @@ DIRECTED = [
 
 def build_livelock(l5: str, page: str) -> Setup:
     """CPU0 does FUTEX_WAIT on a page with no mapping: the ZERO_PAGE of a never-written
-    PROT_READ anonymous vma (page="zero"), or the gate-area page (page="gate")."""
-    model = PageCacheModel()
+    PROT_READ anonymous vma (page="zero"), the gate-area page (page="gate"), an
+    install_special_mapping page ("special") or a driver's vm_insert_page page ("driver")."""
+    model = PageCacheModel(era_options("E2011"))  # one actor: no lock is ever contended
     mm = model.new_mm()
     if page == "zero":
         model.new_zero_page()
@@ -54,9 +55,16 @@ def build_livelock(l5: str, page: str) -> Setup:
         model.new_vma(mm, UADDR, UADDR + 16 * PAGE, vkind="anon", writable=0)
         uaddr = UADDR
     else:
-        special = model.new_special_page()
-        model.new_vma(mm, GATE, GATE + PAGE, vkind="special", writable=0)
-        model.map_initial(mm, GATE, special, writable=0)
+        # The gate area (read-only, in_gate_area), a vdso-like install_special_mapping page
+        # (read-only, VM_SPECIAL) or a driver's vm_insert_page mmap (read-write, no mapping).
+        ptype, vkind, writable = {
+            "gate": ("GATE", "gate", 0),
+            "special": ("SPECIAL", "special", 0),
+            "driver": ("DRIVER", "driver", 1),
+        }[page]
+        special = model.new_special_page(ptype)
+        model.new_vma(mm, GATE, GATE + PAGE, vkind=vkind, writable=writable)
+        model.map_initial(mm, GATE, special, writable=writable)
         uaddr = GATE
     mm_ref = model.ref(mm)
 
@@ -68,6 +76,16 @@ def build_livelock(l5: str, page: str) -> Setup:
 
 def build(variant: str, options: Mapping[str, str]) -> Setup:
     return build_livelock(ZERO_VARIANTS[variant], "zero")
+
+
+# Per variant: the kernel source this code was compared with, and what it simplifies.
+SOURCES: dict[str, str] = {
+    "buggy": "38d47c1b707 (2.6.28 kernel/futex.c) with its read-only get_user_pages.",
+    "fixed": "e6780f7243ed (3.2.7 kernel/futex.c).",
+    "v3.2": "9ea71503a8ed (explicit ZERO_PAGE test).",
+    "vtip": "ab69f41ef93d patch text.",
+    "vlin": "Linus's fixlet (S001).",
+}
 
 
 SCENARIO = Scenario(

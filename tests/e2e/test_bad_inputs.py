@@ -181,7 +181,7 @@ CASES: list[Case] = [
         "option typo",
         lambda d: ["run", "fuse-write-deadlock", "--set", "page_lock_polcy=P-OLD"],
         E + "scenario fuse-write-deadlock has no option 'page_lock_polcy'; did you mean "
-        "'page_lock_policy'?; its options: page_lock_policy",
+        "'page_lock_policy'?; its options: page_lock_policy, mutex_policy",
     ),
     (
         "option value",

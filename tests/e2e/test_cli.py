@@ -36,7 +36,7 @@ def failing_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Pat
         "--variant",
         "buggy",
         "--seed",
-        "33",
+        "48",
         "--log",
         str(log),
         "--trace",
@@ -49,16 +49,16 @@ def failing_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Pat
 def test_list_shows_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = pcemu(capsys, "list")
     assert code == 0
-    assert "anon-vma-reuse" in out and "003a" in out and "INV-ID-1" in out
+    assert "anon-vma-reuse" in out and "003a" in out and "INV-LOCK-1" in out
 
 
 def test_run_reports_the_interleaving_and_how_to_reproduce(
     failing_run: tuple[Path, Path, str],
 ) -> None:
     log, trace, out = failing_run
-    assert out.startswith("INVARIANT INV-ID-1 violated: type-safe reuse: anon_vma#2")
-    assert "Interleaving:" in out and "[A5] mutex_trylock_via" in out
-    assert "pcemu run anon-vma-reuse --variant buggy --seed 33 --strategy chaos" in out
+    assert out.startswith("INVARIANT INV-LOCK-1 violated: unlock of anon_vma#6.lock not held")
+    assert "Interleaving:" in out and "[A5b] mutex_trylock" in out
+    assert "pcemu run anon-vma-reuse --variant buggy --seed 48 --strategy chaos" in out
     assert f"pcemu replay {log}" in out and f"pcemu replay {trace}" in out
 
 
@@ -71,11 +71,11 @@ def test_log_first_and_last_events(failing_run: tuple[Path, Path, str]) -> None:
         "pcemu": __version__,
         "scenario": "anon-vma-reuse",
         "variant": "buggy",
-        "seed": 33,
+        "seed": 48,
         "strategy": "chaos",
     }
     assert "budget" in start and "mem" in start and "strategy_params" in start
-    assert end["outcome"] == "violation" and end["violation"]["oracle"] == "INV-ID-1"
+    assert end["outcome"] == "violation" and end["violation"]["oracle"] == "INV-LOCK-1"
     assert len(end["trace_hash"]) == 32 and end["steps"] > 0 and end["vtime"] > 0
 
 
@@ -91,7 +91,7 @@ def test_replay_reproduces_from_log_and_trace(
     for f in (log, trace):
         code, out, _ = pcemu(capsys, "replay", str(f), "-q")
         assert code == 0, out
-        assert out.startswith("replay: reproduced (violation, 34 steps")
+        assert out.startswith("replay: reproduced (violation, 40 steps")
 
 
 def test_replay_detects_a_doctored_outcome(
@@ -148,7 +148,8 @@ def test_bad_input_is_one_line_and_exit_2(
         "pcemu: error: unknown strategy 'dfs'; use one of: chaos, pct, random"
     )
     assert bad(capsys, "run", "anon-vma-reuse", "--set", "colour=blue") == (
-        "pcemu: error: scenario anon-vma-reuse has no option 'colour'; its options: none"
+        "pcemu: error: scenario anon-vma-reuse has no option 'colour'; its options: "
+        "page_lock_policy, mutex_policy"
     )
     assert bad(capsys, "run", "anon-vma-reuse", "--seed", "x").startswith(
         "pcemu: error: --seed 'x' is not an integer; give an integer 0 to 2**64 - 1"

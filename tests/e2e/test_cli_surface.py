@@ -35,7 +35,7 @@ def test_hunt_in_parallel_reports_the_same_smallest_failing_seed(
     )
     assert one[0] == two[0] == 1
     a, b = json.loads(one[1]), json.loads(two[1])
-    assert a["seed"] == b["seed"] == 33 and a["steps_total"] == b["steps_total"]
+    assert a["seed"] == b["seed"] == 48 and a["steps_total"] == b["steps_total"]
     assert a["trace_hash"] == b["trace_hash"]
 
 
@@ -54,12 +54,12 @@ def test_hunt_count_prints_hits_per_oracle(capsys: pytest.CaptureFixture[str]) -
 
 
 def test_run_json_and_quiet(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = pcemu(capsys, "run", "anon-vma-reuse", "--seed", "33", "--json")
+    code, out, _ = pcemu(capsys, "run", "anon-vma-reuse", "--seed", "48", "--json")
     d = json.loads(out)
-    assert code == 1 and d["outcome"] == "violation" and d["violation"]["oracle"] == "INV-ID-1"
+    assert code == 1 and d["outcome"] == "violation" and d["violation"]["oracle"] == "INV-LOCK-1"
     assert d["reproduce"][0].startswith("pcemu run anon-vma-reuse")
-    code, out, _ = pcemu(capsys, "run", "anon-vma-reuse", "--seed", "33", "-q", "--no-save")
-    assert code == 1 and out.count("\n") == 1 and out.startswith("INVARIANT INV-ID-1")
+    code, out, _ = pcemu(capsys, "run", "anon-vma-reuse", "--seed", "48", "-q", "--no-save")
+    assert code == 1 and out.count("\n") == 1 and out.startswith("INVARIANT INV-LOCK-1")
 
 
 def test_show_lists_variants_options_labels(capsys: pytest.CaptureFixture[str]) -> None:
@@ -69,7 +69,7 @@ def test_show_lists_variants_options_labels(capsys: pytest.CaptureFixture[str]) 
     assert "FF3" in out and "commits:" in out and "thread:" in out
     code, out, _ = pcemu(capsys, "show", "anon-vma-reuse", "--json")
     d = json.loads(out)
-    assert code == 0 and d["variants"] == ["buggy", "fixed"] and "A7" in d["labels"]
+    assert code == 0 and d["variants"] == ["buggy", "fixed"] and "A5b" in d["labels"]
 
 
 def test_list_fits_100_columns(capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,7 +19,7 @@ def soak_dir(tmp_path: Path, with_trace: bool = True) -> tuple[Path, str]:
     """A findings store holding one finding of anon-vma-reuse, as a soak worker leaves it."""
     out = tmp_path / "soak"
     out.mkdir()
-    spec = RunSpec(scenario="anon-vma-reuse", variant="buggy", seed=33)
+    spec = RunSpec(scenario="anon-vma-reuse", variant="buggy", seed=48)
     scen, result = execute(spec)
     found = classify(scen, spec.scenario, spec.variant, result)
     assert found is not None
@@ -29,8 +29,8 @@ def soak_dir(tmp_path: Path, with_trace: bool = True) -> tuple[Path, str]:
     store = Store(out)
     try:
         store.commit_batch(
-            BatchRow("anon-vma-reuse|buggy|chaos", "0/1", 0, 33, 34, 1, result.outcome.steps, 1),
-            [Hit(found, 1, 33, "chaos", spec, None, trace)],
+            BatchRow("anon-vma-reuse|buggy|chaos", "0/1", 0, 48, 49, 1, result.outcome.steps, 1),
+            [Hit(found, 1, 48, "chaos", spec, None, trace)],
             None,
         )
     finally:
@@ -52,7 +52,7 @@ def test_replay_a_finding_by_id_and_by_prefix(
     for ident in (sig, sig[:6].upper()):
         code, stdout, err = run_cli(capsys, "replay", "-q", "--finding", ident, "--from", str(out))
         assert code == 0, err
-        assert stdout.startswith("replay: reproduced (violation, 34 steps")
+        assert stdout.startswith("replay: reproduced (violation, 40 steps")
 
 
 def test_unknown_or_traceless_finding_is_one_line(
@@ -67,7 +67,7 @@ def test_unknown_or_traceless_finding_is_one_line(
     )
     code, _, err = run_cli(capsys, "replay", "--finding", sig, "--from", str(out))
     assert code == 2
-    assert err.startswith(f"pcemu: error: finding {sig} (violation INV-ID-1 at A7) left no trace")
+    assert err.startswith(f"pcemu: error: finding {sig} (violation INV-LOCK-1 at W2) left no trace")
     code, _, err = run_cli(capsys, "replay", "--finding", sig)
     assert code == 2
     assert err == "pcemu: error: --finding ID needs --from DIR (the soak directory) and no FILE\n"

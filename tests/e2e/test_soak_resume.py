@@ -78,6 +78,6 @@ def test_sigkill_then_resume_loses_nothing_and_reruns_no_committed_batch(tmp_pat
     got = {(k[0], k[3], k[4]): (v[0], v[1]) for k, v in final.items()}
     assert got == want
     # The kept reproducer replays exactly.
-    trace = query(out, "SELECT trace FROM findings WHERE oracle = 'INV-ID-1'")[0][0]
+    trace = query(out, "SELECT trace FROM findings WHERE oracle = 'INV-LOCK-1'")[0][0]
     done = pcemu("replay", "-q", str(out / trace), cwd=tmp_path)
     assert done.returncode == 0 and "replay: reproduced (violation" in done.stdout

@@ -32,3 +32,36 @@ def test_chaos_finds_buggy() -> None:
 def test_determinism() -> None:
     assert same_trace_twice(SCEN, "buggy", 9)
     assert same_trace_twice(SCEN, "fixed", 9)
+
+
+# -- faithful reclaim: pageout() keeps a pinned page (is_page_cache_freeable) ----------------
+
+FAITHFUL = {"reclaim": "faithful"}
+
+
+def test_directed_faithful_reclaim_keeps_the_pinned_page() -> None:
+    """The spec's schedule with the kernel's pageout() checks: reclaim unmaps P but finds the
+    GUP pin at R4 (page_count 3, not 2) and keeps P in its mapping: no swap cache, no EFAULT."""
+    from emulator.run.session import run_once
+
+    r = run_once(SCEN, "buggy", seed=0, directed=True, options=FAITHFUL)
+    assert r.outcome.status == "clean", r.outcome
+    steps = [e.decode() for e in r.events]
+    assert any((d.op, d.label, d.result) == ("reclaim_pageout_ok", "R4", False) for d in steps)
+    assert not any(d.op == "add_to_swap_cache" for d in steps)
+
+
+@pytest.mark.parametrize("strategy", ["chaos", "pct", "random"])
+def test_buggy_is_clean_with_faithful_reclaim(strategy: str) -> None:
+    """Unreachable in the kernel: with pageout()'s refcount test no seed finds INV-FUTEX-3."""
+    from emulator.run.session import run_once
+
+    for seed in range(150):
+        o = run_once(SCEN, "buggy", seed=seed, strategy=strategy, options=FAITHFUL).outcome
+        assert o.status == "clean", (seed, o)
+
+
+def test_ablation_is_the_default() -> None:
+    from emulator.run.catalog import load
+
+    assert load(SCEN).default_options()["reclaim"] == "ignores-pins"

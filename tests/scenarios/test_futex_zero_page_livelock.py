@@ -69,3 +69,40 @@ def test_same_seed_same_trace() -> None:
     b = run_once(ZERO, "buggy", seed=7).outcome
     assert a.trace_hash == b.trace_hash
     assert a.steps == b.steps
+
+
+# -- ab69f41ef93d (vtip): gate area on pass 1, special mappings on pass 2, drivers never ------
+
+DRIVER = "futex-driver-page-livelock"
+
+
+def _retries(page: str, l5: str) -> tuple[str, int]:
+    from emulator.engine.runtime import RunConfig, run_sync
+    from emulator.engine.strategies import make_strategy
+    from scenarios.futex.futex_zero_page_livelock import build_livelock
+
+    setup = build_livelock(l5, page)
+    r = run_sync(setup.model, list(setup.actors), RunConfig(make_strategy("chaos", 0)))
+    return r.outcome.status, sum(1 for e in r.events if e.decode().op == "retry")
+
+
+def test_vtip_gate_area_first_pass() -> None:
+    assert _retries("gate", "vtip") == ("clean", 0)
+
+
+def test_vtip_special_mapping_second_pass() -> None:
+    """is_special_mapping() is looked up (under mmap_sem) only from the second pass on."""
+    assert _retries("special", "vtip") == ("clean", 1)
+
+
+def test_vtip_driver_page_livelocks() -> None:
+    o = run_once(DRIVER, "buggy", seed=0, directed=True).outcome
+    assert o.violation is not None and (o.violation.oracle, o.violation.label) == (
+        "INV-LIVE-1",
+        "L5",
+    ), o
+
+
+@pytest.mark.parametrize("variant", ["fixed", "vlin"])
+def test_driver_page_efault(variant: str) -> None:
+    assert run_once(DRIVER, variant, seed=0, directed=True).outcome.status == "clean"
