@@ -2,7 +2,7 @@
 
 With ``RunConfig.sites`` on, ``Port.call`` walks up the caller frames and keeps the first one
 outside the actor API. An API module says it is one by a module global ``__pcemu_api__ = True``
-(``actors/api.py`` does), so the engine needs no list of domain module names.
+(every module of ``actors/api/`` does), so the engine needs no list of domain module names.
 """
 
 from __future__ import annotations

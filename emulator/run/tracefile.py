@@ -8,7 +8,7 @@
 Requests and replies are the exact msgpack envelopes exchanged with the page-cache actor.
 Version 2 adds ``where``: for each choice, the step it decided, the actor and its pending label,
 so a strict replay can name the first choice whose context changed. Version 3 is version 2 with
-the ops on the wire named as the kernel names them (``actors/api.py``'s ``RENAMED_OPS``); the
+the ops on the wire named as the kernel names them (``actors/api``'s ``RENAMED_OPS``); the
 layout is the same, so versions 1 and 2 are still read (version 1, without ``where``, replays
 with the kind/range checks only; a recording from another pcemu version is refused anyway
 unless replay is forced).
