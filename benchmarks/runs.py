@@ -41,9 +41,12 @@ try:
 except ImportError:
     from emulator.session import run_once
 try:
-    from emulator.run.session import run_many
+    from emulator.run.many import run_many
 except ImportError:
-    run_many = None
+    try:
+        from emulator.run.session import run_many
+    except ImportError:
+        run_many = None
 name, seeds = sys.argv[1], int(sys.argv[2])
 run_once(name, "buggy", 0, "chaos")  # warm imports and caches outside the measurement
 t0 = time.process_time()

@@ -19,7 +19,8 @@ from emulator.engine.config import RunResult
 from emulator.engine.violations import CLEAN, ERROR
 from emulator.errors import BadInput
 from emulator.run import interrupts
-from emulator.run.session import RunSpec, execute, run_many
+from emulator.run.many import run_many
+from emulator.run.session import RunSpec, execute
 
 
 @dataclass(frozen=True)

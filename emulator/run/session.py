@@ -8,16 +8,16 @@ a spec's values are checked, whether they came from the command line or from a f
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from itertools import islice, product
+from itertools import product
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from emulator import __version__
 from emulator.engine.choices import Replay
-from emulator.engine.runtime import Job, RunConfig, RunResult, run_batch, run_sync
+from emulator.engine.runtime import RunConfig, RunResult, run_sync
 from emulator.engine.strategies import STRATEGIES, make_strategy
 from emulator.engine.violations import ERROR, VIOLATION, Crash
 from emulator.errors import BadInput, ScenarioError
@@ -390,84 +390,6 @@ def check_directed_reached(scen: Scenario, spec: RunSpec, setup: Setup, result: 
             f"reached: {actor} takes no step labelled {label!r} in any variant"
             f"{did_you_mean(label, labels)}; fix the entry in the scenario's directed schedule"
         )
-
-
-def run_many(
-    scenario: str,
-    variant: str = "buggy",
-    seeds: Iterable[int] = (0,),
-    strategy: str = "chaos",
-    *,
-    strategy_params: dict[str, Any] | None = None,
-    schedule: str = "seeded",
-    options: dict[str, str] | None = None,
-    budget: int | None = None,
-    mem: str | None = None,
-    until: Callable[[RunResult], bool] | None = None,
-    batch: int = 256,
-) -> Iterator[RunResult]:
-    """The results of ``execute`` for each seed, in order, made many to one trio run: each run
-    still builds its own model, strategy and choices, so every result (and trace hash) is the
-    one ``execute`` gives for that seed. What is the same for every seed (the scenario, its
-    options, the checks) is done once.
-
-    Seeds are run in batches (8, 16, ... up to ``batch`` per trio run) and yielded batch by
-    batch: a consumer that stops early may have paid for runs of the batch it did not read.
-    ``until`` (a pure predicate) stops the runs right after the first result it accepts,
-    which is yielded last: ``until=lambda r: r.outcome.failed`` for a hunt. A batch in which
-    scenario or model code raised is run again seed by seed through ``execute``, so the error
-    names its seed, actor and line exactly as a single run would."""
-    first = RunSpec(
-        scenario=scenario,
-        variant=variant,
-        strategy=strategy,
-        strategy_params=dict(strategy_params or {}),
-        schedule=schedule,
-        options=dict(options or {}),
-        budget=budget,
-        mem=mem,
-    )
-    scen = validate(first)
-    opts = build_options(scen, first)
-    steps = budget or scen.budget
-
-    def job(seed: int) -> Job:
-        setup = build(scen, variant, opts)
-        cfg = RunConfig(
-            strategy=make_strategy(strategy, seed, first.strategy_params),
-            budget=steps,
-            windows=setup.windows,
-        )
-        return setup.model, setup.actors, cfg
-
-    it = iter(seeds)
-    size = min(8, batch)
-    while True:
-        chunk = list(islice(it, size))
-        if not chunk:
-            return
-        for seed in chunk:
-            check_seed(seed)
-        try:
-            # Directed schedules are checked for unreached entries by ``execute`` itself.
-            if schedule == "directed":
-                raise _OneByOne
-            results = run_batch(map(job, chunk), until)
-        except (_OneByOne, ScenarioError, Exception):
-            results = []
-            for seed in chunk:
-                result = execute(RunSpec(**{**first.__dict__, "seed": seed}))[1]
-                results.append(result)
-                if until is not None and until(result):
-                    break
-        yield from results
-        if until is not None and results and until(results[-1]):
-            return
-        size = min(size * 2, batch)
-
-
-class _OneByOne(Exception):
-    """Run this batch seed by seed (see ``run_many``)."""
 
 
 def run_once(

@@ -10,7 +10,8 @@ import pytest
 from emulator.engine.runtime import ActorSpec, Job, Port, RunConfig, run_batch, run_sync
 from emulator.engine.strategies import make_strategy
 from emulator.errors import BadInput
-from emulator.run.session import run_many, run_once
+from emulator.run.many import run_many
+from emulator.run.session import run_once
 from tests.unit.toy import ToyModel
 
 

@@ -1,0 +1,91 @@
+"""Many seeds of one scenario, many to one trio run (``run_many``): the results ``execute``
+gives seed by seed, at less cost per run. Used by ``hunt`` and the benchmarks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from typing import Any
+
+from emulator.engine.runtime import Job, RunConfig, RunResult, run_batch
+from emulator.engine.strategies import make_strategy
+from emulator.errors import ScenarioError
+from emulator.run.session import RunSpec, build, build_options, check_seed, execute, validate
+
+
+def run_many(
+    scenario: str,
+    variant: str = "buggy",
+    seeds: Iterable[int] = (0,),
+    strategy: str = "chaos",
+    *,
+    strategy_params: dict[str, Any] | None = None,
+    schedule: str = "seeded",
+    options: dict[str, str] | None = None,
+    budget: int | None = None,
+    mem: str | None = None,
+    until: Callable[[RunResult], bool] | None = None,
+    batch: int = 256,
+) -> Iterator[RunResult]:
+    """The results of ``execute`` for each seed, in order, made many to one trio run: each run
+    still builds its own model, strategy and choices, so every result (and trace hash) is the
+    one ``execute`` gives for that seed. What is the same for every seed (the scenario, its
+    options, the checks) is done once.
+
+    Seeds are run in batches (8, 16, ... up to ``batch`` per trio run) and yielded batch by
+    batch: a consumer that stops early may have paid for runs of the batch it did not read.
+    ``until`` (a pure predicate) stops the runs right after the first result it accepts,
+    which is yielded last: ``until=lambda r: r.outcome.failed`` for a hunt. A batch in which
+    scenario or model code raised is run again seed by seed through ``execute``, so the error
+    names its seed, actor and line exactly as a single run would."""
+    first = RunSpec(
+        scenario=scenario,
+        variant=variant,
+        strategy=strategy,
+        strategy_params=dict(strategy_params or {}),
+        schedule=schedule,
+        options=dict(options or {}),
+        budget=budget,
+        mem=mem,
+    )
+    scen = validate(first)
+    opts = build_options(scen, first)
+    steps = budget or scen.budget
+
+    def job(seed: int) -> Job:
+        setup = build(scen, variant, opts)
+        cfg = RunConfig(
+            strategy=make_strategy(strategy, seed, first.strategy_params),
+            budget=steps,
+            windows=setup.windows,
+        )
+        return setup.model, setup.actors, cfg
+
+    it = iter(seeds)
+    size = min(8, batch)
+    while True:
+        chunk = list(islice(it, size))
+        if not chunk:
+            return
+        for seed in chunk:
+            check_seed(seed)
+        try:
+            # Directed schedules are checked for unreached entries by ``execute`` itself.
+            if schedule == "directed":
+                raise _OneByOne
+            results = run_batch(map(job, chunk), until)
+        except (_OneByOne, ScenarioError, Exception):
+            results = []
+            for seed in chunk:
+                result = execute(RunSpec(**{**first.__dict__, "seed": seed}))[1]
+                results.append(result)
+                if until is not None and until(result):
+                    break
+        yield from results
+        if until is not None and results and until(results[-1]):
+            return
+        size = min(size * 2, batch)
+
+
+class _OneByOne(Exception):
+    """Run this batch seed by seed (see ``run_many``)."""
