@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from emulator.cli import main
+from tests.e2e.recorded import record_run
 
 COMMANDS = (["replay"], ["explain"], ["shrink", "--max-runs", "5", "-o", "{d}/out.pctrace"])
 FUZZ = settings(
@@ -30,22 +31,7 @@ SEEN: dict[str, int] = {"cases": 0, "tracebacks": 0}
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    d = tmp_path_factory.mktemp("fuzz")
-    with pytest.raises(SystemExit):
-        main(
-            [
-                "run",
-                "anon-vma-reuse",
-                "--seed",
-                "33",
-                "--log",
-                str(d / "r.jsonl"),
-                "--trace",
-                str(d / "r.pctrace"),
-                "-q",
-            ]
-        )
-    return d
+    return record_run(tmp_path_factory.mktemp("fuzz"))
 
 
 def check(capsys: pytest.CaptureFixture[str], d: Path, path: Path, command: list[str]) -> None:

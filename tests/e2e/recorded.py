@@ -1,0 +1,28 @@
+"""A real recording (log and trace of one run) for the tests that damage or mutate one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from emulator.cli import main
+
+
+def record_run(d: Path) -> Path:
+    """Record anon-vma-reuse seed 48 (a failing run) as ``d/r.jsonl`` and ``d/r.pctrace``."""
+    with pytest.raises(SystemExit):
+        main(
+            [
+                "run",
+                "anon-vma-reuse",
+                "--seed",
+                "48",
+                "--log",
+                str(d / "r.jsonl"),
+                "--trace",
+                str(d / "r.pctrace"),
+                "-q",
+            ]
+        )
+    return d
