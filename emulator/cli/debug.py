@@ -14,6 +14,7 @@ import click
 
 from emulator.cli import exits
 from emulator.cli.output import BoundedInt, verbosity, verbosity_options
+from emulator.cli.progress import progress
 from emulator.cli.recordings import (
     interruptible,
     recording_arg,
@@ -32,7 +33,6 @@ from emulator.engine.violations import ERROR
 from emulator.errors import Interrupted
 from emulator.run import interrupts
 from emulator.run.inputs import output_file, writing
-from emulator.run.progress import progress
 from emulator.run.session import crash_error, validate
 
 

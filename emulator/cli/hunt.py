@@ -17,6 +17,7 @@ from emulator.cli.output import (
     verbosity,
     verbosity_options,
 )
+from emulator.cli.progress import plural, progress
 from emulator.cli.recordings import (
     interruptible,
 )
@@ -35,7 +36,6 @@ from emulator.errors import BadInput, Interrupted
 from emulator.run import interrupts
 from emulator.run.artifacts import repro_commands
 from emulator.run.inputs import output_dir
-from emulator.run.progress import plural, progress
 from emulator.run.recording import SEED_LIMIT
 from emulator.run.session import RunSpec, crash_error, execute
 

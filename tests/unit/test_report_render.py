@@ -7,12 +7,12 @@ from __future__ import annotations
 import io
 from typing import Any
 
+from emulator.cli.progress import Heartbeat, progress
 from emulator.debug.explain import explain
 from emulator.debug.explain_analysis import folds, snapshot_objects
 from emulator.debug.explain_text import colored, emit, explain_lines, plain, use_color
 from emulator.engine.runtime import ActorSpec, Port, RunConfig, run_sync
 from emulator.engine.strategies import make_strategy
-from emulator.run.progress import Heartbeat, progress
 from tests.unit.test_facts import toy_scenario
 from tests.unit.toy import ToyModel
 
