@@ -93,8 +93,11 @@ wait_for 60 "a heartbeat line in docker logs" \
 log "docker stop"
 docker stop -t 30 "$RUN_NAME" >/dev/null
 [ "$(exit_code "$RUN_NAME")" = "$STOPPED" ] || fail "exit status $(exit_code "$RUN_NAME") after docker stop (want $STOPPED)"
-docker logs "$RUN_NAME" 2>&1 | grep -q '"event": "soak.heartbeat"' || fail "no heartbeat in docker logs"
-docker logs "$RUN_NAME" 2>&1 | grep -q '"event": "soak.end"' || fail "no soak.end in docker logs"
+# Read the logs into a file first: under pipefail, `docker logs | grep -q` fails whenever grep
+# stops reading at its first match before docker logs has written everything (SIGPIPE).
+docker logs "$RUN_NAME" >"$WORK/run.log" 2>&1
+grep -q '"event": "soak.heartbeat"' "$WORK/run.log" || fail "no heartbeat in docker logs"
+grep -q '"event": "soak.end"' "$WORK/run.log" || fail "no soak.end in docker logs"
 check_results "$WORK/run"
 
 # --- 2. docker compose up / stop ----------------------------------------------------------
