@@ -13,8 +13,9 @@ from typing import Any
 
 from emulator import __version__
 from emulator.engine.choices import Replay
+from emulator.engine.profile import Profile, profile
 from emulator.engine.runtime import Job, RunConfig, RunResult, run_batch, run_sync
-from emulator.engine.strategies import STRATEGIES, make_strategy
+from emulator.engine.strategies import STRATEGIES, make_strategy, needs_profile, new_campaign
 from emulator.errors import BadInput
 from emulator.run.catalog import load
 from emulator.run.scenario import Scenario
@@ -78,6 +79,23 @@ def validate(spec: RunSpec) -> Scenario:
     return scen
 
 
+_PROFILES: dict[tuple[str, str, tuple[tuple[str, str], ...], int], Profile] = {}
+
+
+def profile_of(scen: Scenario, variant: str, opts: dict[str, str], budget: int) -> Profile:
+    """The profile of one program (a pure function of it), computed once per process."""
+    key = (scen.name, variant, tuple(sorted(opts.items())), budget)
+    p = _PROFILES.get(key)
+    if p is None:
+
+        def build() -> Any:
+            setup = scen.build(variant, opts)
+            return setup.model, setup.actors
+
+        p = _PROFILES[key] = profile(build, budget)
+    return p
+
+
 def execute(
     spec: RunSpec,
     replay: Replay | None = None,
@@ -87,14 +105,17 @@ def execute(
     """Run ``spec`` (its seed, or the given recorded choices). ``facts`` and ``sites`` ask the
     run to keep what explaining it needs; they change nothing the run does."""
     scen = validate(spec)
-    setup = scen.build(spec.variant, resolved_options(scen, spec.options))
+    opts = resolved_options(scen, spec.options)
+    budget = spec.budget or scen.budget
+    prof = profile_of(scen, spec.variant, opts, budget) if needs_profile(spec.strategy) else None
+    setup = scen.build(spec.variant, opts)
     try:
-        strategy = make_strategy(spec.strategy, spec.seed, spec.strategy_params)
+        strategy = make_strategy(spec.strategy, spec.seed, spec.strategy_params, prof)
     except TypeError as exc:
         raise BadInput(f"bad parameters for strategy {spec.strategy}: {exc}") from exc
     cfg = RunConfig(
         strategy=strategy,
-        budget=spec.budget or scen.budget,
+        budget=budget,
         windows=setup.windows,
         directed=setup.directed if spec.schedule == "directed" else (),
         replay=replay,
@@ -144,11 +165,13 @@ def run_many(
         raise BadInput(f"bad parameters for strategy {strategy}: {exc}") from exc
     steps = budget or scen.budget
     directed = schedule == "directed"
+    prof = profile_of(scen, variant, opts, steps) if needs_profile(strategy) else None
+    campaign = new_campaign(strategy)  # cross-run state: a function of the seeds run so far
 
     def job(seed: int) -> Job:
         setup = scen.build(variant, opts)
         cfg = RunConfig(
-            strategy=make_strategy(strategy, seed, params),
+            strategy=make_strategy(strategy, seed, params, prof, campaign),
             budget=steps,
             windows=setup.windows,
             directed=setup.directed if directed else (),
