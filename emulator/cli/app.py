@@ -15,8 +15,10 @@ import click
 
 from emulator import __version__
 from emulator.cli import exits
+from emulator.cli.lazy import LazyCommand
 from emulator.cli.lazy import debug as debug_cmds
 from emulator.cli.lazy import soak as soak_cmds
+from emulator.engine.strategies import STRATEGIES
 from emulator.errors import BadInput
 from emulator.run.catalog import builtin
 from emulator.run.progress import plural, progress
@@ -80,7 +82,7 @@ def list_cmd() -> None:
 def run_options(f: Callable[..., Any]) -> Callable[..., Any]:
     opts = [
         click.option("--variant", default="buggy", show_default=True, help="buggy, fixed, ..."),
-        click.option("--strategy", default="chaos", show_default=True, help="chaos | pct | random"),
+        click.option("--strategy", default="chaos", show_default=True, help=" | ".join(STRATEGIES)),
         click.option(
             "-p",
             "--param",
@@ -353,6 +355,7 @@ cli.add_command(soak_cmds.soak)
 cli.add_command(soak_cmds.findings)
 cli.add_command(debug_cmds.shrink)
 cli.add_command(debug_cmds.explain_cmd)
+cli.add_command(LazyCommand("verify", "emulator.cli.verify", "verify_cmd"))
 
 
 # -- commands contributed by installed packages (pcemu litmus) ----------------------------------

@@ -83,6 +83,9 @@ class Runtime:
         self._now = 0
         self._steps = 0
         self._current = -1
+        # The actor listed first in a choice ("keep going"): the last one chosen or alone,
+        # not one applied without a choice (a local step or a park does not switch).
+        self.lead = -1
         self._live = sum(1 for a in actors if not a.daemon)  # non-daemon actors not finished
         self.hub_task: Any = None
         self.packer: Any = None
@@ -313,7 +316,7 @@ class Runtime:
                         continue
                     return self._quiescent()
                 else:
-                    cur = self._current
+                    cur = self.lead
                     if runnable[0] != cur and cur in runnable:
                         runnable.remove(cur)
                         runnable.insert(0, cur)
@@ -342,6 +345,8 @@ class Runtime:
             self._steps = steps = steps + 1
             self._now = vtime = now + STEP_NS
             self._current = idx = slot.idx
+            if forced is None:
+                self.lead = idx
             args = slot.args
             if args is None:
                 args = slot.args = _unpackb(slot.raw, use_list=False)[5]
