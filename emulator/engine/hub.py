@@ -112,6 +112,7 @@ class Runtime:
             frozenset(getattr(model, "blocking_ops", ())) if self._wb is not None else frozenset()
         )
         self.aware = self._fp is not None or self._wb is not None
+        self._parks = False  # the request _forced returned would block (else: it is local)
         self.forced = 0  # steps applied without a choice (parks that block, local steps)
         self.tracker: Tracker | None = (
             Tracker() if (cfg.coverage or strategy.wants_coverage) else None
@@ -195,11 +196,13 @@ class Runtime:
                 and s.op in blocking
                 and wb(idx, s.op, self.pending_args(idx), s.resumed)
             ):
+                self._parks = True
                 return s
             fp = s.fp
             if fp is None:
                 fp = self.footprint(idx)
             if not fp:
+                self._parks = False
                 return s
         return None
 
@@ -327,7 +330,9 @@ class Runtime:
                         fast_append(_new_record(ChoiceRecord, (pos, n, "sched", where)))
                     else:
                         record(pos, n, "sched", where)
-                if delay is not None and forced is None:
+                # A local step may still be delayed (in virtual time its actor falls behind);
+                # a request that parks may not (nothing observable happens before it wakes).
+                if delay is not None and (forced is None or not self._parks):
                     b = delay(slot.idx, slot.in_window)
                     if where is None:
                         where = (steps + 1, slot.name, slot.label)
