@@ -189,3 +189,24 @@ def test_clean_controls_and_fixed_variants_stay_clean(target: tuple[str, str]) -
             if r.outcome.failed
         ]
         assert not bad, bad
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", _clean_variants(), ids=lambda t: f"{Path(t[0]).stem}-{t[1]}")
+def test_clean_controls_and_fixed_variants_stay_clean_long(target: tuple[str, str]) -> None:
+    source, variant = target
+    for strategy in STRATEGIES:
+        bad = [
+            (strategy, seed, r.outcome.status)
+            for seed, r in enumerate(run_many(source, variant, range(2000), strategy))
+            if r.outcome.failed
+        ]
+        assert not bad, bad
+
+
+def test_directed_schedules_still_reproduce() -> None:
+    for name, scen in sorted(builtin().items()):
+        for v in scen.variants:
+            if v.startswith("buggy"):
+                spec = RunSpec(name, v, 0, "chaos", schedule="directed")
+                assert execute(spec)[1].outcome.failed, (name, v)
