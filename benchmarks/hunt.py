@@ -7,7 +7,7 @@ and the violations of the FIXED variant over --fixed seeds. Targets: chaos finds
 variant within 500 seeds with a median within 50; FIXED has 0 violations.
 
 Usage: python benchmarks/hunt.py [--hunts 20] [--cap 500] [--fixed 2000] [--workers 2]
-       [--only NAME,...]
+       [--only NAME,...] [--strategies chaos,pct,...]
 """
 
 from __future__ import annotations
@@ -53,16 +53,18 @@ def main() -> None:
     ap.add_argument("--fixed", type=int, default=2000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--only", default="")
+    ap.add_argument("--strategies", default=",".join(STRATEGIES))
     a = ap.parse_args()
+    strategies = [s for s in STRATEGIES if s in a.strategies.split(",")]
     names = sorted(builtin())
     if a.only:
         names = [n for n in names if n in a.only.split(",")]
-    hunts = [(n, s, h * SPACING, a.cap) for n in names for s in STRATEGIES for h in range(a.hunts)]
+    hunts = [(n, s, h * SPACING, a.cap) for n in names for s in strategies for h in range(a.hunts)]
     chunk = 250
     fixes = [
         (n, s, c, min(chunk, a.fixed - c))
         for n in names
-        for s in STRATEGIES
+        for s in strategies
         for c in range(0, a.fixed, chunk)
     ]
     with ProcessPoolExecutor(a.workers) as pool:
@@ -73,7 +75,7 @@ def main() -> None:
         f"{'steps/run':>9} {'fixed bad':>9}"
     )
     for n in names:
-        for s in STRATEGIES:
+        for s in strategies:
             counts = [c for nn, ss, c, _ in hunt_res if (nn, ss) == (n, s)]
             steps = sum(st for nn, ss, _, st in hunt_res if (nn, ss) == (n, s))
             runs = sum(counts)

@@ -2,7 +2,8 @@
 
 For every program of benchmarks/programs/ (bad and ok variants) and every built-in kernel
 scenario (its BUGGY variant), and every strategy of ``emulator.engine.strategies.STRATEGIES``: run
-seeds 0..N-1 and print
+seeds 0..N-1 (strategies that use a profile get the one ``pcemu run`` computes; rff's corpus lives
+for one chunk of CHUNK seeds, as it would for one hunt) and print
 
 - ``buggy %``: the share of the N seeds whose run ends in a violation (for an ok variant this
   must be 0; a hang or error counts too and is named in ``outcomes``);
@@ -11,13 +12,17 @@ seeds 0..N-1 and print
 - ``1st``: the index of the first buggy seed (one sample of the same quantity);
 - ``steps``: mean steps per run.
 
+A last row per program, ``verify``, runs ``emulator.engine.verify`` with preemption bound
+``--bound`` (default 2): ``runs/bug`` is then the number of executions to the first
+counterexample, and for a clean program the number of executions to exhaust the bound.
+
 The last column holds published figures (mean schedules to the first bug, trials that found it
 out of 20) for the same program where they exist: the SURW artifact (zhaohuanqdcn/SURW,
 stats/period: 10,000 schedules or 5 min per trial) and the RFF artifact (dylanjwolff/RFF,
-full-data.csv; PERIOD from its finalResults.csv). Our PCT is d=3 with k=50, our "random" is a
-uniform random walk over runnable threads, and every shared access of a port is a scheduling
-point; their tools schedule at pthread calls and instrumented accesses, so compare rankings, not
-absolute counts.
+full-data.csv; PERIOD from its finalResults.csv). Our PCT is d=3 with k from the profiling
+runs, our "random" is a uniform random walk over runnable threads, and every shared access of a
+port is a scheduling point (a blocked request or a local step is none); their tools schedule at
+pthread calls and instrumented accesses, so compare rankings, not absolute counts.
 
 Usage: python benchmarks/search.py [--seeds 10000] [--kernel-seeds N] [-j 2] [--only NAME,...]
        [--no-kernel] [--no-programs]
@@ -33,9 +38,11 @@ from functools import cache
 from pathlib import Path
 
 from emulator.engine.runtime import RunConfig, run_sync
-from emulator.engine.strategies import STRATEGIES, make_strategy
+from emulator.engine.strategies import STRATEGIES, make_strategy, needs_profile, new_campaign
+from emulator.engine.verify import verify
 from emulator.run.catalog import builtin, load_script
 from emulator.run.scenario import Scenario
+from emulator.run.session import profile_of
 
 PROGRAMS = Path(__file__).resolve().parent / "programs"
 CHUNK = 250
@@ -44,27 +51,37 @@ CHUNK = 250
 # Keys: program, then which of our strategies the figure sits beside.
 PUBLISHED: dict[str, dict[str, str]] = {
     "reorder_10_bad": {
-        "chaos": "SURW 17 (20/20); RFF 5.9; PERIOD 27; POS none (0/20)",
+        "surw": "SURW 17 (20/20); N-S (URW) 74",
+        "rff": "RFF 5.9; PERIOD 27",
+        "pos": "POS none (0/20)",
         "pct": "PCT d=3 3225 (16/20), d=10 4462 (12/20); RFF-art. PCT 2356",
         "random": "RW none in 10,000 (0/20)",
     },
     "reorder_20_bad": {
-        "chaos": "SURW 6 (20/20); RFF 5.9; PERIOD 39; POS none (0/20)",
+        "surw": "SURW 6 (20/20); N-S (URW) 10",
+        "rff": "RFF 5.9; PERIOD 39",
+        "pos": "POS none (0/20)",
         "pct": "PCT d=3 3005 (20/20), d=10 3297 (17/20); RFF-art. PCT 2128",
         "random": "RW none in 10,000 (0/20)",
     },
     "twostage_100_bad": {
-        "chaos": "SURW 454 (20/20); RFF 56; PERIOD 690; POS 6674 (3/20)",
+        "surw": "SURW 454 (20/20); N-S (URW) 2992 (18/20)",
+        "rff": "RFF 56; PERIOD 690",
+        "pos": "POS 6674 (3/20)",
         "pct": "PCT d=3 7466 (3/20), d=10 5726 (9/20); RFF-art. PCT 3888 (6/20)",
         "random": "RW none in 10,000 (0/20)",
     },
     "twostage_bad": {
-        "chaos": "SURW 8; RFF 8.3; PERIOD 4; POS 15",
+        "surw": "SURW 8; N-S (URW) 9",
+        "rff": "RFF 8.3; PERIOD 4",
+        "pos": "POS 15",
         "pct": "PCT d=3 13, d=10 9; RFF-art. PCT 8.9",
         "random": "RW 464",
     },
     "reorder_3_bad": {
-        "chaos": "SURW 7; RFF 6.7; PERIOD 6; POS 86",
+        "surw": "SURW 7; N-S (URW) 24",
+        "rff": "RFF 6.7; PERIOD 6",
+        "pos": "POS 86",
         "pct": "PCT d=3 185, d=10 148; RFF-art. PCT 241",
         "random": "RW none in 10,000 (0/20)",
     },
@@ -97,11 +114,15 @@ def scenario(source: str) -> Scenario:
 def work(job: Job) -> tuple[Job, Tally]:
     scen = scenario(job.source)
     t = Tally()
+    if job.strategy == "verify":
+        return job, verified(scen, job)
+    opts = scen.default_options()
+    prof = profile_of(scen, job.variant, opts, scen.budget) if needs_profile(job.strategy) else None
+    campaign = new_campaign(job.strategy)
     for seed in range(job.start, job.start + job.count):
-        setup = scen.build(job.variant, scen.default_options())
-        cfg = RunConfig(
-            strategy=make_strategy(job.strategy, seed), budget=scen.budget, windows=setup.windows
-        )
+        setup = scen.build(job.variant, opts)
+        strategy = make_strategy(job.strategy, seed, None, prof, campaign)
+        cfg = RunConfig(strategy=strategy, budget=scen.budget, windows=setup.windows)
         o = run_sync(setup.model, setup.actors, cfg).outcome
         t.runs += 1
         t.steps += o.steps
@@ -112,6 +133,23 @@ def work(job: Job) -> tuple[Job, Tally]:
             if t.first is None:
                 t.first = seed
     return job, t
+
+
+def verified(scen: Scenario, job: Job) -> Tally:
+    """Bounded exhaustive search (job.start = the preemption bound, job.count = the limit)."""
+
+    def build() -> object:
+        setup = scen.build(job.variant, scen.default_options())
+        return setup.model, setup.actors
+
+    v = verify(build, lambda r: r.outcome.failed, job.start, scen.budget, job.count)  # type: ignore[arg-type]
+    t = Tally(runs=v.executions, hits=1 if v.witness is not None else 0)
+    t.outcomes.update(v.outcomes)
+    if v.witness is not None:
+        t.first = v.executions
+    elif not v.complete:
+        t.outcomes["limit"] += 1
+    return t
 
 
 def merge(into: Tally, part: Tally) -> None:
@@ -147,6 +185,8 @@ def main() -> None:
     ap.add_argument("--only", default="", help="comma-separated name fragments")
     ap.add_argument("--no-kernel", action="store_true")
     ap.add_argument("--no-programs", action="store_true")
+    ap.add_argument("--bound", type=int, default=2, help="verify's preemption bound")
+    ap.add_argument("--verify-limit", type=int, default=20_000, help="verify's execution cap")
     a = ap.parse_args()
     rows = targets(a)
     jobs = [
@@ -155,6 +195,7 @@ def main() -> None:
         for s in STRATEGIES
         for c in range(0, n, CHUNK)
     ]
+    jobs += [Job(src, variant, "verify", a.bound, a.verify_limit) for _l, src, variant, _n in rows]
     tallies: dict[tuple[str, str, str], Tally] = {}
     with ProcessPoolExecutor(a.jobs) as pool:
         for job, part in pool.map(work, jobs, chunksize=1):
@@ -169,12 +210,14 @@ def main() -> None:
         f"{head[6]:>6}  outcomes  |  published"
     )
     for label, src, variant, _n in rows:
-        for s in STRATEGIES:
+        for s in (*STRATEGIES, "verify"):
             t = tallies[(src, variant, s)]
-            rate = f"{100 * t.hits / t.runs:.1f}"
+            rate = f"{100 * t.hits / t.runs:.1f}" if s != "verify" else "-"
             per = f"{t.runs / t.hits:.1f}" if t.hits else "-"
+            if s == "verify":
+                per = str(t.first) if t.first is not None else f"({t.runs})"
             first = str(t.first) if t.first is not None else "-"
-            steps = f"{t.steps / t.runs:.0f}"
+            steps = f"{t.steps / t.runs:.0f}" if t.runs else "-"
             seen = " ".join(f"{k}:{v}" for k, v in sorted(t.outcomes.items()))
             pub = PUBLISHED.get(label, {}).get(s, "")
             line = (

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from emulator.engine.footprint import UNKNOWN, Access
 from emulator.engine.runtime import PARKED, Control, WaitInfo
 from emulator.engine.violations import Violation
 
@@ -111,6 +112,47 @@ class GenericModel:
         self._resumed = resumed
         return self._ops[op](actor, *args)
 
+    # -- footprints and enabledness (emulator/engine/footprint.py) -----------------------------
+
+    blocking_ops = frozenset(("start", "join", "lock", "wait"))
+
+    def footprint(self, actor: int, op: str, args: tuple[Any, ...]) -> tuple[Access, ...]:
+        """What the request touches: variables by name, ("mutex", m), ("cond", cv), the
+        thread table. ``check``, ``yield`` and a thread's start read nothing shared."""
+        if op in ("load",):
+            return ((("var", args[0]), False),)
+        if op in ("store", "fetch_add", "cas"):
+            return ((("var", args[0]), True),)
+        if op in ("lock", "trylock", "unlock"):
+            return ((("mutex", args[0]), True),)
+        if op == "wait":
+            return ((("mutex", args[1]), True), (("cond", args[0]), True))
+        if op in ("signal", "broadcast"):
+            return ((("cond", args[0]), True),)
+        if op == "spawn":
+            return ((("threads", ""), True),)
+        if op == "join":
+            return ((("thread", args[0]), False),)
+        if op in ("check", "yield", "start"):
+            return ()
+        return UNKNOWN  # exit_process: everything
+
+    def would_block(self, actor: int, op: str, args: tuple[Any, ...], resumed: bool) -> bool:
+        if self.exited:
+            return False
+        if op == "lock":
+            return self._mutex(args[0]).owner is not None
+        if op == "wait":
+            return resumed and self._mutex(args[1]).owner is not None
+        if op == "join":
+            for i, th in enumerate(self.threads):
+                if th.name == args[0] and (i == MAIN or th.start is not None):
+                    return th.state != DONE
+            return False
+        if op == "start":
+            return self.threads[actor].start is None
+        return False
+
     def wait_info(self, actor: int) -> WaitInfo:
         th = self.threads[actor]
         if th.wait is None:
@@ -147,7 +189,7 @@ class GenericModel:
             return f"cond_{op}({args[0]}): wakes {woke}"
         if op == "wait":
             return f"cond_wait({args[0]}, {args[1]})"
-        if op == "check":
+        if op == "check" and len(args) >= 2:
             return f"check({args[1]!r}) {'holds' if args[0] else 'FAILS'}"
         shown = ", ".join(str(a) for a in args)
         text = f"{op}({shown})"

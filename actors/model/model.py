@@ -13,6 +13,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from actors.model import footprints
 from actors.model.anon import AnonVma
 from actors.model.barriers import Barriers
 from actors.model.core import HISTORY, Core, Step
@@ -130,6 +131,15 @@ class PageCacheModel:
             return None
         sig = inspect.signature(fn)
         return sig.replace(parameters=list(sig.parameters.values())[1:])  # drop the Step
+
+    # Footprints and enabledness for the engine's strategies (declared in footprints.py).
+    blocking_ops = footprints.BLOCKING_OPS
+
+    def footprint(self, actor: int, op: str, args: tuple[Any, ...]) -> tuple[Any, ...]:
+        return footprints.footprint(op, args)
+
+    def would_block(self, actor: int, op: str, args: tuple[Any, ...], resumed: bool) -> bool:
+        return footprints.would_block(self.locks, op, args, resumed)
 
     def wait_info(self, actor: int) -> WaitInfo:
         info = self.fuse.wait_info(actor)

@@ -22,6 +22,7 @@ from emulator.cli import exits
 from emulator.cli.catalog_cmds import list_cmd, show
 from emulator.cli.hunt import hunt
 from emulator.cli.lazy import debug as debug_cmds
+from emulator.cli.lazy import search as search_cmds
 from emulator.cli.lazy import soak as soak_cmds
 from emulator.cli.output import (
     echo_err,
@@ -64,6 +65,7 @@ cli.add_command(soak_cmds.soak)
 cli.add_command(soak_cmds.findings)
 cli.add_command(debug_cmds.shrink)
 cli.add_command(debug_cmds.explain_cmd)
+cli.add_command(search_cmds.verify)
 
 
 # -- commands contributed by installed packages (pcemu litmus) ----------------------------------

@@ -13,6 +13,7 @@ from emulator.cli import exits
 from emulator.cli.hunting import Seen, parallel, sequential
 from emulator.cli.output import (
     BoundedInt,
+    echo_err,
     emit_json,
     verbosity,
     verbosity_options,
@@ -31,6 +32,8 @@ from emulator.cli.runs import (
     result_dict,
     run_options,
 )
+from emulator.engine.choices import Replay
+from emulator.engine.strategies import has_campaign
 from emulator.engine.violations import ERROR
 from emulator.errors import BadInput, Interrupted
 from emulator.run import interrupts
@@ -119,6 +122,9 @@ def hunt(
     first = make_spec(name, variant, start, strategy, params, options, budget, mem=mem)
     check_outputs(log, trace)
     where = out_dir(out, save_dir)
+    if jobs > 1 and has_campaign(strategy):
+        echo_err(f"hunt: {strategy} learns from every earlier seed of the hunt; running -j 1")
+        jobs = 1
     stream = (
         sequential(first, start, seeds, not count)
         if jobs == 1
@@ -159,7 +165,8 @@ def hunt(
             )
         sys.exit(exits.CLEAN)
     spec = RunSpec(**{**first.__dict__, "seed": failing.seed})
-    scen, result = execute(spec)
+    replay = Replay.strict(failing.choices) if failing.choices is not None else None
+    scen, result = execute(spec, replay=replay)
     interrupts.check(f"hunt: seed {failing.seed} fails; interrupted before it was saved")
     header = spec.header(scen)
     if do_shrink and trace is None and no_save:

@@ -15,7 +15,9 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 
+from emulator.engine.choices import ChoiceRecord
 from emulator.engine.config import RunResult
+from emulator.engine.strategies import has_campaign
 from emulator.engine.violations import CLEAN, ERROR
 from emulator.errors import BadInput
 from emulator.run import interrupts
@@ -31,6 +33,8 @@ class Seen:
     steps: int
     status: str
     oracle: str | None
+    # The run's choices, kept when only they reproduce it (a strategy with cross-run state).
+    choices: tuple[ChoiceRecord, ...] | None = None
 
     @property
     def failed(self) -> bool:
@@ -66,6 +70,7 @@ def sequential(spec: RunSpec, start: int, n: int, stop_at_failure: bool) -> Iter
         return (stop_at_failure and r.outcome.failed) or r.outcome.status == ERROR
 
     seeds = range(start, start + n)
+    keep_choices = has_campaign(spec.strategy)
     runs = run_many(
         spec.scenario,
         spec.variant,
@@ -82,7 +87,8 @@ def sequential(spec: RunSpec, start: int, n: int, stop_at_failure: bool) -> Iter
         if interrupts.received() is not None:
             return
         o = result.outcome
-        s = Seen(seed, o.steps, o.status, o.violation.oracle if o.violation else None)
+        kept = tuple(result.choices) if keep_choices and o.failed else None
+        s = Seen(seed, o.steps, o.status, o.violation.oracle if o.violation else None, kept)
         yield s
         if stop(result):
             return

@@ -59,3 +59,6 @@ soak = SimpleNamespace(
     soak=LazyCommand("soak", "emulator.cli.soak", "soak"),
     findings=LazyCommand("findings", "emulator.cli.soak", "findings"),
 )
+search = SimpleNamespace(
+    verify=LazyCommand("verify", "emulator.cli.verify", "verify_cmd"),
+)

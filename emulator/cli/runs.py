@@ -27,6 +27,7 @@ from emulator.cli.recordings import (
 )
 from emulator.debug.replay import replay_file
 from emulator.engine.config import RunResult
+from emulator.engine.strategies import STRATEGIES
 from emulator.engine.violations import ERROR
 from emulator.errors import BadInput
 from emulator.run import interrupts
@@ -56,13 +57,14 @@ def parse_params(pairs: Sequence[str], strategy: str) -> dict[str, Any]:
 def run_options(f: Callable[..., Any]) -> Callable[..., Any]:
     opts = [
         click.option("--variant", default="buggy", show_default=True, help="buggy, fixed, ..."),
-        click.option("--strategy", default="chaos", show_default=True, help="chaos | pct | random"),
+        click.option("--strategy", default="chaos", show_default=True, help=" | ".join(STRATEGIES)),
         click.option(
             "-p",
             "--param",
             "params",
             multiple=True,
-            help="strategy parameter KEY=INT (pct: depth, k; chaos: switch, delay_in, delay_out)",
+            help="strategy parameter KEY=INT (pct: depth, k; chaos: switch, delay_in, delay_out, "
+            "mem, mem_in)",
         ),
         click.option(
             "--set",

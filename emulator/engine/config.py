@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from emulator.engine.choices import ChoiceRecord, Replay
+from emulator.engine.coverage import Coverage
 from emulator.engine.events import StepEvent
 from emulator.engine.facts import Fact
 from emulator.engine.model import Model
@@ -23,6 +24,9 @@ class RunConfig:
     replay: Replay | None = None  # feed these choices back instead of asking the strategy
     facts: bool = False  # collect the facts the model states for every step
     sites: bool = False  # capture the actor source line that issued every step
+    coverage: Coverage | None = (
+        None  # given: the run's reads-from pairs and conflict orders join it
+    )
 
 
 @dataclass
@@ -38,6 +42,8 @@ class RunResult:
     facts: list[tuple[Fact, ...]] = field(default_factory=list)
     # With RunConfig.sites: where each step's request was issued, aligned with ``events``.
     sites: list[Site | None] = field(default_factory=list)
+    forced: int = 0  # steps applied without a choice (blocked requests parking, local steps)
+    coverage: Coverage | None = None  # this run's coverage, when it was tracked
 
     @property
     def values(self) -> list[int]:

@@ -12,7 +12,7 @@ Blocking primitives park the actor inside the model; the model wakes it later th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -22,8 +22,10 @@ import trio
 
 from emulator.engine.choices import ChoiceRecord, Divergence, Recorder, ReplayCursor
 from emulator.engine.config import RunConfig, RunResult
+from emulator.engine.coverage import Tracker
 from emulator.engine.events import PARKED_REPLY, VIOLATED_REPLY, StepEvent, trace_hash
 from emulator.engine.facts import Fact
+from emulator.engine.footprint import UNKNOWN, Access
 from emulator.engine.model import PARKED, Model
 from emulator.engine.pool import Pool
 from emulator.engine.port import IDLE, ActorSpec, Port, SitePort, Slot, abort
@@ -63,6 +65,10 @@ class _Stop(Exception):
         self.outcome = outcome
 
 
+# The most local steps one actor takes in a row without a choice.
+LOCAL_RUN = 64
+
+
 class Runtime:
     def __init__(self, model: Model, actors: Sequence[ActorSpec], cfg: RunConfig) -> None:
         self.model = model
@@ -75,11 +81,15 @@ class Runtime:
         if cfg.replay is not None:
             strategy = ReplayStrategy(strategy, ReplayCursor(cfg.replay))
         strategy.wants(self.names)
+        strategy.attach(self)
         self.strategy = strategy
         self.src = Recorder(cfg.replay.records if cfg.replay is not None else None)
         self._now = 0
         self._steps = 0
         self._current = -1
+        # The actor listed first in a choice ("keep going"): the last one chosen or alone,
+        # not one applied without a choice (a local step or a park does not switch).
+        self.lead = -1
         self._live = sum(1 for a in actors if not a.daemon)  # non-daemon actors not finished
         self.hub_task: Any = None
         self.packer: Any = None
@@ -93,6 +103,28 @@ class Runtime:
         self._step_facts: list[Fact] = []
         self.facts: list[tuple[Fact, ...]] = []
         self.sites: list[Site | None] = []
+        # Footprints and enabledness, when the model states them (see footprint.py).
+        fp = getattr(model, "footprint", None)
+        self._fp: Callable[[int, str, tuple[Any, ...]], tuple[Access, ...]] | None = (
+            fp if callable(fp) else None
+        )
+        wb = getattr(model, "would_block", None)
+        self._wb: Callable[[int, str, tuple[Any, ...], bool], bool] | None = (
+            wb if callable(wb) else None
+        )
+        self._blocking: frozenset[str] = (
+            frozenset(getattr(model, "blocking_ops", ())) if self._wb is not None else frozenset()
+        )
+        self.aware = self._fp is not None or self._wb is not None
+        self._parks = False  # the request _forced returned would block (else: it is local)
+        self.forced = 0  # steps applied without a choice (parks that block, local steps)
+        # Local steps of one actor in a row: an actor that spins on steps touching nothing the
+        # model owns (it waits on state outside the model) would otherwise never yield.
+        self._local_actor = -1
+        self._local_run = 0
+        self.tracker: Tracker | None = (
+            Tracker() if (cfg.coverage or strategy.wants_coverage) else None
+        )
 
     # -- Control ---------------------------------------------------------------------------
 
@@ -137,6 +169,58 @@ class Runtime:
             slot.at = 0  # its parked request is applied again, as a resume step
             self.wakes.append((self._steps, actor))
 
+    # -- pending requests ------------------------------------------------------------------
+
+    def pending_args(self, actor: int) -> tuple[Any, ...]:
+        slot = self.slots[actor]
+        args = slot.args
+        if args is None:
+            args = slot.args = _unpackb(slot.raw, use_list=False)[5]
+        return args
+
+    def footprint(self, actor: int) -> tuple[Access, ...]:
+        """What the pending request of ``actor`` touches (UNKNOWN without model footprints)."""
+        slot = self.slots[actor]
+        fp = slot.fp
+        if fp is None:
+            f = self._fp
+            fp = slot.fp = f(actor, slot.op, self.pending_args(actor)) if f is not None else UNKNOWN
+        return fp
+
+    def label(self, actor: int) -> str:
+        return self.slots[actor].label
+
+    def _forced(self, runnable: list[int]) -> Slot | None:
+        """A runnable request to apply without a choice: one that would block (it parks, as a
+        real thread blocking on a lock leaves the run queue) or a local one (it commutes with
+        everything). The lowest actor index first, so the order is fixed."""
+        slots = self.slots
+        wb = self._wb
+        blocking = self._blocking
+        for idx in runnable:
+            s = slots[idx]
+            if (
+                wb is not None
+                and s.op in blocking
+                and wb(idx, s.op, self.pending_args(idx), s.resumed)
+            ):
+                self._parks = True
+                return s
+            fp = s.fp
+            if fp is None:
+                fp = self.footprint(idx)
+            if not fp:
+                if idx == self._local_actor:
+                    if self._local_run >= LOCAL_RUN:
+                        continue  # a choice like any other step this time
+                    self._local_run += 1
+                else:
+                    self._local_actor, self._local_run = idx, 1
+                self._parks = False
+                return s
+        self._local_actor = -1
+        return None
+
     # -- running -----------------------------------------------------------------------------
 
     def port(self, slot: Slot) -> Port:
@@ -160,6 +244,10 @@ class Runtime:
         except _Stop as stop:
             result = stop.outcome
         await pool.release(self.slots, workers)
+        cov = self.tracker.cov if self.tracker is not None else None
+        if cov is not None and self.cfg.coverage is not None:
+            self.cfg.coverage.add(cov)
+        self.strategy.finish(result, self.src.records, cov)
         return RunResult(
             outcome=result,
             actor_names=self.names,
@@ -170,6 +258,8 @@ class Runtime:
             wakes=self.wakes,
             facts=self.facts,
             sites=self.sites,
+            forced=self.forced,
+            coverage=cov,
         )
 
     async def _hand(self, slot: Slot, reply: bytes) -> None:
@@ -220,6 +310,9 @@ class Runtime:
         append = self.events.append
         pack = self.packer.pack
         noting = self.cfg.facts or self.cfg.sites
+        aware = self.aware
+        applied = None if type(strategy).applied is Strategy.applied else strategy.applied
+        tracker = self.tracker
         while True:
             steps = self._steps
             if steps >= budget:
@@ -227,8 +320,13 @@ class Runtime:
             now = self._now
             runnable = [s.idx for s in slots if s.at <= now]
             n = len(runnable)
+            forced = self._forced(runnable) if aware and n else None
             try:
-                if n == 1:
+                if forced is not None:
+                    slot = forced
+                    where = None
+                    self.forced += 1
+                elif n == 1:
                     slot = slots[runnable[0]]
                     where = None
                 elif n == 0:
@@ -236,7 +334,7 @@ class Runtime:
                         continue
                     return self._quiescent()
                 else:
-                    cur = self._current
+                    cur = self.lead
                     if runnable[0] != cur and cur in runnable:
                         runnable.remove(cur)
                         runnable.insert(0, cur)
@@ -247,7 +345,9 @@ class Runtime:
                         fast_append(_new_record(ChoiceRecord, (pos, n, "sched", where)))
                     else:
                         record(pos, n, "sched", where)
-                if delay is not None:
+                # A local step may still be delayed (in virtual time its actor falls behind);
+                # a request that parks may not (nothing observable happens before it wakes).
+                if delay is not None and (forced is None or not self._parks):
                     b = delay(slot.idx, slot.in_window)
                     if where is None:
                         where = (steps + 1, slot.name, slot.label)
@@ -265,6 +365,8 @@ class Runtime:
             self._steps = steps = steps + 1
             self._now = vtime = now + STEP_NS
             self._current = idx = slot.idx
+            if forced is None:
+                self.lead = idx
             args = slot.args
             if args is None:
                 args = slot.args = _unpackb(slot.raw, use_list=False)[5]
@@ -278,6 +380,8 @@ class Runtime:
             except Divergence as d:
                 self.divergence = str(d)
                 return self._outcome(HANG, error=f"replay diverged: {d}")
+            if applied is not None:
+                applied(idx, forced is not None)
             if res is PARKED:
                 slot.parked = True
                 slot.resumed = False
@@ -293,6 +397,8 @@ class Runtime:
             append(_new_event(StepEvent, (idx, vtime, slot.raw, reply)))
             if noting:
                 self._noted(slot)
+            if tracker is not None:
+                tracker.step(idx, slot.label, self.footprint(idx))
             if stepped is not None:
                 stepped(idx, slot.label)
             if windows:

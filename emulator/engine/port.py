@@ -45,6 +45,7 @@ class Port:
         slot.op = op
         slot.label = label
         slot.args = None  # decoded lazily by the hub, from the bytes (no shared references)
+        slot.fp = None  # its footprint, asked of the model when the hub first needs it
         slot.at = 0  # a new request is ready at once (a delay, if any, is chosen by the hub)
         _reschedule(self._hub)
         return await _wait(abort)  # the reply, decoded by the hub from its envelope
@@ -85,6 +86,7 @@ class Slot:
     in_window: bool = False
     error: BaseException | None = None
     site: Site | None = None
+    fp: tuple[Any, ...] | None = None  # the pending request's footprint (None: not asked yet)
 
 
 ActorProgram = Callable[[Port], Awaitable[None]]

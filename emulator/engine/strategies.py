@@ -12,17 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from emulator.engine import sampling
+from emulator.engine.base import DELAY_BUCKETS, STEP_NS, Strategy, delay_ns
 from emulator.engine.choices import ReplayCursor
 from emulator.engine.rng import Rng
 
-# Delays are log-uniform: bucket b (1..DELAY_BUCKETS-1) postpones an actor by STEP_NS * 2**b.
-STEP_NS = 50
-DELAY_BUCKETS = 15
-
-
-def delay_ns(bucket: int) -> int:
-    return STEP_NS << bucket if bucket > 0 else 0
-
+__all__ = ["DELAY_BUCKETS", "STEP_NS", "Strategy", "delay_ns"]
 
 # Choice kinds of a memory model (TSO, WEAK): 0 is the sequentially consistent answer, any
 # other value a weak behaviour (a stale read, an early-placed store, an undrained buffer).
@@ -30,44 +25,6 @@ MEMORY_KINDS = frozenset({"mm.read", "mm.place", "tso.drain"})
 # The weak answer a directed schedule takes for the entries that ask for it: the oldest
 # message a load may read, no store buffer drained.
 STALEST_KINDS = frozenset({"mm.read", "tso.drain"})
-
-
-class Strategy:
-    """Base: uniform scheduling, no delays, allocations biased to the most recently freed slot."""
-
-    name = "random"
-    delays = False
-
-    def __init__(self, seed: int) -> None:
-        self.seed = seed
-        self.rng = Rng(seed, stream=1)
-
-    def params(self) -> dict[str, Any]:
-        return {}
-
-    def start(self, n_actors: int) -> None:
-        """Called once before the first decision."""
-
-    def pick(self, runnable: Sequence[int], step: int) -> int:
-        """Position in ``runnable`` of the actor that steps next."""
-        return self.rng.below(len(runnable))
-
-    def delay(self, actor: int, in_window: bool) -> int:
-        """Delay bucket for the actor about to step (0 = none)."""
-        return 0
-
-    def other(self, kind: str, n: int) -> int:
-        # Model-side choices (which free slab slot, ...): 0 is the most recently freed object,
-        # favoured so that reuse races (003a, 000a) show up quickly.
-        if self.rng.chance(3, 4):
-            return 0
-        return self.rng.below(n)
-
-    def stepped(self, actor: int, label: str) -> None:
-        """Notification after an actor completed a step (directed schedules track progress)."""
-
-    def wants(self, actor_names: Sequence[str]) -> None:
-        """Names of the actors, in index order (directed schedules resolve names)."""
 
 
 class RandomStrategy(Strategy):
@@ -98,6 +55,9 @@ class ChaosStrategy(Strategy):
         self.mem_in = mem_in  # ... and inside one
         self.prio: list[int] = []
         self.in_window = False  # of the actor about to step (told by ``delay``)
+        # Automatic windows: labels of steps that conflicted with another actor's step in the
+        # profiling runs. An actor about to take one is delayed as often as inside a window.
+        self.hot: frozenset[str] = frozenset()
 
     def params(self) -> dict[str, Any]:
         p = {"switch": self.switch, "delay_out": self.delay_out, "delay_in": self.delay_in}
@@ -112,6 +72,10 @@ class ChaosStrategy(Strategy):
                 return 0
             return 1 + self.rng.below(n - 1)
         return super().other(kind, n)
+
+    def use(self, profile: Any) -> None:
+        if profile is not None:
+            self.hot = frozenset(profile.racy_labels)
 
     def start(self, n_actors: int) -> None:
         self.prio = [self.rng.below(1 << 16) for _ in range(n_actors)]
@@ -134,6 +98,8 @@ class ChaosStrategy(Strategy):
 
     def delay(self, actor: int, in_window: bool) -> int:
         below = self.rng.below
+        if not in_window and self.hot and self.hub is not None:
+            in_window = self.hub.label(actor) in self.hot
         self.in_window = in_window
         if below(self.delay_in if in_window else self.delay_out) != 0:
             return 0
@@ -141,36 +107,47 @@ class ChaosStrategy(Strategy):
 
 
 class PctStrategy(Strategy):
-    """PCT (Burckhardt et al., ASPLOS 2010): random initial priorities, d-1 priority change
-    points among the first k steps; always run the highest-priority runnable actor."""
+    """PCT (Burckhardt et al., ASPLOS 2010): distinct random initial priorities (all >= d), d-1
+    distinct change points among the k scheduling decisions of a run; always run the
+    highest-priority runnable actor, and at the i-th change point drop the running one to i.
+
+    Only real decisions count (a step with one candidate, a blocked request parking, a local
+    step is none), so no change point is lost on a step without an alternative. ``k`` is the
+    largest number of decisions the profiling runs made (``use``), unless given."""
 
     name = "pct"
 
-    def __init__(self, seed: int, depth: int = 3, k: int = 50) -> None:
+    def __init__(self, seed: int, depth: int = 3, k: int = 0) -> None:
         super().__init__(seed)
         self.depth = depth
-        self.k = k
+        self.k_given = k
+        self.k = k or 50
         self.prio: list[int] = []
         self.change: dict[int, int] = {}
+        self.decision = 0
 
     def params(self) -> dict[str, Any]:
         return {"depth": self.depth, "k": self.k}
 
+    def use(self, profile: Any) -> None:
+        if not self.k_given and profile is not None:
+            self.k = max(1, profile.decisions)
+
     def start(self, n_actors: int) -> None:
-        order = list(range(n_actors))
-        for i in range(n_actors - 1, 0, -1):  # Fisher-Yates with our own PRNG
-            j = self.rng.below(i + 1)
-            order[i], order[j] = order[j], order[i]
+        rng = self.rng
+        order = shuffled(rng, list(range(n_actors)))
         self.prio = [0] * n_actors
         for rank, a in enumerate(order):
             self.prio[a] = self.depth + rank
-        self.change = {}
-        for j in range(self.depth - 1):
-            self.change.setdefault(self.rng.below(self.k), j)
+        # d-1 distinct decisions among 2..k (the first decision is the initial priorities').
+        points = shuffled(rng, list(range(2, self.k + 1)))[: self.depth - 1]
+        self.change = {c: self.depth - 1 - i for i, c in enumerate(points)}
+        self.decision = 0
 
     def pick(self, runnable: Sequence[int], step: int) -> int:
+        self.decision = d = self.decision + 1
         best = self._best(runnable)
-        low = self.change.pop(step, None)
+        low = self.change.pop(d, None)
         if low is not None:
             self.prio[runnable[best]] = low
             best = self._best(runnable)
@@ -183,6 +160,14 @@ class PctStrategy(Strategy):
             if prio[runnable[i]] > prio[runnable[best]]:
                 best = i
         return best
+
+
+def shuffled(rng: Rng, items: list[int]) -> list[int]:
+    """Fisher-Yates with our own PRNG (in place; returns the list)."""
+    for i in range(len(items) - 1, 0, -1):
+        j = rng.below(i + 1)
+        items[i], items[j] = items[j], items[i]
+    return items
 
 
 class DirectedStrategy(Strategy):
@@ -198,6 +183,11 @@ class DirectedStrategy(Strategy):
         self.names: list[str] = []
         self.name = base.name
         self.delays = base.delays
+        self.wants_coverage = base.wants_coverage
+        # Steps applied without a choice (local ones, parks) cannot be held back to their
+        # place in the schedule: one that ran early counts when its entry comes up.
+        self.forced = False
+        self.early: dict[tuple[str, str], int] = {}
 
     def params(self) -> dict[str, Any]:
         return self.base.params()
@@ -207,6 +197,17 @@ class DirectedStrategy(Strategy):
 
     def start(self, n_actors: int) -> None:
         self.base.start(n_actors)
+
+    def attach(self, hub: Any) -> None:
+        self.hub = hub
+        self.base.attach(hub)
+
+    def applied(self, actor: int, forced: bool) -> None:
+        self.forced = forced
+        self.base.applied(actor, forced)
+
+    def finish(self, outcome: Any, records: Sequence[Any], coverage: Any) -> None:
+        self.base.finish(outcome, records, coverage)
 
     @property
     def active(self) -> bool:
@@ -239,10 +240,21 @@ class DirectedStrategy(Strategy):
         return 0
 
     def stepped(self, actor: int, label: str) -> None:
-        if self.active:
-            name, want = self.schedule[self.pos][:2]
-            if self.names[actor] == name and label == want:
-                self.pos += 1
+        if not self.active:
+            return
+        name, want = self.schedule[self.pos][:2]
+        if self.names[actor] == name and label == want:
+            self.pos += 1
+        elif self.forced:
+            key = (self.names[actor], label)
+            self.early[key] = self.early.get(key, 0) + 1
+        early = self.early
+        while self.active:
+            key = (self.schedule[self.pos][0], self.schedule[self.pos][1])
+            if not early.get(key):
+                break
+            early[key] -= 1
+            self.pos += 1
 
 
 class ReplayStrategy(Strategy):
@@ -269,15 +281,51 @@ class ReplayStrategy(Strategy):
         return self.cursor.next(n, kind)
 
 
-STRATEGIES = ("chaos", "pct", "random")
+STRATEGIES = ("chaos", "pct", "random", "pos", "urw", "surw", "rff")
 
 
-def make_strategy(name: str, seed: int, params: dict[str, Any] | None = None) -> Strategy:
+def make_strategy(
+    name: str,
+    seed: int,
+    params: dict[str, Any] | None = None,
+    profile: Any = None,
+    campaign: Any = None,
+) -> Strategy:
+    """The strategy ``name`` for ``seed``. ``profile`` (from ``profile.profile``) is what the
+    strategy measures its run against; ``campaign`` is cross-run state of one hunt (rff)."""
     p = dict(params or {})
+    s: Strategy
     if name == "chaos":
-        return ChaosStrategy(seed, **p)
-    if name == "pct":
-        return PctStrategy(seed, **p)
-    if name == "random":
-        return RandomStrategy(seed)
-    raise ValueError(name)
+        s = ChaosStrategy(seed, **p)
+    elif name == "pct":
+        s = PctStrategy(seed, **p)
+    elif name == "random":
+        s = RandomStrategy(seed, **p)
+    elif name == "pos":
+        s = sampling.PosStrategy(seed, **p)
+    elif name == "urw":
+        s = sampling.UrwStrategy(seed, **p)
+    elif name == "surw":
+        s = sampling.SurwStrategy(seed, **p)
+    elif name == "rff":
+        s = sampling.RffStrategy(seed, corpus=campaign, **p)
+    else:
+        raise ValueError(name)
+    s.use(profile)
+    return s
+
+
+def needs_profile(name: str) -> bool:
+    """Strategies that measure their runs against profiling runs of the same program."""
+    return name in ("chaos", "pct", "urw", "surw")
+
+
+def has_campaign(name: str) -> bool:
+    """Strategies whose runs depend on the earlier runs of the same hunt: a run replays from
+    its recorded choices, not from its seed alone."""
+    return name == "rff"
+
+
+def new_campaign(name: str) -> Any:
+    """Cross-run state for the runs of one hunt, or None for strategies without any."""
+    return sampling.Corpus() if name == "rff" else None

@@ -9,6 +9,7 @@ from typing import Any
 
 from emulator.engine.config import RunResult
 from emulator.engine.events import PARKS
+from emulator.engine.strategies import has_campaign
 from emulator.run.catalog import is_script
 from emulator.run.logs import write_log
 from emulator.run.recording import Recording
@@ -87,7 +88,9 @@ def replay_command(spec: RunSpec, path: Path) -> str:
 
 
 def repro_commands(spec: RunSpec, log: Path | None, trace: Path | None) -> list[str]:
-    cmds = [run_command(spec)]
+    # A run of a strategy with cross-run state (rff) is a function of its seed and the runs of
+    # its hunt before it: only its recorded choices reproduce it.
+    cmds = [] if has_campaign(spec.strategy) else [run_command(spec)]
     if log is not None:
         cmds.append(replay_command(spec, log))
     if trace is not None:

@@ -8,9 +8,17 @@ from itertools import islice
 from typing import Any
 
 from emulator.engine.runtime import Job, RunConfig, RunResult, run_batch
-from emulator.engine.strategies import make_strategy
+from emulator.engine.strategies import new_campaign
 from emulator.errors import ScenarioError
-from emulator.run.session import RunSpec, build, build_options, check_seed, execute, validate
+from emulator.run.session import (
+    RunSpec,
+    build,
+    build_options,
+    check_seed,
+    execute,
+    strategy_for,
+    validate,
+)
 
 
 def run_many(
@@ -51,11 +59,12 @@ def run_many(
     scen = validate(first)
     opts = build_options(scen, first)
     steps = budget or scen.budget
+    campaign = new_campaign(strategy)  # cross-run state (rff): a function of the seeds so far
 
     def job(seed: int) -> Job:
         setup = build(scen, variant, opts)
         cfg = RunConfig(
-            strategy=make_strategy(strategy, seed, first.strategy_params),
+            strategy=strategy_for(scen, first, opts, seed, campaign),
             budget=steps,
             windows=setup.windows,
         )

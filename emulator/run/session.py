@@ -17,8 +17,9 @@ from typing import Any
 
 from emulator import __version__
 from emulator.engine.choices import Replay
+from emulator.engine.profile import Profile, profile
 from emulator.engine.runtime import RunConfig, RunResult, run_sync
-from emulator.engine.strategies import STRATEGIES, make_strategy
+from emulator.engine.strategies import STRATEGIES, Strategy, make_strategy, needs_profile
 from emulator.engine.violations import ERROR, VIOLATION, Crash
 from emulator.errors import BadInput, ScenarioError
 from emulator.run.catalog import did_you_mean, load
@@ -40,8 +41,13 @@ PARAMS: dict[str, dict[str, tuple[int, int, int]]] = {
         "mem": (25, 0, 100),
         "mem_in": (80, 0, 100),
     },
-    "pct": {"depth": (3, 1, 64), "k": (50, 1, 1_000_000)},
+    # k's default (shown as 0) is the number of decisions the profiling runs made
+    "pct": {"depth": (3, 1, 64), "k": (0, 1, 1_000_000)},
     "random": {},
+    "pos": {},
+    "urw": {},
+    "surw": {},
+    "rff": {},
 }
 
 
@@ -99,8 +105,12 @@ def param_help(strategy: str) -> str:
     p = PARAMS.get(strategy, {})
     if not p:
         return f"strategy {strategy} takes no parameters"
-    keys = ", ".join(f"{k}={d} ({lo}..{hi:,})" for k, (d, lo, hi) in p.items())
+    keys = ", ".join(f"{k}={_default(d)} ({lo}..{hi:,})" for k, (d, lo, hi) in p.items())
     return f"strategy {strategy} takes {keys}"
+
+
+def _default(d: int) -> str:
+    return "profiled" if d == 0 else str(d)
 
 
 def check_params(strategy: str, params: Mapping[str, Any]) -> None:
@@ -114,7 +124,7 @@ def check_params(strategy: str, params: Mapping[str, Any]) -> None:
             shown = v if isinstance(v, int) and abs(v) < 10**30 else type(v).__name__
             raise BadInput(
                 f"strategy parameter {k}={shown} is out of range; give {lo} <= {k} <= {hi:,} "
-                f"(default {_d})"
+                f"(default {_default(_d)})"
             )
 
 
@@ -177,6 +187,50 @@ def validate(spec: RunSpec) -> Scenario:
     return scen
 
 
+_PROFILES: dict[tuple[str, str, str, tuple[tuple[str, str], ...], int], Profile | None] = {}
+
+
+def profile_of(
+    scen: Scenario, variant: str, opts: Mapping[str, str], budget: int
+) -> Profile | None:
+    """The profile of one program (a pure function of it), computed once per process. None
+    when the program raises while profiled: the run itself then reports the error."""
+    key = (scen.name, str(scen.source), variant, tuple(sorted(opts.items())), budget)
+    if key in _PROFILES:
+        return _PROFILES[key]
+
+    def setup() -> Any:
+        built = scen.build(variant, dict(opts))
+        return built.model, built.actors
+
+    try:
+        p: Profile | None = profile(setup, budget)
+    except Exception:
+        p = None
+    _PROFILES[key] = p
+    return p
+
+
+def strategy_for(
+    scen: Scenario,
+    spec: RunSpec,
+    opts: Mapping[str, str],
+    seed: int | None = None,
+    campaign: Any = None,
+    replaying: bool = False,
+) -> Strategy:
+    """The strategy of ``spec`` (for ``seed``, default the spec's), measured against the
+    profile of the program when it uses one. A replay answers from its recording, so it needs
+    no profile."""
+    budget = spec.budget or scen.budget
+    prof = None
+    if needs_profile(spec.strategy) and not replaying:
+        prof = profile_of(scen, spec.variant, opts, budget)
+    return make_strategy(
+        spec.strategy, spec.seed if seed is None else seed, spec.strategy_params, prof, campaign
+    )
+
+
 def execute(
     spec: RunSpec,
     replay: Replay | None = None,
@@ -190,13 +244,15 @@ def execute(
     scenario, or a model step); an actor whose own code raises ends the run with outcome
     ``error`` (see ``crash_error``)."""
     scen = validate(spec)
-    setup = build(scen, spec.variant, build_options(scen, spec))
+    opts = build_options(scen, spec)
+    budget = spec.budget or scen.budget
+    setup = build(scen, spec.variant, opts)
     if spec.schedule == "directed":
         check_directed_actors(scen, setup)
-    strategy = make_strategy(spec.strategy, spec.seed, spec.strategy_params)
+    strategy = strategy_for(scen, spec, opts, replaying=replay is not None)
     cfg = RunConfig(
         strategy=strategy,
-        budget=spec.budget or scen.budget,
+        budget=budget,
         windows=setup.windows,
         directed=setup.directed if spec.schedule == "directed" else (),
         replay=replay,
@@ -291,9 +347,10 @@ def step_error(
     exc_line = tb.splitlines()[-1] if tb else type(exc).__name__
     where = "?"
     try:
-        setup = scen.build(spec.variant, build_options(scen, spec))
+        opts = build_options(scen, spec)
+        setup = scen.build(spec.variant, opts)
         cfg = RunConfig(
-            strategy=make_strategy(spec.strategy, spec.seed, spec.strategy_params),
+            strategy=strategy_for(scen, spec, opts, replaying=replay is not None),
             budget=spec.budget or scen.budget,
             windows=setup.windows,
             directed=setup.directed if spec.schedule == "directed" else (),

@@ -110,7 +110,7 @@ CASES: list[Case] = [
     (
         "param k=0",
         lambda d: [*RUN, "--strategy", "pct", "-p", "k=0"],
-        E + "strategy parameter k=0 is out of range; give 1 <= k <= 1,000,000 (default 50)",
+        E + "strategy parameter k=0 is out of range; give 1 <= k <= 1,000,000 (default profiled)",
     ),
     (
         "param depth huge",
@@ -151,7 +151,8 @@ CASES: list[Case] = [
     (
         "strategy typo",
         lambda d: [*RUN, "--strategy", "chaso"],
-        E + "unknown strategy 'chaso'; did you mean 'chaos'?; use one of: chaos, pct, random",
+        E + "unknown strategy 'chaso'; did you mean 'chaos'?; use one of: chaos, pct, random, "
+        "pos, urw, surw, rff",
     ),
     (
         "scenario typo",
@@ -415,7 +416,7 @@ CASES: list[Case] = [
                 )
             ),
         ],
-        E + "strategy parameter k=0 is out of range; give 1 <= k <= 1,000,000 (default 50)",
+        E + "strategy parameter k=0 is out of range; give 1 <= k <= 1,000,000 (default profiled)",
     ),
     (
         "trace choices strings",

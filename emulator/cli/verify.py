@@ -1,0 +1,167 @@
+"""``pcemu verify``: every execution of a scenario variant within a preemption bound.
+
+Ends with "no violation in any execution with <= N preemptions: E executions, T s", or with
+the first counterexample, saved as a trace file that ``pcemu replay`` and ``pcemu explain``
+accept (its header names the strategy ``random``, which never delays, and its choices are the
+counterexample's).
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from emulator.cli import exits
+from emulator.cli.output import BoundedInt, echo_err, emit_json, verbosity, verbosity_options
+from emulator.cli.recordings import interruptible
+from emulator.cli.runs import keep, make_spec, out_dir
+from emulator.engine.verify import Verdict, verify
+from emulator.errors import Interrupted
+from emulator.run import interrupts
+from emulator.run.artifacts import replay_command
+from emulator.run.inputs import output_dir, output_file
+from emulator.run.recording import MAX_BUDGET
+from emulator.run.session import build, build_options, validate
+
+
+@click.command("verify")
+@click.argument("name")
+@click.option("--variant", default="fixed", show_default=True, help="the variant to verify")
+@click.option(
+    "--preemptions",
+    type=BoundedInt(0, 16, "--preemptions"),
+    default=2,
+    show_default=True,
+    help="the preemption bound: switches away from an actor that could still run",
+)
+@click.option(
+    "--set", "options", multiple=True, help="scenario option KEY=VALUE (see pcemu show NAME)"
+)
+@click.option("--mem", default=None, help="memory mode sc | tso | weak (default: scenario's)")
+@click.option(
+    "--budget",
+    type=BoundedInt(1, MAX_BUDGET, "--budget"),
+    default=None,
+    help="step budget (default: scenario's)",
+)
+@click.option(
+    "--limit",
+    type=BoundedInt(1, 100_000_000, "--limit"),
+    default=1_000_000,
+    show_default=True,
+    help="stop (inconclusive) after this many executions",
+)
+@click.option(
+    "--trace",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="where a counterexample's trace is written (default: under -o/--out)",
+)
+@click.option(
+    "-o",
+    "--out",
+    "out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="directory for a counterexample's trace [default: pcemu-runs]",
+)
+@click.option("--json", "as_json", is_flag=True, help="one JSON object instead of text")
+@verbosity_options
+@interruptible
+def verify_cmd(
+    name: str,
+    variant: str,
+    preemptions: int,
+    options: Sequence[str],
+    mem: str | None,
+    budget: int | None,
+    limit: int,
+    trace: Path | None,
+    out: Path | None,
+    as_json: bool,
+) -> None:
+    """Explore every execution of NAME's VARIANT with at most N preemptions (depth first).
+    Exit 0: none fails; 1: a counterexample (saved); 2: bad input, or the limit was reached."""
+    spec = make_spec(name, variant, 0, "random", (), options, budget, mem=mem)
+    scen = validate(spec)
+    opts = build_options(scen, spec)
+    steps = budget or scen.budget
+    if trace is not None:
+        output_file(trace, "--trace")
+    save_dir = out_dir(out, None)
+
+    def program() -> Any:
+        setup = build(scen, variant, opts)
+        return setup.model, setup.actors
+
+    def progress(v: Verdict) -> None:
+        if verbosity() > 0 and not as_json:
+            echo_err(f"verify: {v.executions:,} executions, no violation yet")
+
+    t0 = time.monotonic()
+    v = verify(
+        program,
+        lambda r: r.outcome.failed,
+        preemptions,
+        steps,
+        limit,
+        progress,
+        stop=lambda: interrupts.received() is not None,
+    )
+    secs = time.monotonic() - t0  # display only: the exploration itself never reads a clock
+    if v.witness is None and interrupts.received() is not None:
+        raise Interrupted(
+            interrupts.received() or 2,
+            f"verify: {v.executions:,} executions with <= {preemptions} preemptions, "
+            "no violation; interrupted before the bound was exhausted",
+        )
+    result: dict[str, Any] = {
+        "scenario": scen.name,
+        "variant": variant,
+        "preemptions": preemptions,
+        "executions": v.executions,
+        "complete": v.complete,
+        "seconds": round(secs, 1),
+        "outcomes": dict(sorted(v.outcomes.items())),
+    }
+    code = exits.CLEAN
+    if v.witness is not None:
+        r = v.witness
+        path = trace
+        if path is None:
+            output_dir(save_dir, "-o/--out")
+            path = save_dir / f"{scen.name}-{variant}-verify-p{preemptions}.pctrace"
+        keep(spec, spec.header(scen), r, None, path)
+        o = r.outcome
+        what = o.violation.oracle if o.violation is not None else o.status
+        msg = o.violation.message if o.violation is not None else (o.error or "")
+        result.update(found=what, message=msg, trace=str(path))
+        text = (
+            f"counterexample after {v.executions:,} executions: {what}: {msg}\n"
+            f"  trace: {path}\n"
+            f"  {replay_command(spec, path)}\n"
+            f"  {shlex.join(['pcemu', 'explain', str(path)])}"
+        )
+        code = exits.FOUND
+    elif v.complete:
+        text = (
+            f"no violation in any execution with <= {preemptions} preemptions: "
+            f"{v.executions:,} executions, {secs:.1f} s"
+        )
+    else:
+        text = (
+            f"inconclusive: stopped at --limit {limit:,} executions with <= {preemptions} "
+            f"preemptions and no violation, {secs:.1f} s; raise --limit or lower --preemptions"
+        )
+        code = exits.BAD
+    if as_json:
+        emit_json(result)
+    else:
+        click.echo(text)
+    sys.exit(code)
