@@ -33,6 +33,8 @@ from emulator.engine.events import switches
 from emulator.engine.model import Model
 from emulator.run.scenario import Scenario
 
+MODES = ("SC", "TSO", "WEAK")
+
 __all__ = ["FIRES", "OK", "PARKS", "Arrow", "Explanation", "Life", "Step", "explain"]
 
 
@@ -49,7 +51,7 @@ def explain(header: dict[str, Any], scenario: Scenario, result: RunResult) -> Ex
     track_held(steps, len(result.actor_names))
     arrows = wake_arrows(steps, result.wakes, result.actor_names)
     lives, reuse = from_facts.lives(steps, result.facts) if stated else from_text.lives(steps)
-    mode = str(header.get("mem") or "SC").upper()
+    mode = memory_mode(header)
     memory = explain_memory.analyse(steps, result.facts, result.actor_names, mode)
     explain_memory.annotate(memory, result.actor_names)
     snap = getattr(model, "snapshot", None)
@@ -78,6 +80,16 @@ def explain(header: dict[str, Any], scenario: Scenario, result: RunResult) -> Ex
     )
 
 
+def memory_mode(header: dict[str, Any]) -> str:
+    """The run's memory mode: the header's ``mem``; a litmus witness (whose scenario runs in
+    every mode) names it as its variant."""
+    for given in (header.get("mem"), header.get("variant")):
+        m = str(given or "").upper()
+        if m in MODES:
+            return m
+    return "SC"
+
+
 def model_warnings(model: Model | None) -> list[str]:
     """What the model noted but let pass (a kernel WARN_ON it was told not to fail on)."""
     found = getattr(model, "warnings", None)
@@ -99,6 +111,6 @@ def run_line(e: Explanation) -> str:
     return (
         f"{h.get('scenario')} ({h.get('spec_id', '?')}) variant={h.get('variant')} "
         f"strategy={h.get('strategy')} seed={h.get('seed')} schedule={h.get('schedule', 'seeded')}"
-        + (f" mem={h['mem']}" if h.get("mem") and str(h["mem"]).upper() != "SC" else "")
+        + (f" mem={memory_mode(h)}" if memory_mode(h) != "SC" else "")
         + (f" {opts}" if opts else "")
     )

@@ -218,3 +218,29 @@ def test_html_stale_link_renders_in_headless_chromium(
     if os.environ.get("PCEMU_UPDATE_SCREENSHOTS"):
         DOCS_IMG.mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, DOCS_IMG / "timeline-futex-wake-barrier-tso.png")
+
+
+SB = """C SB
+{}
+P0(int *x, int *y) { int r0; WRITE_ONCE(*x, 1); r0 = READ_ONCE(*y); }
+P1(int *x, int *y) { int r0; WRITE_ONCE(*y, 1); r0 = READ_ONCE(*x); }
+exists (0:r0=0 /\\ 1:r0=0)
+"""
+
+
+def test_litmus_tso_witness_shows_both_stores_buffered(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    f = tmp_path / "sb.litmus"
+    f.write_text(SB)
+    code, out, _ = run_cli(capsys, "litmus", str(f), "--model", "tso")
+    assert code == 0 and "Sometimes" in out, out
+    where = tmp_path / "pcemu-runs" / "litmus"
+    code, out, _ = run_cli(
+        capsys, "explain", str(where / "sb.tso.pctrace"), "--script", str(where / "sb.litmus.py")
+    )
+    assert code == 0, out
+    assert "mem=TSO" in out.splitlines()[0]
+    assert "! buffered: x = 1 in P0's store buffer, still buffered when the run ended" in out
+    assert "! buffered: y = 1 in P1's store buffer, still buffered when the run ended" in out
