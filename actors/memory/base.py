@@ -6,6 +6,11 @@ A memory model owns the shared memory of a run: locations (opaque, hashable, ord
 ``choose(n, kind)`` callable handed to ``bind`` (value 0 = the sequentially consistent answer),
 so a run whose memory choices are all 0 is an SC run.
 
+A mode may also state facts (``emulator.engine.facts``) about what the caller cannot see, such
+as TSO's store buffers; they go to the run's fact sink, found on the run's ``Control`` whose
+``choose`` is bound (or passed to ``bind`` as ``fact``), and only when the run asked for facts.
+Stating them changes nothing a run does.
+
 Blocking primitives never block here: ``lock`` and ``gp_end`` return False when the CPU must wait,
 and the caller parks the actor and calls again when something changed (any ``unlock`` or
 ``rcu_read_unlock``), exactly as the hub does with its other wait objects.
@@ -18,7 +23,9 @@ access is ordered after those loads (address and data dependencies). SC and TSO 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Literal
+from typing import Any, Literal
+
+from emulator.engine.facts import Fact
 
 Loc = Hashable
 Value = int | str  # str: a pointer, i.e. the name of the location pointed to
@@ -50,9 +57,18 @@ class MemoryModel:
         self.choose: Choose = _never
         self.init_values: dict[Loc, Value] = {}
         self.rcu = Rcu()
+        self.fact: Callable[[Fact], None] | None = None  # the run's fact sink, when it asked
 
-    def bind(self, choose: Choose) -> None:
+    def bind(self, choose: Choose, fact: Callable[[Fact], None] | None = None) -> None:
+        """Take choices from ``choose``. Facts go to ``fact``; without it, to the run's own
+        sink when ``choose`` is a method of a Control that collects facts (``facts_on``)."""
         self.choose = choose
+        if fact is None:
+            ctl: Any = getattr(choose, "__self__", None)
+            sink = getattr(ctl, "fact", None)
+            if callable(sink) and getattr(ctl, "facts_on", False) is True:
+                fact = sink
+        self.fact = fact
 
     # -- setup ----------------------------------------------------------------------------------
     def init(self, loc: Loc, value: Value) -> None:

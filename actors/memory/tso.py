@@ -14,6 +14,13 @@
 - A grace period ends only after every other CPU drained its buffer (the quiescent state that
   reports it is a full barrier).
 
+Facts (runs that ask for them): ``tso_buffer`` where a store enters its CPU's buffer and
+``tso_drain`` where it reaches memory (stated in the step that drained it: the CPU's own fence,
+RMW or lock, or another CPU's load that chose the drain; drains at the end of the run belong to
+no step and are not stated). Both name the location (``oid``, ``name``; ``okind`` "lock" for a
+lock word), the buffering CPU (``other``) and the value stored. A buffer is FIFO, so the n-th
+drain of a CPU is its n-th buffered store.
+
 Known deviation from the design page: a CPU's buffer is not drained when its actor finishes (that
 would make every store of a thread's last step visible at once and hide store buffering); the
 end of the run drains instead.
@@ -25,6 +32,10 @@ from collections.abc import Hashable
 
 from actors.memory.base import STRONG_FENCES, LoadOrder, Loc, StoreOrder, Value, loc_key
 from actors.memory.flat import FlatMemory
+from emulator.engine.facts import Fact
+
+TSO_BUFFER = "tso_buffer"  # fact: a store entered its CPU's store buffer
+TSO_DRAIN = "tso_drain"  # fact: a buffered store reached memory (visible to every CPU)
 
 Entry = tuple[int, Loc, Value]  # (issue number, location, value)
 
@@ -44,9 +55,20 @@ class TSO(FlatMemory):
             b = self.buf[cpu] = []
         return b
 
+    def _state(self, kind: str, cpu: int, loc: Loc, value: Value) -> None:
+        if self.fact is None:
+            return
+        oid, okind, name = 0, "", str(loc)
+        if isinstance(loc, tuple) and len(loc) == 2 and isinstance(loc[0], int):
+            oid, name = loc[0], str(loc[1])
+        elif isinstance(loc, tuple) and len(loc) == 3 and isinstance(loc[1], int):
+            oid, okind, name = loc[1], str(loc[0]), str(loc[2])
+        self.fact(Fact(kind, oid, 0, okind, name, value, cpu))
+
     def _drain_head(self, cpu: int) -> None:
         _seq, loc, value = self.buf[cpu].pop(0)
         self.mem[loc] = value
+        self._state(TSO_DRAIN, cpu, loc, value)
 
     def _drain_own(self, cpu: int) -> None:
         b = self.buf.get(cpu)
@@ -103,6 +125,7 @@ class TSO(FlatMemory):
     ) -> None:
         self.seq += 1
         self._buffer(cpu).append((self.seq, loc, value))
+        self._state(TSO_BUFFER, cpu, loc, value)
 
     def fence(self, cpu: int, kind: str) -> None:
         if kind in STRONG_FENCES:

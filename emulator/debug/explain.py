@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.debug import explain_analysis, from_facts, from_text
+from emulator.debug import explain_analysis, explain_memory, from_facts, from_text
 from emulator.debug.steps import (
     FIRES,
     OK,
@@ -33,6 +33,8 @@ from emulator.engine.events import switches
 from emulator.engine.model import Model
 from emulator.run.scenario import Scenario
 
+MODES = ("SC", "TSO", "WEAK")
+
 __all__ = ["FIRES", "OK", "PARKS", "Arrow", "Explanation", "Life", "Step", "explain"]
 
 
@@ -49,14 +51,20 @@ def explain(header: dict[str, Any], scenario: Scenario, result: RunResult) -> Ex
     track_held(steps, len(result.actor_names))
     arrows = wake_arrows(steps, result.wakes, result.actor_names)
     lives, reuse = from_facts.lives(steps, result.facts) if stated else from_text.lives(steps)
+    mode = memory_mode(header)
+    memory = explain_memory.analyse(steps, result.facts, result.actor_names, mode)
+    explain_memory.annotate(memory, result.actor_names)
     snap = getattr(model, "snapshot", None)
     o = result.outcome
+    keys = explain_analysis.key_facts(steps)
+    if o.failed:
+        keys += explain_memory.key_steps(memory, keys)
     return Explanation(
         header=header,
         scenario=scenario,
         actors=list(result.actor_names),
         steps=steps,
-        arrows=sorted(arrows + reuse, key=lambda a: (a.dst, a.src, a.kind)),
+        arrows=sorted(arrows + reuse + memory.arrows, key=lambda a: (a.dst, a.src, a.kind)),
         lives=lives,
         violation=o.violation,
         status=o.status,
@@ -65,9 +73,21 @@ def explain(header: dict[str, Any], scenario: Scenario, result: RunResult) -> Ex
         switches=switches(result.events),
         snapshot=[str(x) for x in snap()] if callable(snap) and o.failed else [],
         warnings=model_warnings(model),
-        keys=explain_analysis.key_facts(steps),
+        keys=keys,
         folds=explain_analysis.folds(steps),
+        stale=memory.stale,
+        mem=mode,
     )
+
+
+def memory_mode(header: dict[str, Any]) -> str:
+    """The run's memory mode: the header's ``mem``; a litmus witness (whose scenario runs in
+    every mode) names it as its variant."""
+    for given in (header.get("mem"), header.get("variant")):
+        m = str(given or "").upper()
+        if m in MODES:
+            return m
+    return "SC"
 
 
 def model_warnings(model: Model | None) -> list[str]:
@@ -91,5 +111,6 @@ def run_line(e: Explanation) -> str:
     return (
         f"{h.get('scenario')} ({h.get('spec_id', '?')}) variant={h.get('variant')} "
         f"strategy={h.get('strategy')} seed={h.get('seed')} schedule={h.get('schedule', 'seeded')}"
+        + (f" mem={memory_mode(h)}" if memory_mode(h) != "SC" else "")
         + (f" {opts}" if opts else "")
     )

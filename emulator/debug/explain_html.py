@@ -4,6 +4,9 @@ A CSS grid: one column (lane) per actor, one row per step, each step a box in it
 with its full text (wrapped, never cut), the source line, the locks it took or released, notes
 on reuse and stale uses, and the key fact. Beside each lane, bars show the locks and RCU
 read-side sections its actor holds, from the step that took them to the one that released them.
+Under TSO and WEAK, a load that returned a stale value is marked (a "stale read" badge) and
+a dashed arrow runs from the store it missed to it; under TSO a dotted arrow runs from the step
+that put a store in its CPU's store buffer to the step that drained it.
 The violation is marked for every oracle: the failing step's box is red, and for a deadlock
 the steps parked in the wait-for cycle are too, with the cycle drawn as red arrows. A window of
 steps repeated in a row (a livelock's loop) is shown once, then folded into one row.
@@ -57,6 +60,11 @@ h1 { font-size: 16px; margin: 0 0 4px 0; }
 .step.parks { background: #f4f6f7; border-style: dashed; }
 .step.stale { border-color: #d35400; }
 .step.key { border: 2px solid #d35400; }
+.step.staleread { border: 2px dashed #c2185b; background: #fdf0f5; }
+.step.missed { border-color: #c2185b; }
+.step .stalebadge { color: #fff; background: #c2185b; border-radius: 3px; padding: 0 4px;
+  margin-right: 4px; font-weight: bold; }
+.step .missedbadge { color: #c2185b; font-weight: bold; margin-right: 4px; }
 .step.cycle { border: 2px dashed #c0392b; background: #fdecea; }
 .step.violation { border: 2px solid #c0392b; background: #fdecea; }
 .step .lbl { font-weight: bold; }
@@ -73,6 +81,8 @@ h1 { font-size: 16px; margin: 0 0 4px 0; }
 .arrow.wake { stroke: #2471a3; }
 .arrow.reuse { stroke: #d35400; }
 .arrow.cycle { stroke: #c0392b; stroke-width: 2.2; stroke-dasharray: 6 3; }
+.arrow.stale { stroke: #c2185b; stroke-width: 2; stroke-dasharray: 5 3; }
+.arrow.drain { stroke: #16a085; stroke-dasharray: 2 3; }
 pre { background: #fafafa; border: 1px solid #eee; padding: 8px; overflow-x: auto; }
 """
 
@@ -138,7 +148,13 @@ document.addEventListener("DOMContentLoaded", pcemuDraw);
 window.addEventListener("resize", pcemuDraw);
 """
 
-ARROW_COLORS = (("wake", "#2471a3"), ("reuse", "#d35400"), ("cycle", "#c0392b"))
+ARROW_COLORS = (
+    ("wake", "#2471a3"),
+    ("reuse", "#d35400"),
+    ("cycle", "#c0392b"),
+    ("stale", "#c2185b"),
+    ("drain", "#16a085"),
+)
 
 
 def _cycle(e: Explanation) -> tuple[list[dict[str, object]], set[int]]:
@@ -176,17 +192,28 @@ def _cycle(e: Explanation) -> tuple[list[dict[str, object]], set[int]]:
 def _step_box(s: Step, e: Explanation, cycle: set[int]) -> str:
     classes = ["step"]
     fired = s.status == FIRES or (e.violation is not None and e.violation.step == s.n)
+    stale_load = any(r.load is s for r in e.stale)
+    missed = any(r.store is s for r in e.stale)
     if s.status == PARKS:
         classes.append("parks")
     if any(n.startswith("stale:") for n in s.notes):
         classes.append("stale")
+    if stale_load:
+        classes.append("staleread")
+    if missed:
+        classes.append("missed")
     if s.key is not None:
         classes.append("key")
     if s.n in cycle:
         classes.append("cycle")
     if fired:
         classes.append("violation")
-    parts = [f'<span class="lbl">[{escape(s.label)}]</span> {escape(s.text)}']
+    parts = []
+    if stale_load:
+        parts.append('<span class="stalebadge">stale read</span>')
+    if missed:
+        parts.append('<span class="missedbadge">missed store</span>')
+    parts.append(f'<span class="lbl">[{escape(s.label)}]</span> {escape(s.text)}')
     if s.status == PARKS:
         what = f" waiting for {s.waits}" if s.waits else ""
         parts.append(f' <span class="wait">parks{escape(what)}</span>')
@@ -294,6 +321,24 @@ def _grid(e: Explanation, cycle: set[int]) -> str:
     return "\n".join(out)
 
 
+def _memory_legend(e: Explanation) -> str:
+    """Legend entries for weak memory, on pages of runs in TSO or WEAK."""
+    if e.mem == "SC" and not e.stale:
+        return ""
+    out = (
+        '<span class="legend-stale"><i style="border:2px dashed #c2185b;background:#fdf0f5">'
+        "</i>stale read (a load that missed a store)</span>"
+        '<span><i style="border-top:2px dashed #c2185b;height:0"></i>'
+        "missed store \u2192 stale load</span>"
+    )
+    if e.mem == "TSO":
+        out += (
+            '<span><i style="border-top:2px dotted #16a085;height:0"></i>'
+            "store buffered \u2192 drained (TSO)</span>"
+        )
+    return out
+
+
 def render_html(e: Explanation) -> str:
     sc = e.scenario
     h = e.header
@@ -327,7 +372,9 @@ def render_html(e: Explanation) -> str:
             f"<h1>{escape(sc.title)}</h1>",
             f'<p class="meta">{escape(title)}; seed {escape(str(h.get("seed")))}, '
             f"strategy {escape(str(h.get('strategy')))}, "
-            f"schedule {escape(str(h.get('schedule', 'seeded')))}</p>",
+            f"schedule {escape(str(h.get('schedule', 'seeded')))}"
+            + (f", memory {escape(e.mem)}" if e.mem != "SC" else "")
+            + "</p>",
             f'<p class="meta">thread: {escape(sc.thread)}</p>',
             f'<p class="meta">commits: {escape(sc.commits)}</p>',
             f'<p class="meta">{plural(len(e.steps), "step")}, '
@@ -343,6 +390,7 @@ def render_html(e: Explanation) -> str:
             '<span><i style="border:2px solid #c0392b;background:#fdecea"></i>'
             "the oracle fires</span>"
             '<span><i style="border:2px solid #d35400"></i>key fact</span>'
+            f"{_memory_legend(e)}"
             '<span><i style="border:1px dashed #7f8c8d"></i>the step parks</span>'
             '<span><i style="background:#8e44ad;width:5px"></i>lock held</span>'
             '<span><i style="background:#27ae60;width:5px"></i>RCU read-side section</span>'

@@ -88,6 +88,8 @@ class Explanation:
     warnings: list[str] = field(default_factory=list)
     keys: list[Step] = field(default_factory=list)  # steps that show the race's key fact
     folds: list[Any] = field(default_factory=list)  # explain_analysis.Fold: repeated windows
+    stale: list[Any] = field(default_factory=list)  # explain_memory.StaleRead: stale loads
+    mem: str = "SC"  # the run's memory mode
 
     def blocks(self) -> list[list[Step]]:
         """Consecutive steps of one actor: the numbered blocks of the interleaving."""
