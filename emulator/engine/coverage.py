@@ -51,6 +51,10 @@ class Tracker:
         self._writer: dict[Hashable, str] = {}
         self._last: dict[Hashable, tuple[int, str, bool]] = {}
 
+    def writer_of(self, key: Hashable) -> str:
+        """Label of the step that last wrote ``key`` ("" for its initial value)."""
+        return self._writer.get(key, "")
+
     def step(self, actor: int, label: str, fp: Sequence[Access]) -> None:
         writer = self._writer
         last = self._last

@@ -217,64 +217,122 @@ class SurwStrategy(UrwStrategy):
             self.left[actor] = max(1, self.left[actor] - 1)
 
 
+Constraint = tuple[str, str, bool]
+"""(reading label, writer label, positive): the read should (or should not) read from it."""
+
+
 @dataclass
 class Corpus:
-    """The cross-run state of one hunt under ``rff``: the choice sequences (values and ranges)
-    that showed new reads-from pairs, in the order they were found, and all pairs seen."""
+    """The cross-run state of one hunt under ``rff``: the abstract schedules (sets of reads-from
+    constraints) whose runs showed reads-from pairs never seen before, in the order they were
+    found, and every pair seen so far."""
 
-    entries: list[tuple[tuple[int, int], ...]] = field(default_factory=list)
+    entries: list[tuple[Constraint, ...]] = field(default_factory=list)
     coverage: Coverage = field(default_factory=Coverage)
     runs: int = 0
 
 
 class RffStrategy(PosStrategy):
+    """Reads-from fuzzing. A run follows an *abstract schedule*: constraints "read R reads
+    from write W" (positive) or "does not" (negative). Positive: an actor whose pending read R
+    would read from another writer waits while anything else can run, and runs first once it
+    would read from W. Negative: a pending write W waits while R has not run yet, and R waits
+    while it would read from W. Otherwise POS decides. A schedule whose run shows a new
+    reads-from pair joins the corpus; later runs mutate a corpus entry: add a positive or a
+    negative constraint drawn from the pairs seen so far, drop one, or negate one (Wolff et
+    al., ASPLOS 2024)."""
+
     name = "rff"
     wants_coverage = True
 
     def __init__(self, seed: int, corpus: Corpus | None = None) -> None:
         super().__init__(seed)
         self.corpus = corpus
-        self.prefix: list[int] = []
-        self.at = 0
+        self.schedule: tuple[Constraint, ...] = ()
+        self.wanted: dict[str, list[tuple[str, bool]]] = {}
+        self.held: dict[str, list[str]] = {}  # writer label -> reads that must run first
+        self.ran: set[str] = set()
 
     def start(self, n_actors: int) -> None:
         super().start(n_actors)
-        self.at = 0
-        self.prefix = []
-        c = self.corpus
-        if c is None or not c.entries or not self.rng.chance(3, 4):
-            return
-        rng = self.rng
-        entry = c.entries[rng.below(len(c.entries))]
-        values = [v for v, _ in entry]
-        last = 0
-        for _ in range(1 + rng.below(3)):
-            i = rng.below(len(entry))
-            n = entry[i][1]
-            values[i] = (values[i] + 1 + rng.below(max(1, n - 1))) % n
-            last = max(last, i)
-        if rng.chance(1, 2):
-            del values[last + 1 :]  # keep the mutated prefix, sample the rest afresh
-        self.prefix = values
+        self.schedule = self._mutated() if self.corpus is not None else ()
+        wanted: dict[str, list[tuple[str, bool]]] = {}
+        held: dict[str, list[str]] = {}
+        for r, w, pos in self.schedule:
+            wanted.setdefault(r, []).append((w, pos))
+            if not pos and w:
+                held.setdefault(w, []).append(r)
+        self.wanted, self.held = wanted, held
+        self.ran = set()
 
-    def _next(self) -> int | None:
-        i = self.at
-        if i < len(self.prefix):
-            self.at = i + 1
-            return self.prefix[i]
-        return None
+    def _mutated(self) -> tuple[Constraint, ...]:
+        c = self.corpus
+        assert c is not None
+        rng = self.rng
+        pairs = sorted(c.coverage.reads_from)  # sorted: set order depends on string hashing
+        if not pairs or not rng.chance(7, 8):
+            return ()
+        base = list(c.entries[rng.below(len(c.entries))]) if c.entries else []
+        for _ in range(1 + rng.below(3)):
+            op = rng.below(4)
+            if op <= 1 or not base:  # add a constraint on a pair seen (the useful mutation)
+                r, w = pairs[rng.below(len(pairs))]
+                base = [x for x in base if (x[0], x[1]) != (r, w)]
+                base.append((r, w, rng.chance(1, 2)))
+            elif op == 2:
+                del base[rng.below(len(base))]
+            else:
+                i = rng.below(len(base))
+                r, w, pos = base[i]
+                base[i] = (r, w, not pos)
+        return tuple(sorted(set(base)))
+
+    def _verdict(self, actor: int) -> int:
+        """1: runs a wanted read now; -1: would break a constraint; 0: neither."""
+        hub = self.hub
+        label = hub.label(actor)
+        verdict = 0
+        reads = self.held.get(label)
+        if reads is not None and any(r not in self.ran for r in reads):
+            for _key, write in hub.footprint(actor):
+                if write:
+                    return -1  # a write that must wait for a read to run first
+        rules = self.wanted.get(label)
+        if not rules:
+            return 0
+        tracker = hub.tracker
+        for key, write in hub.footprint(actor):
+            if write or key == ANY:
+                continue
+            w = tracker.writer_of(key)
+            for want, positive in rules:
+                if positive:
+                    if want != w:
+                        return -1
+                    verdict = 1
+                elif want == w:
+                    return -1
+        return verdict
 
     def pick(self, runnable: Sequence[int], step: int) -> int:
-        v = self._next()
-        if v is None:
+        if not self.schedule or self.hub is None or self.hub.tracker is None:
             return super().pick(runnable, step)
-        return v % len(runnable)
+        go: list[int] = []
+        ok: list[int] = []
+        for i, a in enumerate(runnable):
+            v = self._verdict(a)
+            if v > 0:
+                go.append(i)
+            elif v == 0:
+                ok.append(i)
+        allowed = go or ok
+        if not allowed or len(allowed) == len(runnable):
+            return super().pick(runnable, step)
+        sub = [runnable[i] for i in allowed]
+        return allowed[super().pick(sub, step)]
 
-    def other(self, kind: str, n: int) -> int:
-        v = self._next()
-        if v is None:
-            return super().other(kind, n)
-        return v % n
+    def stepped(self, actor: int, label: str) -> None:
+        self.ran.add(label)
 
     def finish(self, outcome: Any, records: Sequence[Any], coverage: Any) -> None:
         c = self.corpus
@@ -282,5 +340,5 @@ class RffStrategy(PosStrategy):
             return
         c.runs += 1
         new_rf, _ = c.coverage.add(coverage)
-        if new_rf and records:
-            c.entries.append(tuple((r.value, r.n) for r in records))
+        if new_rf and self.schedule not in c.entries:
+            c.entries.append(self.schedule)

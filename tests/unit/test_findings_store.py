@@ -13,7 +13,7 @@ from emulator.soak.plan import Batch, Committed, Lane, Plan, Shard
 from emulator.soak.rows import BatchRow, Hit, merge_hits
 from emulator.soak.store import Store
 from emulator.soak.summary import render_findings
-from tests.e2e.soak_helpers import script
+from tests.e2e.soak_helpers import script, truncated_seeds
 
 RACE = Finding("violation", "anon-vma-reuse", "buggy", "INV-ID-1", "A7", "reuse", True)
 
@@ -159,7 +159,8 @@ def test_classify_names_errors_and_budget_hangs(
     mode: str, kind: str, oracle: str, label: str, tmp_path: Path
 ) -> None:
     lane = Lane(str(script(tmp_path, mode)), "buggy", "chaos")
-    scen, result = execute(lane.spec(2))
+    seed = truncated_seeds(tmp_path, range(300))[0]  # one where CPU0 finds the page truncated
+    scen, result = execute(lane.spec(seed))
     f = classify(scen, lane.scenario, lane.variant, result)
     assert f is not None and f.kind == kind and f.oracle.startswith(oracle)
     assert f.label == label and f.scenario == lane.scenario
@@ -199,16 +200,20 @@ def test_auto_shards_are_claimed_once_each_until_released(tmp_path: Path) -> Non
 
 def test_a_deadlock_is_one_finding_whichever_actor_closed_the_cycle() -> None:
     seen = {}
-    for seed, strategy in ((1, "chaos"), (0, "random")):
+    for seed, strategy in ((s, st) for s in range(200) for st in ("chaos", "random")):
         spec = RunSpec(
             scenario="fuse-write-deadlock", variant="buggy-abba", seed=seed, strategy=strategy
         )
         scen, result = execute(spec)
         v = result.outcome.violation
-        assert v is not None and v.oracle == "INV-DL-1"
+        if v is None or v.actor in seen:
+            continue
+        assert v.oracle == "INV-DL-1"
         f = classify(scen, spec.scenario, spec.variant, result)
         assert f is not None
         seen[v.actor] = f
+        if len(seen) == 2:
+            break
     assert set(seen) == {"T1", "T2"}  # the cycle closed at another actor each time ...
     (label,) = {f.label for f in seen.values()}  # ... and it is one finding: its lock set
     assert label == "lock_page(page#13)+lock_page(page#5)"

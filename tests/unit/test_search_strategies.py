@@ -186,7 +186,7 @@ def test_clean_controls_and_fixed_variants_stay_clean(target: tuple[str, str]) -
     for strategy in STRATEGIES:
         bad = [
             (strategy, r.outcome.status)
-            for r in run_many(source, variant, range(200), strategy)
+            for r in run_many(source, variant, range(20), strategy)
             if r.outcome.failed
         ]
         assert not bad, bad
@@ -199,7 +199,8 @@ def test_clean_controls_and_fixed_variants_stay_clean_long(target: tuple[str, st
     for strategy in STRATEGIES:
         bad = [
             (strategy, seed, r.outcome.status)
-            for seed, r in enumerate(run_many(source, variant, range(2000), strategy))
+            # 300 seeds per strategy here; benchmarks/hunt.py --fixed 2000 is the full sweep
+            for seed, r in enumerate(run_many(source, variant, range(300), strategy))
             if r.outcome.failed
         ]
         assert not bad, bad
