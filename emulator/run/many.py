@@ -8,7 +8,7 @@ from itertools import islice
 from typing import Any
 
 from emulator.engine.runtime import Job, RunConfig, RunResult, run_batch
-from emulator.engine.strategies import new_campaign
+from emulator.engine.strategies import needs_profile, new_campaign
 from emulator.errors import ScenarioError
 from emulator.run.session import (
     RunSpec,
@@ -16,6 +16,7 @@ from emulator.run.session import (
     build_options,
     check_seed,
     execute,
+    profile_of,
     strategy_for,
     validate,
 )
@@ -60,6 +61,9 @@ def run_many(
     opts = build_options(scen, first)
     steps = budget or scen.budget
     campaign = new_campaign(strategy)  # cross-run state (rff): a function of the seeds so far
+    if needs_profile(strategy):
+        # Now, not inside the batch's trio run, where the profiling runs could not start.
+        profile_of(scen, variant, opts, steps)
 
     def job(seed: int) -> Job:
         setup = build(scen, variant, opts)

@@ -205,7 +205,10 @@ def profile_of(
 
     try:
         p: Profile | None = profile(setup, budget)
+    except ScenarioError:
+        raise
     except Exception:
+        # Scenario code that raises: the run itself reports it, with its actor and line.
         p = None
     _PROFILES[key] = p
     return p
