@@ -21,7 +21,7 @@ from emulator.cli import exits
 from emulator.cli.output import BoundedInt, echo_err, emit_json, verbosity, verbosity_options
 from emulator.cli.recordings import interruptible
 from emulator.cli.runs import keep, make_spec, out_dir
-from emulator.engine.verify import Verdict, verify
+from emulator.engine.verify import REDUCTIONS, Verdict, verify
 from emulator.errors import Interrupted
 from emulator.run import interrupts
 from emulator.run.artifacts import replay_command
@@ -34,6 +34,7 @@ from emulator.run.session import build, build_options, validate
 @click.argument("name")
 @click.option("--variant", default="fixed", show_default=True, help="the variant to verify")
 @click.option(
+    "-p",
     "--preemptions",
     type=BoundedInt(0, 16, "--preemptions"),
     default=2,
@@ -58,6 +59,13 @@ from emulator.run.session import build, build_options, validate
     help="stop (inconclusive) after this many executions",
 )
 @click.option(
+    "--max-seconds",
+    type=BoundedInt(1, 10**7, "--max-seconds"),
+    default=None,
+    help="stop (inconclusive) after this many seconds of wall time (the result is then not "
+    "reproducible; --limit is)",
+)
+@click.option(
     "--trace",
     type=click.Path(path_type=Path),
     default=None,
@@ -71,6 +79,14 @@ from emulator.run.session import build, build_options, validate
     default=None,
     help="directory for a counterexample's trace [default: pcemu-runs]",
 )
+@click.option(
+    "--reduction",
+    type=click.Choice(REDUCTIONS),
+    default="state",
+    show_default=True,
+    help="state: cut a run at a state (partial order of its steps) already explored with no "
+    "more preemptions; none: the plain search (docs/verify.md)",
+)
 @click.option("--json", "as_json", is_flag=True, help="one JSON object instead of text")
 @verbosity_options
 @interruptible
@@ -82,8 +98,10 @@ def verify_cmd(
     mem: str | None,
     budget: int | None,
     limit: int,
+    max_seconds: int | None,
     trace: Path | None,
     out: Path | None,
+    reduction: str,
     as_json: bool,
 ) -> None:
     """Explore every execution of NAME's VARIANT with at most N preemptions (depth first).
@@ -112,7 +130,11 @@ def verify_cmd(
         steps,
         limit,
         progress,
-        stop=lambda: interrupts.received() is not None,
+        stop=lambda: (
+            interrupts.received() is not None
+            or (max_seconds is not None and time.monotonic() - t0 > max_seconds)
+        ),
+        reduction=reduction,
     )
     secs = time.monotonic() - t0  # display only: the exploration itself never reads a clock
     if v.witness is None and interrupts.received() is not None:
@@ -128,6 +150,9 @@ def verify_cmd(
         "executions": v.executions,
         "complete": v.complete,
         "seconds": round(secs, 1),
+        "reduction": reduction,
+        "cut": v.cut,
+        "states": v.states,
         "outcomes": dict(sorted(v.outcomes.items())),
     }
     code = exits.CLEAN
@@ -154,6 +179,15 @@ def verify_cmd(
             f"no violation in any execution with <= {preemptions} preemptions: "
             f"{v.executions:,} executions, {secs:.1f} s"
         )
+        if v.cut:
+            text += f" ({v.cut:,} of them cut at a state already explored)"
+    elif v.executions < limit:
+        text = (
+            f"inconclusive: stopped after --max-seconds {max_seconds} ({v.executions:,} "
+            f"executions with <= {preemptions} preemptions and no violation, {secs:.1f} s); "
+            "raise --max-seconds or lower --preemptions"
+        )
+        code = exits.BAD
     else:
         text = (
             f"inconclusive: stopped at --limit {limit:,} executions with <= {preemptions} "

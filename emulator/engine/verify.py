@@ -6,39 +6,133 @@ running the current actor; a model choice's 0). Every choice point of the run co
 other values as new prefixes, unless taking one would exceed the preemption bound. A
 *preemption* is a scheduling choice that switches away from the actor that made the last step
 while it could still run; switching after it parked, finished or was applied without a choice
-is free.
+is free. Prefixes are explored in order of the preemptions they use (all executions with 0
+first, then 1, ...), depth first within one count.
 
 What keeps the space small is the hub's enabledness (footprint.py): a request that would block
 parks without a choice and a local request is applied without one, so only steps that touch
 shared state are interleaved. Model choices (which slab slot, which waiter a signal wakes) are
 enumerated in full at no preemption cost.
 
-The search is sound and complete for the bounded space: no prefix is skipped except for the
-bound (no partial-order pruning that the bound could invalidate; see Coons, Musuvathi and
-McKinley, OOPSLA 2013, for why naive DPOR loses bounded schedules). Domain-free.
+Reduction (``reduction="state"``, the default): state caching over Mazurkiewicz traces. At
+every scheduling choice past the replayed prefix the search computes a key of the run so far:
+the *partial order* of its steps (each step's actor, its index in that actor's program, the
+model choices it made, and its vector clock under the conflict relation of the model's
+footprints; ``conflict()``), the actor that made the last chosen step (it decides which later
+switch is a preemption) and the hub's local-run counter. Two prefixes with the same key are
+linearisations of one partial order, so under the footprint contract (steps whose footprints do
+not conflict commute: either order gives the same replies and the same model state) they reach
+the same state, and every actor, whose code is deterministic given its replies, is at the same
+point. A prefix whose key was already reached with no more preemptions used is cut there: every
+continuation of it within the bound is a continuation of the earlier one within the bound.
+Unlike sleep sets or DPOR, which keep one linearisation per partial order and can therefore
+drop executions that a preemption bound admits (Coons, Musuvathi and McKinley, OOPSLA 2013),
+this only merges equal states reached within the budget, so the claim stays "every execution
+with at most P preemptions", and invariants checked on intermediate states (step checks) are
+covered too. What it rests on is the footprints' correctness, which the hub already relies on
+to apply local steps without a choice. ``reduction="none"`` runs the plain search.
+
+Domain-free; deterministic (keys are blake2b digests of plain tuples, no ``hash()`` order).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import hashlib
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from emulator.engine.base import Strategy
+from emulator.engine.choices import Divergence
 from emulator.engine.config import RunConfig, RunResult
+from emulator.engine.footprint import ANY
 from emulator.engine.model import Model
 from emulator.engine.port import ActorSpec
 
 Build = Callable[[], tuple[Model, Sequence[ActorSpec]]]
 
+REDUCTIONS = ("state", "none")
+
+_MASK = (1 << 128) - 1
+_blake = hashlib.blake2b
+
+
+class _Cut(Divergence):
+    """Raised from ``pick`` to end a run whose state was already explored (the hub ends the
+    run as it ends a diverged replay; the search knows the run was cut, not failed)."""
+
+
+def _join(a: list[int], b: Sequence[int]) -> None:
+    for i, x in enumerate(b):
+        if x > a[i]:
+            a[i] = x
+
+
+class _Trace:
+    """The partial order of the steps applied so far, folded into one 128-bit sum of the
+    digests of (actor, index, choices, vector clock) per step: an order-independent key of
+    the Mazurkiewicz trace."""
+
+    __slots__ = ("acc", "all", "any", "count", "n", "reads", "vc", "writes")
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.acc = 0
+        self.count = [0] * n
+        self.vc: list[list[int]] = [[0] * n for _ in range(n)]
+        self.writes: dict[Hashable, list[int]] = {}  # key -> clock of its last write
+        self.reads: dict[Hashable, list[int]] = {}  # key -> join of the reads since then
+        self.all = [0] * n  # join of every step (what an ANY access is ordered after)
+        self.any = [0] * n  # join of the steps with an ANY access (every step follows them)
+
+    def step(self, actor: int, fp: Sequence[tuple[Hashable, bool]], choices: Sequence[int]) -> None:
+        clock = self.vc[actor]
+        _join(clock, self.any)
+        wild = False
+        for key, write in fp:
+            if key == ANY:
+                wild = True
+                continue
+            w = self.writes.get(key)
+            if w is not None:
+                _join(clock, w)
+            if write:
+                r = self.reads.get(key)
+                if r is not None:
+                    _join(clock, r)
+        if wild:  # conservatively: ordered after everything, a write of everything
+            _join(clock, self.all)
+        i = self.count[actor]
+        self.count[actor] = i + 1
+        clock[actor] = i + 1
+        snap = tuple(clock)
+        for key, write in fp:
+            if key == ANY:
+                continue
+            if write:
+                self.writes[key] = list(snap)
+                self.reads.pop(key, None)
+            else:
+                r = self.reads.get(key)
+                if r is None:
+                    self.reads[key] = list(snap)
+                else:
+                    _join(r, snap)
+        if wild:
+            self.any = list(snap)  # every later step is ordered after this one
+        _join(self.all, snap)
+        d = _blake(repr((actor, i, tuple(choices), snap)).encode(), digest_size=16).digest()
+        self.acc = (self.acc + int.from_bytes(d, "little")) & _MASK
+
 
 class _Bounded(Strategy):
     """Answers from the prefix, then 0; notes, for each choice, its range and whether a
-    non-default answer is a preemption, and the preemptions made before it."""
+    non-default answer is a preemption, and the preemptions made before it. With a ``seen``
+    table it cuts the run at the first choice past the prefix whose state was explored."""
 
     name = "random"
     delays = False
 
-    def __init__(self, prefix: Sequence[int]) -> None:
+    def __init__(self, prefix: Sequence[int], seen: dict[tuple[int, ...], int] | None) -> None:
         super().__init__(0)
         self.prefix = prefix
         self.values: list[int] = []
@@ -46,6 +140,14 @@ class _Bounded(Strategy):
         self.costs: list[int] = []  # preemptions before this choice
         self.preemptive: list[bool] = []
         self.used = 0
+        self.seen = seen
+        self.cut = False
+        self.trace: _Trace | None = None
+        self._choices: list[int] = []  # model choices of the step being applied
+
+    def start(self, n_actors: int) -> None:
+        if self.seen is not None:
+            self.trace = _Trace(n_actors)
 
     def _next(self, n: int, preemptive: bool) -> int:
         i = len(self.values)
@@ -60,21 +162,49 @@ class _Bounded(Strategy):
 
     def pick(self, runnable: Sequence[int], step: int) -> int:
         # The hub lists the actor that made the last step first when it can still run.
-        cur = self.hub.lead if self.hub is not None else -1
+        hub = self.hub
+        cur = hub.lead if hub is not None else -1
+        trace = self.trace
+        if trace is not None and self.seen is not None and len(self.values) >= len(self.prefix):
+            key = (
+                trace.acc,
+                cur,
+                getattr(hub, "_local_actor", -1),
+                getattr(hub, "_local_run", 0),
+                *self._choices,
+            )
+            before = self.seen.get(key)
+            if before is not None and before <= self.used:
+                self.cut = True
+                raise _Cut(len(self.values), "", "", step)
+            self.seen[key] = self.used
         return self._next(len(runnable), runnable[0] == cur)
 
     def other(self, kind: str, n: int) -> int:
-        return self._next(n, False)
+        v = self._next(n, False)
+        if self.trace is not None:
+            self._choices.append(v)
+        return v
+
+    def applied(self, actor: int, forced: bool) -> None:
+        trace = self.trace
+        if trace is not None:
+            trace.step(actor, self.hub.footprint(actor), self._choices)
+            self._choices.clear()
 
 
 @dataclass
 class Verdict:
-    executions: int = 0
-    complete: bool = False  # every execution within the bound was run
+    executions: int = 0  # runs made, the cut ones included
+    complete: bool = False  # every execution within the bound was run or covered
     witness: RunResult | None = None
     choices_max: int = 0
     outcomes: dict[str, int] = field(default_factory=dict)
     bound: int = 0
+    cut: int = 0  # runs ended early at a state already explored
+    states: int = 0  # distinct (partial order, lead) keys at choice points
+    reduction: str = "state"
+    steps: int = 0  # steps applied, over all runs
 
 
 def verify(
@@ -85,20 +215,35 @@ def verify(
     limit: int = 1_000_000,
     progress: Callable[[Verdict], None] | None = None,
     stop: Callable[[], bool] | None = None,
+    reduction: str = "state",
 ) -> Verdict:
-    """Run every execution of ``build``'s program with at most ``preemptions`` preemptions,
-    depth first, until one ``failed`` (the witness), all were run (complete) or ``limit``
-    executions were made, or ``stop()`` said so (checked between executions)."""
+    """Run every execution of ``build``'s program with at most ``preemptions`` preemptions
+    (up to the ``reduction``), fewest preemptions first and depth first within a count, until
+    one ``failed`` (the witness), all were run (complete) or ``limit`` runs were made, or
+    ``stop()`` said so (checked between runs)."""
     from emulator.engine.runtime import run_batch
 
-    v = Verdict(bound=preemptions)
-    stack: list[list[int]] = [[]]
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"reduction {reduction!r}: one of {', '.join(REDUCTIONS)}")
+    v = Verdict(bound=preemptions, reduction=reduction)
+    # One stack of prefixes per preemption count; the lowest non-empty one is taken first.
+    stacks: list[list[list[int]]] = [[] for _ in range(preemptions + 1)]
+    stacks[0].append([])
+    seen: dict[tuple[int, ...], int] | None = {} if reduction == "state" else None
     strategies: list[_Bounded] = []
 
-    def jobs() -> object:
-        while stack and v.executions < limit and not (stop is not None and stop()):
-            prefix = stack.pop()
-            s = _Bounded(prefix)
+    def pending() -> list[list[int]] | None:
+        for s in stacks:
+            if s:
+                return s
+        return None
+
+    def jobs() -> Iterator[tuple[Model, Sequence[ActorSpec], RunConfig]]:
+        while v.executions < limit and not (stop is not None and stop()):
+            stack = pending()
+            if stack is None:
+                return
+            s = _Bounded(stack.pop(), seen)
             strategies.append(s)
             model, actors = build()
             v.executions += 1
@@ -108,22 +253,32 @@ def verify(
         s = strategies.pop()
         vals, ns, costs, pre = s.values, s.ns, s.costs, s.preemptive
         v.choices_max = max(v.choices_max, len(vals))
-        # Alternatives of every choice past the prefix, within the bound; deepest last so
-        # that it is explored first.
+        v.steps += r.outcome.steps
+        # Alternatives of every choice past the prefix, within the bound (a cut run has none
+        # at the choice it was cut at: that choice was never made); the deepest is pushed last
+        # so that it is explored first.
         for i in range(len(s.prefix), len(vals)):
-            if pre[i] and costs[i] >= preemptions:
+            c = costs[i] + 1 if pre[i] else costs[i]
+            if c > preemptions:
                 continue
+            stack = stacks[c]
+            head = vals[:i]
             for alt in range(ns[i] - 1, 0, -1):
-                stack.append([*vals[:i], alt])
-        st = r.outcome.status
+                stack.append([*head, alt])
+        if s.cut:
+            v.cut += 1
+            st = "cut"
+        else:
+            st = r.outcome.status
         v.outcomes[st] = v.outcomes.get(st, 0) + 1
         if progress is not None and v.executions % 500 == 0:
             progress(v)
-        if failed(r):
+        if not s.cut and failed(r):
             v.witness = r
             return True
         return False
 
-    run_batch(jobs(), done)  # type: ignore[arg-type]
-    v.complete = v.witness is None and not stack
+    run_batch(jobs(), done)
+    v.states = len(seen) if seen is not None else 0
+    v.complete = v.witness is None and pending() is None
     return v
