@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from emulator.engine.footprint import UNKNOWN, Access
+from emulator.engine.footprint import ANY, UNKNOWN, Access
 
 Fp = Callable[[tuple[Any, ...]], tuple[Access, ...]]
 
@@ -47,6 +47,15 @@ def _named(fld: str, write: bool) -> Fp:
         return (((args[0][0], fld), write),)
 
     return fp
+
+
+# A pure read of state whose key the footprint does not name: it conflicts with every write
+# (of any key) but commutes with other reads.
+_READS_ANY: tuple[Access, ...] = ((ANY, False),)
+
+
+def _reads(args: tuple[Any, ...]) -> tuple[Access, ...]:
+    return _READS_ANY
 
 
 def _rcu(args: tuple[Any, ...]) -> tuple[Access, ...]:
@@ -108,6 +117,15 @@ FOOTPRINTS: dict[str, Fp] = {
     "spin_is_locked": _field(False),
     "rcu_read_lock": _rcu,
     "rcu_read_unlock": _rcu,
+    # lockless walks and lookups that change nothing (checked: they only deref and read)
+    "pte_read": _reads,
+    "page_mapping": _reads,
+    "page_mapped": _reads,
+    "tree_load": _reads,
+    "find_vma": _reads,
+    "gup_vma_info": _reads,
+    "inode_cache_indices": _reads,
+    "mutex_is_locked_via": _reads,
     # the caller's own frame only
     "begin": _local,
     "end": _local,
@@ -120,10 +138,10 @@ FOOTPRINTS: dict[str, Fp] = {
 # walks, grace periods, swap, fuse queues, unlock hooks): conflicts with every step.
 _CONFLICTS_WITH_ALL = (
     "commit retry mutex_unlock mutex_trylock_via mutex_lock_via mutex_unlock_via "
-    "mutex_is_locked_via call_rcu synchronize_rcu gp_idle gp_start gp_wait gp_end put_page "
-    "page_mapped page_mapping alloc_page pte_read pte_install pte_zap find_vma gup_vma_info "
-    "gup_map_zero detach_vmas_to_be_unmapped tree_load fault_lookup fault_lookup_from "
-    "inode_cache_indices add_to_page_cache_locked add_to_page_cache_lru "
+    "call_rcu synchronize_rcu gp_idle gp_start gp_wait gp_end put_page "
+    "alloc_page pte_install pte_zap "
+    "gup_map_zero detach_vmas_to_be_unmapped fault_lookup fault_lookup_from "
+    "add_to_page_cache_locked add_to_page_cache_lru "
     "delete_from_page_cache cache_remove trunc_vmas zap_page_range truncate_complete_page "
     "trunc_done trunc_invalidate_done anon_vma_alloc kmem_cache_free anon_vma_chain_link "
     "avc_unlink avc_walk page_add_anon_rmap ihold inode_inc_not_zero inode_iput_dec "

@@ -57,7 +57,7 @@ def parse_params(pairs: Sequence[str], strategy: str) -> dict[str, Any]:
 def run_options(f: Callable[..., Any]) -> Callable[..., Any]:
     opts = [
         click.option("--variant", default="buggy", show_default=True, help="buggy, fixed, ..."),
-        click.option("--strategy", default="chaos", show_default=True, help=" | ".join(STRATEGIES)),
+        click.option("--strategy", default="mix", show_default=True, help=" | ".join(STRATEGIES)),
         click.option(
             "-p",
             "--param",

@@ -26,7 +26,7 @@ def run_many(
     scenario: str,
     variant: str = "buggy",
     seeds: Iterable[int] = (0,),
-    strategy: str = "chaos",
+    strategy: str = "mix",
     *,
     strategy_params: dict[str, Any] | None = None,
     schedule: str = "seeded",

@@ -28,19 +28,23 @@ from emulator.run.scenario import Scenario, Setup
 
 SCHEDULES = ("seeded", "directed")
 
+CHAOS_PARAMS: dict[str, tuple[int, int, int]] = {
+    "switch": (8, 1, 1_000_000),
+    "delay_out": (40, 1, 1_000_000),
+    "delay_in": (3, 1, 1_000_000),
+    # percent of memory choices (TSO/WEAK runs) that take a non-SC answer, outside and
+    # inside a chaos window
+    "mem": (25, 0, 100),
+    "mem_in": (80, 0, 100),
+}
+
 # Every strategy parameter: (default, lowest, highest). The defaults are the strategies' own;
 # the ranges keep a run finite and its arithmetic defined (switch=0 would divide by zero,
 # depth=10**9 would plan a billion priority changes).
 PARAMS: dict[str, dict[str, tuple[int, int, int]]] = {
-    "chaos": {
-        "switch": (8, 1, 1_000_000),
-        "delay_out": (40, 1, 1_000_000),
-        "delay_in": (3, 1, 1_000_000),
-        # percent of memory choices (TSO/WEAK runs) that take a non-SC answer, outside and
-        # inside a chaos window
-        "mem": (25, 0, 100),
-        "mem_in": (80, 0, 100),
-    },
+    # mix passes chaos's parameters to the seeds it runs under chaos
+    "mix": CHAOS_PARAMS,
+    "chaos": CHAOS_PARAMS,
     # k's default (shown as 0) is the number of decisions the profiling runs made
     "pct": {"depth": (3, 1, 64), "k": (0, 1, 1_000_000)},
     "random": {},
@@ -56,7 +60,7 @@ class RunSpec:
     scenario: str
     variant: str = "buggy"
     seed: int = 0
-    strategy: str = "chaos"
+    strategy: str = "mix"
     strategy_params: dict[str, Any] = field(default_factory=dict)
     schedule: str = "seeded"  # or "directed"
     options: dict[str, str] = field(default_factory=dict)
@@ -456,7 +460,7 @@ def run_once(
     scenario: str,
     variant: str = "buggy",
     seed: int = 0,
-    strategy: str = "chaos",
+    strategy: str = "mix",
     directed: bool = False,
     options: dict[str, str] | None = None,
     mem: str | None = None,
