@@ -121,7 +121,9 @@ def work(job: Job) -> tuple[Job, Tally]:
     campaign = new_campaign(job.strategy)
     for seed in range(job.start, job.start + job.count):
         setup = scen.build(job.variant, opts)
-        strategy = make_strategy(job.strategy, seed, None, prof, campaign)
+        strategy = make_strategy(
+            job.strategy, seed, None, prof, campaign, windows=bool(setup.windows)
+        )
         cfg = RunConfig(strategy=strategy, budget=scen.budget, windows=setup.windows)
         o = run_sync(setup.model, setup.actors, cfg).outcome
         t.runs += 1

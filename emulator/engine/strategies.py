@@ -283,11 +283,12 @@ class ReplayStrategy(Strategy):
 
 STRATEGIES = ("mix", "chaos", "pct", "random", "pos", "urw", "surw", "rff")
 
-# ``mix``, the default: a portfolio of the strategy that is best on the kernel scenarios (chaos:
-# its delays open the windows the races need) and the one that is best on classic programs
-# (surw: it samples the interleavings of the contended variable uniformly). Even seeds run
-# chaos, odd seeds surw, so over any range of seeds the hit rate is the mean of theirs: never
-# below half the better one's, i.e. at most twice its expected runs to the first bug.
+# ``mix``, the default. A program whose author marked chaos windows (where its race is) runs
+# chaos, which uses them best. Any other program runs a portfolio: even seeds chaos (its delays
+# on the steps that raced in the profile open the windows nobody marked), odd seeds surw (it
+# samples the interleavings of one contended variable uniformly; best on classic programs).
+# Over any range of seeds the portfolio's hit rate is the mean of its members': never below
+# half the better one's, i.e. at most twice its expected runs to the first bug.
 MIX = ("chaos", "surw")
 
 
@@ -297,13 +298,15 @@ def make_strategy(
     params: dict[str, Any] | None = None,
     profile: Any = None,
     campaign: Any = None,
+    windows: bool = False,
 ) -> Strategy:
     """The strategy ``name`` for ``seed``. ``profile`` (from ``profile.profile``) is what the
-    strategy measures its run against; ``campaign`` is cross-run state of one hunt (rff)."""
+    strategy measures its run against; ``campaign`` is cross-run state of one hunt (rff);
+    ``windows``: the program has chaos windows (``mix`` then runs chaos on every seed)."""
     p = dict(params or {})
     s: Strategy
     if name == "mix":
-        member = MIX[seed % len(MIX)]
+        member = "chaos" if windows else MIX[seed % len(MIX)]
         s = make_strategy(member, seed, p if member == "chaos" else {}, profile, campaign)
         s.name = "mix"
         return s

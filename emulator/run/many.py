@@ -68,7 +68,7 @@ def run_many(
     def job(seed: int) -> Job:
         setup = build(scen, variant, opts)
         cfg = RunConfig(
-            strategy=strategy_for(scen, first, opts, seed, campaign),
+            strategy=strategy_for(scen, first, opts, seed, campaign, windows=bool(setup.windows)),
             budget=steps,
             windows=setup.windows,
         )

@@ -225,6 +225,7 @@ def strategy_for(
     seed: int | None = None,
     campaign: Any = None,
     replaying: bool = False,
+    windows: bool = False,
 ) -> Strategy:
     """The strategy of ``spec`` (for ``seed``, default the spec's), measured against the
     profile of the program when it uses one. A replay answers from its recording, so it needs
@@ -234,7 +235,12 @@ def strategy_for(
     if needs_profile(spec.strategy) and not replaying:
         prof = profile_of(scen, spec.variant, opts, budget)
     return make_strategy(
-        spec.strategy, spec.seed if seed is None else seed, spec.strategy_params, prof, campaign
+        spec.strategy,
+        spec.seed if seed is None else seed,
+        spec.strategy_params,
+        prof,
+        campaign,
+        windows,
     )
 
 
@@ -256,7 +262,9 @@ def execute(
     setup = build(scen, spec.variant, opts)
     if spec.schedule == "directed":
         check_directed_actors(scen, setup)
-    strategy = strategy_for(scen, spec, opts, replaying=replay is not None)
+    strategy = strategy_for(
+        scen, spec, opts, replaying=replay is not None, windows=bool(setup.windows)
+    )
     cfg = RunConfig(
         strategy=strategy,
         budget=budget,
@@ -357,7 +365,9 @@ def step_error(
         opts = build_options(scen, spec)
         setup = scen.build(spec.variant, opts)
         cfg = RunConfig(
-            strategy=strategy_for(scen, spec, opts, replaying=replay is not None),
+            strategy=strategy_for(
+                scen, spec, opts, replaying=replay is not None, windows=bool(setup.windows)
+            ),
             budget=spec.budget or scen.budget,
             windows=setup.windows,
             directed=setup.directed if spec.schedule == "directed" else (),
@@ -436,7 +446,9 @@ def check_directed_reached(scen: Scenario, spec: RunSpec, setup: Setup, result: 
             tried += 1
             other = build(scen, variant, combo)
             cfg = RunConfig(
-                strategy=make_strategy(spec.strategy, spec.seed, spec.strategy_params),
+                strategy=make_strategy(
+                    spec.strategy, spec.seed, spec.strategy_params, windows=bool(other.windows)
+                ),
                 budget=spec.budget or scen.budget,
                 windows=other.windows,
                 directed=other.directed,

@@ -212,3 +212,18 @@ def test_directed_schedules_still_reproduce() -> None:
             if v.startswith("buggy"):
                 spec = RunSpec(name, v, 0, "chaos", schedule="directed")
                 assert execute(spec)[1].outcome.failed, (name, v)
+
+
+def test_hunts_run_profiled_strategies_with_their_profile() -> None:
+    """run_many computes the profile before its trio run (inside it, profiling cannot start)."""
+    from emulator.run import session
+
+    session._PROFILES.clear()
+    list(run_many("benchmarks/programs/reorder.py", "reorder_4_bad", range(2), "surw"))
+    assert session._PROFILES and all(p is not None for p in session._PROFILES.values())
+
+
+def test_mix_runs_chaos_with_windows_and_alternates_without() -> None:
+    assert [make_strategy("mix", s, windows=True).delays for s in range(4)] == [True] * 4
+    kinds = [type(make_strategy("mix", s)).__name__ for s in range(4)]
+    assert kinds == ["ChaosStrategy", "SurwStrategy"] * 2
