@@ -6,6 +6,8 @@ One module per job:
 - ``findings``: what a failed run is (kind, oracle, label) and its deduplication signature
 - ``protocol``: the typed messages between supervisor and worker, decoded once at the pipe
 - ``worker``: the worker process: runs batches of seeds, writes the artifacts of new findings
+- ``runner``: one run in a worker: the coverage new to that worker, rff campaigns that last as
+  long as the worker
 - ``pool`` and ``watchdog``: one worker process seen from the supervisor; when it is hung
 - ``queue``, ``ledger``, ``dispatch``: what runs next; recording and committing results;
   keeping one worker busy

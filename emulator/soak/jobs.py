@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from emulator.soak.plan import Batch
-from emulator.soak.protocol import Item, ItemResult
+from emulator.soak.protocol import Choices, Item, ItemResult
 
 
 class SoakError(Exception):
@@ -33,12 +33,14 @@ class SoakConfig:
 @dataclass(frozen=True)
 class Check:
     """A sampled run waiting for its self-check: its first trace hash and the process that
-    made it."""
+    made it; for a strategy with cross-run state (rff), the choices to replay instead of the
+    seed."""
 
     lane: int
     seed: int
     trace_hash: str
     pid: int
+    choices: Choices | None = None
 
 
 @dataclass
@@ -66,6 +68,7 @@ class Stats:
     runs: int = 0
     steps: int = 0
     check_runs: int = 0
+    check_replays: int = 0  # self-checks that replayed recorded choices (rff) instead of a seed
     mismatches: int = 0
     restarts: int = 0
     committed: int = 0

@@ -5,11 +5,14 @@ findings in one transaction before anything else is dealt to that worker."""
 from __future__ import annotations
 
 import sqlite3
+import time
+from collections import deque
 from collections.abc import Sequence
 from typing import Protocol
 
 import trio
 
+from emulator.engine.coverage import Coverage
 from emulator.soak import findings as fnd
 from emulator.soak.jobs import Check, Pending, SoakConfig, SoakError, Stats
 from emulator.soak.plan import Plan
@@ -17,7 +20,9 @@ from emulator.soak.progress import Progress
 from emulator.soak.protocol import Found, ItemResult
 from emulator.soak.queue import JobQueue
 from emulator.soak.rows import BatchRow, FindingRow, Hit
-from emulator.soak.store import CHECK_LANE, Store
+from emulator.soak.store import CHECK_LANE, ORDER, RF, CovRow, Store
+
+GROWTH_WINDOW = 60.0  # seconds: "+N in the last minute"
 
 
 class Worker(Protocol):
@@ -53,6 +58,58 @@ class Ledger:
         # written are left out, so the next hit tries again.
         self.known: dict[str, tuple[int, str]] = {}
         self.check_k = 0
+        # Coverage of every committed run (all sessions), per scenario; what this session
+        # added; and when (monotonic seconds, new reads-from pairs, new conflict orders), for
+        # the growth over the last minute.
+        self.coverage: dict[str, Coverage] = {}
+        self.session_coverage = [0, 0]
+        self.growth: deque[tuple[float, int, int]] = deque()
+
+    def load_coverage(self) -> None:
+        self.coverage = self.store.coverage()
+        for lane in self.plan.lanes:
+            self.coverage.setdefault(lane.scenario, Coverage())
+
+    def coverage_counts(self) -> dict[str, tuple[int, int]]:
+        """Per scenario: (reads-from pairs, conflict orders), all sessions."""
+        return {s: (len(c.reads_from), len(c.orders)) for s, c in sorted(self.coverage.items())}
+
+    def recent_growth(self, now: float | None = None) -> tuple[int, int]:
+        """Reads-from pairs and conflict orders committed in the last minute."""
+        now = time.monotonic() if now is None else now
+        g = self.growth
+        while g and g[0][0] < now - GROWTH_WINDOW:
+            g.popleft()
+        return sum(x[1] for x in g), sum(x[2] for x in g)
+
+    def _new_coverage(self, scenario: str, results: Sequence[ItemResult]) -> list[CovRow]:
+        """The pairs of these results the store does not hold yet (workers send what is new to
+        them; another worker may have sent it before)."""
+        have = self.coverage.get(scenario) or Coverage()
+        rf: set[tuple[str, str]] = set()
+        order: set[tuple[str, str]] = set()
+        for r in results:
+            if r.coverage:
+                rf.update(p for p in r.coverage.reads_from if p not in have.reads_from)
+                order.update(p for p in r.coverage.orders if p not in have.orders)
+        return [(scenario, RF, a, b) for a, b in sorted(rf)] + [
+            (scenario, ORDER, a, b) for a, b in sorted(order)
+        ]
+
+    def _took_coverage(self, rows: Sequence[CovRow]) -> None:
+        n_rf = n_ord = 0
+        for scenario, kind, a, b in rows:
+            c = self.coverage.setdefault(scenario, Coverage())
+            if kind == RF:
+                c.reads_from.add((a, b))
+                n_rf += 1
+            else:
+                c.orders.add((a, b))
+                n_ord += 1
+        if n_rf or n_ord:
+            self.session_coverage[0] += n_rf
+            self.session_coverage[1] += n_ord
+            self.growth.append((time.monotonic(), n_rf, n_ord))
 
     def refresh(self, sigs: Sequence[str] | None = None) -> None:
         """Re-read the findings (only ``sigs``, the ones a commit touched, when given)."""
@@ -127,15 +184,18 @@ class Ledger:
         results = [r for r in p.results if r is not None]
         assert len(results) == len(p.items)
         hits: list[Hit] = []
+        cov: list[CovRow] = []
         steps = sum(r.steps for r in results)
         if p.expect is None:
             assert p.batch is not None
             lane = self.plan.lanes[p.batch.lane]
+            cov = self._new_coverage(lane.scenario, results)
             for item, r, pid in zip(p.items, results, p.pids, strict=True):
                 if r.found is not None:
                     hits.append(self._hit(r.found, item.lane, item.seed))
                 if item.want_hash and r.trace_hash is not None:
-                    self.queue.checks.append(Check(item.lane, item.seed, r.trace_hash, pid))
+                    check = Check(item.lane, item.seed, r.trace_hash, pid, r.choices)
+                    self.queue.checks.append(check)
             b = p.batch
             failures = sum(1 for r in results if r.found is not None)
             row = BatchRow(
@@ -145,6 +205,7 @@ class Ledger:
         else:
             for first, r, pid in zip(p.expect, results, p.pids, strict=True):
                 lane = self.plan.lanes[first.lane]
+                self.stats.check_replays += first.choices is not None
                 if r.found is not None:  # a hang or a dead worker on the second run
                     hits.append(self._hit(r.found, first.lane, first.seed))
                 elif r.trace_hash != first.trace_hash:
@@ -161,11 +222,11 @@ class Ledger:
                 CHECK_LANE, self.store.store_id, self.check_k, 0, 0, len(results), steps, len(hits)
             )
             self.check_k += 1
-        self._commit(p, row, hits)
+        self._commit(p, row, hits, cov)
 
-    def _commit(self, p: Pending, row: BatchRow, hits: list[Hit]) -> None:
+    def _commit(self, p: Pending, row: BatchRow, hits: list[Hit], cov: list[CovRow]) -> None:
         try:
-            res = self.store.commit_batch(row, hits, self.session)
+            res = self.store.commit_batch(row, hits, self.session, cov)
             self.store.remove_files(res.stale_files)
         except sqlite3.Error as exc:
             # Nothing of this batch is in the store; --resume runs it again.
@@ -174,6 +235,7 @@ class Ledger:
                 "or fix its permissions, then run the same command with --resume"
             ) from None
         self.inflight.pop(p.jid, None)
+        self._took_coverage(cov)
         st = self.stats
         if p.sent_at is not None:
             st.slowest_batch = max(st.slowest_batch, trio.current_time() - p.sent_at)

@@ -1,5 +1,6 @@
 """``pcemu findings DIR --merge OTHER``: add another store's batches (those DIR does not hold)
-with their hits, and take its reproducer where it is smaller, copying its artifact files.
+with their hits, and take its reproducer where it is smaller, copying its artifact files; the
+coverage of the two stores is united.
 
 Everything read from OTHER is checked before anything is written to DIR: its finding rows are
 decoded (``Store.findings``, which refuses paths outside its findings folder), its batch rows
@@ -23,6 +24,7 @@ class Merged:
     batches: int  # new to DIR
     of: int  # in OTHER
     findings: int  # in OTHER
+    coverage: int = 0  # reads-from pairs and conflict orders new to DIR
 
 
 def _read(
@@ -55,6 +57,7 @@ def _read(
 
 def merge(into: Store, other: Store) -> Merged:
     theirs, batches = _read(other)
+    cov = other.coverage_rows()
     best = {f.sig: (f.seed, f.strategy) for f in into.findings()}
     copied: set[str] = set()
     added = 0
@@ -73,7 +76,7 @@ def merge(into: Store, other: Store) -> Merged:
             old = best.get(h.finding.sig)
             if res.inserted and (old is None or h.rank < old):
                 best[h.finding.sig] = h.rank
-    return Merged(added, len(batches), len(theirs))
+    return Merged(added, len(batches), len(theirs), into.add_coverage(cov))
 
 
 def _take_files(

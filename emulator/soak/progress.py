@@ -119,11 +119,14 @@ def render(snap: Snapshot, findings: Sequence[FindingRow]) -> Any:
     )
     if snap.stopping:
         head.add_row(f"[yellow]stopping: {snap.stopping}[/]")
-    seeds = Table(title="seeds done", title_justify="left", box=None)
+    seeds = Table(title="seeds done and " + snap.coverage_line(), title_justify="left", box=None)
     seeds.add_column("scenario")
     seeds.add_column("runs", justify="right")
+    seeds.add_column("reads-from", justify="right")
+    seeds.add_column("conflict orders", justify="right")
     for name, n in snap.runs_by_scenario.items():
-        seeds.add_row(name, str(n))
+        rf, o = snap.coverage_by_scenario.get(name, (0, 0))
+        seeds.add_row(name, str(n), str(rf), str(o))
     found = Table(title="findings", title_justify="left", box=None)
     for col in ("id", "kind", "scenario", "variant", "oracle", "label", "count", "seed", "note"):
         found.add_column(col, justify="right" if col in ("count", "seed") else "left")

@@ -62,6 +62,6 @@ class JobQueue:
         for c in picked:
             self.checks.remove(c)
         self._jid += 1
-        items = tuple(Item(c.lane, c.seed, True) for c in picked)
+        items = tuple(Item(c.lane, c.seed, True, c.choices) for c in picked)
         n = len(items)
         return Pending(self._jid, None, items, [None] * n, [0] * n, expect=tuple(picked)), 0

@@ -28,7 +28,16 @@ CREATE TABLE IF NOT EXISTS findings (
     oracle TEXT NOT NULL, label TEXT NOT NULL, message TEXT NOT NULL, expected INTEGER NOT NULL,
     count INTEGER NOT NULL, seed INTEGER NOT NULL, strategy TEXT NOT NULL, spec TEXT NOT NULL,
     log TEXT, trace TEXT, first_seen REAL NOT NULL, last_seen REAL NOT NULL, unsaved TEXT);
+CREATE TABLE IF NOT EXISTS coverage (
+    scenario TEXT NOT NULL, kind TEXT NOT NULL, a TEXT NOT NULL, b TEXT NOT NULL,
+    session INTEGER, first_seen REAL NOT NULL, PRIMARY KEY (scenario, kind, a, b));
 """
+# The coverage of the runs committed so far, per scenario: one row per reads-from pair
+# (kind "rf": reading label a, writer label b, "" for the initial value) or conflict order
+# (kind "order": earlier label a, later label b). A store written before coverage was kept
+# gains the (empty) table when it is opened.
+COVERAGE_TABLE = SCHEMA[SCHEMA.index("CREATE TABLE IF NOT EXISTS coverage") :]
+OPTIONAL = {"coverage": {"scenario", "kind", "a", "b"}}
 # The columns each table must have (a store of format 1 written before ``unsaved`` existed
 # gains that column when it is opened).
 COLUMNS = {
@@ -54,12 +63,13 @@ def verify(db: sqlite3.Connection, path: Path, fmt: int) -> None:
             "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
         )
     }
-    foreign = sorted(names - set(COLUMNS))
+    foreign = sorted(names - set(COLUMNS) - set(OPTIONAL))
     missing = sorted(set(COLUMNS) - names)
     if foreign or missing:
         what = f"table {foreign[0]!r}" if foreign else f"no table {missing[0]!r}"
         raise BadInput(f"{str(path)!r} is not a findings store ({what}); {FIX}")
-    for table, cols in COLUMNS.items():
+    tables = {**COLUMNS, **{t: c for t, c in OPTIONAL.items() if t in names}}
+    for table, cols in tables.items():
         lost = sorted(cols - columns(db, table))
         if lost:
             raise BadInput(

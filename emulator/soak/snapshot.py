@@ -32,11 +32,35 @@ class Snapshot:
     runs_by_scenario: Mapping[str, int]
     stopping: str | None
     remaining_s: float | None  # of --duration
+    # Coverage of every committed run (all sessions): reads-from pairs and conflict orders,
+    # in all and per scenario ((reads-from, orders)); those committed in the last minute and
+    # in this session.
+    coverage_reads_from: int = 0
+    coverage_conflict_orders: int = 0
+    coverage_by_scenario: Mapping[str, tuple[int, int]] = dataclasses.field(default_factory=dict)
+    coverage_last_minute: tuple[int, int] = (0, 0)
+    coverage_this_session: tuple[int, int] = (0, 0)
+    selfcheck_replays: int = 0  # self-checks that replayed an rff run's recorded choices
 
     def as_json(self) -> dict[str, Any]:
         d = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
         d["runs_by_scenario"] = dict(self.runs_by_scenario)
+        d["coverage_by_scenario"] = {
+            s: {"reads_from": rf, "conflict_orders": o}
+            for s, (rf, o) in self.coverage_by_scenario.items()
+        }
+        for k in ("coverage_last_minute", "coverage_this_session"):
+            rf, o = getattr(self, k)
+            d[k] = {"reads_from": rf, "conflict_orders": o}
         return d
+
+    def coverage_line(self) -> str:
+        """'coverage: 37 reads-from pairs, 52 conflict orders; +3 and +5 in the last minute'"""
+        rf, o = self.coverage_last_minute
+        return (
+            f"coverage: {self.coverage_reads_from} reads-from pairs, "
+            f"{self.coverage_conflict_orders} conflict orders; +{rf} and +{o} in the last minute"
+        )
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ A tiny HTTP/1.0 server on trio: one request per connection, bounded request size
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence, Sized
+from collections.abc import Iterator, Mapping, Sequence, Sized
 from typing import Any, Protocol
 
 import trio
@@ -51,6 +51,7 @@ class Supervisor(Protocol):
     @property
     def stop_reason(self) -> str | None: ...
     def remaining(self) -> float | None: ...
+    def coverage_counts(self) -> Mapping[str, tuple[int, int]]: ...
 
 
 MAX_REQUEST = 8192
@@ -104,6 +105,23 @@ class SoakCollector(Collector):
             hits.add_metric(list(key), c)
         yield found
         yield hits
+        # Coverage of every committed run, all sessions: it only grows, and a soak that stops
+        # finding new pairs has explored what its strategies reach.
+        rf = GaugeMetricFamily(
+            "pcemu_coverage_reads_from",
+            "Distinct reads-from pairs (reading label, writer label) of committed runs",
+            labels=["scenario"],
+        )
+        orders = GaugeMetricFamily(
+            "pcemu_coverage_conflict_orders",
+            "Distinct conflict orders (earlier label, later label) of committed runs",
+            labels=["scenario"],
+        )
+        for scenario, (n_rf, n_ord) in sup.coverage_counts().items():
+            rf.add_metric([scenario], n_rf)
+            orders.add_metric([scenario], n_ord)
+        yield rf
+        yield orders
         left = sup.remaining()
         if left is not None:
             yield GaugeMetricFamily(

@@ -9,6 +9,10 @@ Tables:
 - ``hits``: how many runs of a batch hit each finding signature
 - ``findings``: one row per signature: count, smallest reproducing seed, its artifact files
   (or, in ``unsaved``, why they could not be written)
+- ``coverage``: the reads-from pairs (kind ``rf``) and conflict orders (kind ``order``) the
+  committed runs showed, per scenario; rows are only ever added, in the transaction of the
+  batch whose runs showed them, so a kill never loses a committed pair nor leaves one whose
+  batch is not committed
 
 A batch row, its hits and the finding updates go in one transaction, so after a SIGKILL a batch
 is either wholly in the store or not at all: ``--resume`` re-runs exactly the batches that are
@@ -31,6 +35,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from emulator.engine.coverage import Coverage
 from emulator.errors import BadInput
 from emulator.soak import paths, schema
 from emulator.soak.findings import Finding
@@ -53,6 +58,8 @@ from emulator.soak.schema import FIX
 DB_NAME = "findings.db"
 FORMAT = 1
 CHECK_LANE = "selfcheck"
+RF, ORDER = "rf", "order"  # coverage row kinds: reads-from pair, conflict order
+CovRow = tuple[str, str, str, str]  # (scenario, kind, a, b)
 
 FINDING_COLS = (
     "sig, kind, scenario, variant, oracle, label, message, expected, count, seed, strategy, "
@@ -118,9 +125,12 @@ class Store:
             with self.tx():
                 self._set("format", str(FORMAT))
                 self._set("store_id", uuid.uuid4().hex)
-        elif "unsaved" not in schema.columns(db, "findings"):
+        else:
             with contextlib.suppress(sqlite3.OperationalError):  # a read-only copy: read as is
-                db.execute("ALTER TABLE findings ADD COLUMN unsaved TEXT")
+                if "unsaved" not in schema.columns(db, "findings"):
+                    db.execute("ALTER TABLE findings ADD COLUMN unsaved TEXT")
+                if not schema.columns(db, "coverage"):
+                    db.executescript(schema.COVERAGE_TABLE)
 
     def damaged(self, exc: Exception) -> BadInput:
         """The one line for a value of the wrong type or shape found while reading."""
@@ -219,10 +229,18 @@ class Store:
         except StoreDamaged as exc:
             raise self.damaged(exc) from None
 
-    def commit_batch(self, row: BatchRow, hits: Sequence[Hit], session: int | None) -> CommitResult:
-        """The batch row, its hits and the finding updates: all or nothing."""
+    def commit_batch(
+        self,
+        row: BatchRow,
+        hits: Sequence[Hit],
+        session: int | None,
+        coverage: Sequence[CovRow] = (),
+    ) -> CommitResult:
+        """The batch row, its hits, the finding updates and the coverage its runs showed: all
+        or nothing."""
         now = time.time()
         with self.tx() as db:
+            self._add_coverage(db, coverage, session, now)
             cur = db.execute(
                 "INSERT OR IGNORE INTO batches VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (
@@ -311,6 +329,51 @@ class Store:
                 (h.count, now, f.sig),
             )
             result.stale_files += [p for p in h.files if p not in owned]
+
+    # -- coverage ---------------------------------------------------------------------------
+
+    def _add_coverage(
+        self, db: sqlite3.Connection, rows: Sequence[CovRow], session: int | None, now: float
+    ) -> None:
+        if rows:
+            db.executemany(
+                "INSERT OR IGNORE INTO coverage VALUES (?,?,?,?,?,?)",
+                [(*r, session, now) for r in rows],
+            )
+
+    def add_coverage(self, rows: Sequence[CovRow], session: int | None = None) -> int:
+        """Add coverage rows (a merge); how many were new."""
+        with self.tx() as db:
+            before = db.total_changes
+            self._add_coverage(db, rows, session, time.time())
+            return db.total_changes - before
+
+    def coverage_rows(self) -> list[CovRow]:
+        """Every coverage row, each checked; none from a store written before coverage was
+        kept (and opened read-only since)."""
+        try:
+            cur = self.db.execute("SELECT scenario, kind, a, b FROM coverage ORDER BY 1, 2, 3, 4")
+            out: list[CovRow] = []
+            for r in cur.fetchall():
+                sc, kind, a, b = (as_str(v, "coverage field") for v in r)
+                if kind not in (RF, ORDER):
+                    raise StoreDamaged(f"coverage kind {kind[:20]!r}")
+                out.append((sc, kind, a, b))
+            return out
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return []
+            raise self.damaged(exc) from None
+        except (StoreDamaged, sqlite3.Error, UnicodeDecodeError) as exc:
+            raise self.damaged(exc) from None
+
+    def coverage(self) -> dict[str, Coverage]:
+        """The coverage of every committed run, per scenario."""
+        out: dict[str, Coverage] = {}
+        for sc, kind, a, b in self.coverage_rows():
+            c = out.setdefault(sc, Coverage())
+            (c.reads_from if kind == RF else c.orders).add((a, b))
+        return out
 
     def next_check_k(self, shard: str) -> int:
         row = self.db.execute(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from emulator.engine.strategies import has_campaign
 from emulator.run.artifacts import run_command
 from emulator.soak.progress import Progress
 from emulator.soak.rows import FindingRow
@@ -30,11 +31,19 @@ def plural(n: int, word: str) -> str:
     return f"{n} {word}es" if word.endswith(("ch", "sh", "s", "x")) else f"{n} {word}s"
 
 
-def repro(f: FindingRow, directory: Path) -> str:
+# What the listing says for a finding of a strategy with cross-run state (rff) that left no trace.
+NO_REPRO = "-  (no trace: an rff run is reproduced by its recorded choices only, not its seed)"
+
+
+def repro(f: FindingRow, directory: Path) -> str | None:
     """The one command to reproduce a finding: replay its trace when it has one, else run its
-    seed (a watchdog hang, a dead worker or a full disk left no trace)."""
+    seed (a watchdog hang, a dead worker or a full disk left no trace). A run of a strategy
+    with cross-run state (rff) learned from the worker's earlier runs: its seed alone does not
+    make it, so only its trace reproduces it (None without one)."""
     if f.trace:
         return shlex.join(["pcemu", "replay", str(directory / f.trace)])
+    if has_campaign(f.strategy):
+        return None
     return run_command(f.spec)
 
 
@@ -75,8 +84,10 @@ def render_findings(rows: Sequence[FindingRow], directory: Path) -> list[str]:
     out = []
     for n, r in enumerate(table):
         cells = "  ".join(c.ljust(widths[i]) for i, c in enumerate(r))
-        out.append(cells + ("  REPLAY" if n == 0 else "  " + repro(rows[n - 1], directory)))
-    unsaved = [f for f in rows if f.unsaved]
+        out.append(
+            cells + ("  REPLAY" if n == 0 else "  " + (repro(rows[n - 1], directory) or NO_REPRO))
+        )
+    unsaved = [f for f in rows if f.unsaved and not has_campaign(f.strategy)]
     if unsaved:
         out.append(
             f"{plural(len(unsaved), 'finding')} without reproducer files "
@@ -109,15 +120,33 @@ def render_summary(s: Summary) -> str:
         f"on {plural(snap.workers_configured, 'worker')}",
         f"batches: {snap.batches_committed} committed, {f.batches_abandoned} abandoned "
         f"(run again by --resume), {snap.batches_resumed} already in the store",
-        f"self-check: {plural(snap.selfchecks, 'run')} re-run, {snap.nondeterministic} "
-        f"nondeterministic; worker restarts: {snap.worker_restarts}",
+        f"self-check: {plural(snap.selfchecks, 'run')} re-run{_replays(snap.selfcheck_replays)}, "
+        f"{snap.nondeterministic} nondeterministic; worker restarts: {snap.worker_restarts}",
+        f"coverage: {snap.coverage_reads_from} reads-from pairs, "
+        f"{snap.coverage_conflict_orders} conflict orders in all sessions; "
+        f"+{snap.coverage_this_session[0]} and +{snap.coverage_this_session[1]} in this one",
         f"store: {plural(s.store['runs'], 'run')}, {plural(s.store['batches'], 'batch')} in all "
         f"sessions; {plural(len(s.findings), 'finding')}, {snap.unexpected} unexpected",
     ]
+    if len(snap.coverage_by_scenario) > 1:
+        width = max(len(name) for name in snap.coverage_by_scenario)
+        lines += [
+            f"  {name.ljust(width)}  {rf} reads-from, {o} conflict orders"
+            for name, (rf, o) in snap.coverage_by_scenario.items()
+        ]
     if f.duration_s is not None and (f.overrun_s or 0) >= 1:
         lines.append(f"ended {f.overrun_s:.1f}s after --duration {f.duration_s:g}s")
     lines += render_findings(s.findings, s.out) if s.findings else []
     return "\n".join(lines)
+
+
+def _replays(n: int) -> str:
+    if not n:
+        return ""
+    return (
+        f" ({n} of them rff runs, replayed from their recorded choices: an rff run learns from "
+        "its worker's earlier runs, so its seed alone does not make it)"
+    )
 
 
 def write_summary(out: Path, store: Store, final: Final, progress: Progress) -> Summary:

@@ -75,6 +75,9 @@ class Supervisor:
     def inflight(self) -> dict[int, Pending]:
         return self.ledger.inflight
 
+    def coverage_counts(self) -> dict[str, tuple[int, int]]:
+        return self.ledger.coverage_counts()
+
     @property
     def by_signal(self) -> bool:
         return self.signum is not None
@@ -92,6 +95,7 @@ class Supervisor:
         self.queue.start(committed)
         self.ledger.check_k = self.store.next_check_k(self.store.store_id)
         self.ledger.refresh()
+        self.ledger.load_coverage()
         meter = PauseMeter()
         init = Init(self.plan.lanes, str(self.cfg.out.resolve()))
         self.workers = [
@@ -159,6 +163,7 @@ class Supervisor:
         for lane, n in zip(self.plan.lanes, st.lane_runs, strict=True):
             per_scenario[lane.scenario] = per_scenario.get(lane.scenario, 0) + n
         left = self.remaining()
+        cov = self.ledger.coverage_counts()
         return Snapshot(
             session=self.session,
             elapsed_s=round(st.elapsed, 3),
@@ -181,6 +186,15 @@ class Supervisor:
             runs_by_scenario=per_scenario,
             stopping=self.stop_reason,
             remaining_s=None if left is None else round(left, 1),
+            coverage_reads_from=sum(rf for rf, _o in cov.values()),
+            coverage_conflict_orders=sum(o for _rf, o in cov.values()),
+            coverage_by_scenario=cov,
+            coverage_last_minute=self.ledger.recent_growth(),
+            coverage_this_session=(
+                self.ledger.session_coverage[0],
+                self.ledger.session_coverage[1],
+            ),
+            selfcheck_replays=st.check_replays,
         )
 
     # -- the loops --------------------------------------------------------------------------

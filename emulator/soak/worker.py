@@ -3,8 +3,11 @@
 It runs the seeds of each job one after the other, sends every run's result as soon as it has
 it, and writes the log and trace of a failing run when that run could become the finding's
 reproducer (a signature the supervisor has not seen, or a smaller seed than the one it keeps).
-Runs are plain ``session.execute`` calls: the worker adds nothing to what a run does, so a
-finding's seed reproduces under ``pcemu run`` exactly.
+Runs are ``session.execute``'s (``runner``): the worker adds nothing to what a run does, so a
+finding's seed reproduces under ``pcemu run`` exactly; it only tracks each run's coverage and
+sends the pairs it had not seen for that scenario. The exception is a strategy with cross-run
+state (rff): the worker keeps its campaign per (scenario, variant) for its whole life, so those
+runs learn from the earlier ones; their findings are reproduced by their saved choices.
 
 The worker ignores SIGINT (a Ctrl-C on the terminal reaches the whole process group; the
 supervisor decides what happens to a batch in flight), writes the protocol on a private copy of
@@ -24,13 +27,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from emulator.engine.choices import Replay
+from emulator.engine.strategies import has_campaign
 from emulator.run.artifacts import save
-from emulator.run.session import RunSpec, execute
+from emulator.run.session import RunSpec
 from emulator.soak import paths, protocol
 from emulator.soak.findings import classify, from_exception
 from emulator.soak.paths import artifact_paths
 from emulator.soak.plan import Lane
-from emulator.soak.protocol import Exit, Found, Init, ItemResult, Job
+from emulator.soak.protocol import Choices, Exit, Found, Init, ItemResult, Job
+from emulator.soak.runner import Runner
 
 __all__ = ["artifact_paths", "main", "run_item", "serve"]
 
@@ -42,26 +48,38 @@ def run_item(
     out: Path | None,
     known: dict[str, tuple[int, str]],
     check: bool = False,
+    runner: Runner | None = None,
+    replay: Choices | None = None,
 ) -> ItemResult:
     """Run one seed of one lane. ``known`` maps signatures to the (seed, strategy) of their
-    current reproducer; it is updated when this run writes a better one."""
+    current reproducer; it is updated when this run writes a better one. ``runner`` is what the
+    worker keeps across runs (coverage seen, rff campaigns); a self-check (``check``) tracks no
+    coverage and, given the first run's choices (``replay``), replays them strictly instead of
+    running the seed."""
+    runner = runner or Runner()
     spec = lane.spec(seed)
     try:
-        scen, result = execute(spec)
+        rp = None if replay is None else Replay.strict(replay)
+        scen, result, cov = runner.run(spec, track=not check, replay=rp)
     except BaseException as exc:  # even sys.exit() in scenario code is a finding, not a crash
         f = from_exception(lane.scenario, lane.variant, exc)
         return ItemResult(0, None, None if check else Found(f))
     o = result.outcome
     h = o.trace_hash if want_hash else None
+    # A sampled run of a strategy with cross-run state: its seed alone does not make it, so
+    # the self-check replays its choices.
+    choices = (
+        tuple(result.choices) if want_hash and not check and has_campaign(lane.strategy) else None
+    )
     if check or not o.failed:
-        return ItemResult(o.steps, h)
+        return ItemResult(o.steps, h, None, cov, choices)
     found = classify(scen, lane.scenario, lane.variant, result)
     if found is None:
-        return ItemResult(o.steps, h)
+        return ItemResult(o.steps, h, None, cov, choices)
     rank = (seed, lane.strategy)
     best = known.get(found.sig)
     if out is None or (best is not None and rank >= best):
-        return ItemResult(o.steps, h, Found(found))
+        return ItemResult(o.steps, h, Found(found), cov, choices)
     log, trace = artifact_paths(found.sig, lane.strategy, seed)
     try:
         _save_atomically(out, spec, scen, result, log, trace)
@@ -69,9 +87,9 @@ def run_item(
         # A full disk or a read-only folder: the finding still counts, under its signature,
         # with its seed as the reproducer; the files are said to be missing, and why.
         why = f"{exc.strerror or type(exc).__name__} writing {exc.filename or log}"
-        return ItemResult(o.steps, h, Found(found, unsaved=why))
+        return ItemResult(o.steps, h, Found(found, unsaved=why), cov, choices)
     known[found.sig] = rank
-    return ItemResult(o.steps, h, Found(found, log, trace))
+    return ItemResult(o.steps, h, Found(found, log, trace), cov, choices)
 
 
 def _save_atomically(
@@ -132,11 +150,12 @@ def _orphan_guard(interval: float = 0.5) -> None:
 
 def serve(chan: Channel) -> None:
     """The job loop: one process for the whole soak (the supervisor replaces it only when it
-    dies or hangs). Each run is its own ``execute`` call: the engine has no API yet to make
-    many runs inside one trio.run."""
+    dies or hangs). Each run is its own trio run; the ``Runner`` keeps what lasts across them
+    (coverage seen per scenario, rff campaigns per scenario and variant)."""
     lanes: tuple[Lane, ...] = ()
     out: Path | None = None
     known: dict[str, tuple[int, str]] = {}
+    runner = Runner()
     chan.send({"op": protocol.READY, "pid": os.getpid()})
     for raw in chan:
         msg = protocol.to_worker(raw)
@@ -148,8 +167,8 @@ def serve(chan: Channel) -> None:
                 mine = known.get(sig)
                 if mine is None or rank < mine:
                     known[sig] = rank
-            for i, (lane, seed, want) in enumerate(msg.items):
-                r = run_item(lanes[lane], seed, want, out, known, msg.check)
+            for i, (lane, seed, want, choices) in enumerate(msg.items):
+                r = run_item(lanes[lane], seed, want, out, known, msg.check, runner, choices)
                 chan.send(r.wire(i))
             chan.send({"op": protocol.DONE, "id": msg.jid})
         elif isinstance(msg, Exit):

@@ -1,0 +1,95 @@
+"""One run of a soak lane inside a worker: ``session.execute`` with the two things a soak adds,
+both of which leave the run itself untouched:
+
+- the run's coverage (reads-from pairs and conflict orders, ``engine.coverage``), tracked into a
+  per-scenario set of what this worker has seen, so only pairs new to the worker are sent on;
+- for a strategy with cross-run state (``rff``), the worker's campaign for that
+  (scenario, variant): its runs learn from the earlier runs of the same worker, so they are a
+  function of the seed *and* that history, and only their recorded choices reproduce them.
+
+A run of any other strategy is exactly ``execute(spec)``'s (same trace hash: tracking coverage
+changes nothing a run does), so its seed reproduces it under ``pcemu run``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from emulator.engine.choices import Replay
+from emulator.engine.coverage import Coverage
+from emulator.engine.runtime import RunConfig, RunResult, run_sync
+from emulator.engine.strategies import has_campaign, new_campaign
+from emulator.run.scenario import Scenario
+from emulator.run.session import (
+    RunSpec,
+    build,
+    build_options,
+    execute,
+    leaf,
+    step_error,
+    strategy_for,
+    validate,
+)
+from emulator.soak.protocol import NewCoverage
+
+
+class Runner:
+    """What one worker process keeps across its runs: coverage seen per scenario, campaigns per
+    (scenario, variant)."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, Coverage] = {}
+        self.campaigns: dict[tuple[str, str], Any] = {}
+
+    def campaign(self, spec: RunSpec) -> Any:
+        if not has_campaign(spec.strategy):
+            return None
+        key = (spec.scenario, spec.variant)
+        if key not in self.campaigns:
+            self.campaigns[key] = new_campaign(spec.strategy)
+        return self.campaigns[key]
+
+    def run(
+        self, spec: RunSpec, track: bool = True, replay: Replay | None = None
+    ) -> tuple[Scenario, RunResult, NewCoverage | None]:
+        """Run ``spec`` (from its seed and campaign, or from ``replay``); with ``track``, also
+        what of its coverage this worker had not seen for its scenario."""
+        campaign = None if replay is not None else self.campaign(spec)
+        cov = Coverage() if track else None
+        scen, result = execute_run(spec, cov, campaign, replay)
+        if cov is None:
+            return scen, result, None
+        seen = self.seen.setdefault(spec.scenario, Coverage())
+        new = NewCoverage(
+            tuple(sorted(cov.reads_from - seen.reads_from)),
+            tuple(sorted(cov.orders - seen.orders)),
+        )
+        seen.add(cov)
+        return scen, result, new
+
+
+def execute_run(
+    spec: RunSpec,
+    coverage: Coverage | None = None,
+    campaign: Any = None,
+    replay: Replay | None = None,
+) -> tuple[Scenario, RunResult]:
+    """``session.execute(spec, replay)`` for a seeded spec, with the run's coverage joining
+    ``coverage`` and the strategy given ``campaign``. Errors are ``execute``'s."""
+    if spec.schedule != "seeded":  # soak lanes are seeded; anything else is execute's
+        return execute(spec, replay=replay)
+    scen = validate(spec)
+    opts = build_options(scen, spec)
+    setup = build(scen, spec.variant, opts)
+    cfg = RunConfig(
+        strategy=strategy_for(scen, spec, opts, campaign=campaign, replaying=replay is not None),
+        budget=spec.budget or scen.budget,
+        windows=setup.windows,
+        replay=replay,
+        coverage=coverage,
+    )
+    try:
+        result = run_sync(setup.model, setup.actors, cfg)
+    except Exception as exc:
+        raise step_error(scen, spec, replay, leaf(exc)) from None
+    return scen, result
