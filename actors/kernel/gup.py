@@ -2,8 +2,9 @@
 
 GUP-fast reads the pte without locks, takes a speculative reference and re-reads the pte
 (G1-G3). Anything else goes the slow way: mmap_sem, find the vma, check the access, then loop
-"follow_page under the pte lock / fault it in" (G4-G6). mmap_sem is modelled as the mm's mutex:
-readers never contend with each other in these scenarios, and munmap takes it for writing.
+"follow_page under the pte lock / fault it in" (G4-G6) with mmap_sem held for read (3.0.1
+mm/memory.c __get_user_pages under get_user_pages_fast's down_read, arch/x86/mm/gup.c); munmap
+takes it for write (3.0.1 mm/mmap.c do_munmap under sys_munmap's down_write).
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ async def gup_fast(k: K, mm: Ref, addr: int, write: bool, holder: str) -> Ref | 
 
 
 async def gup_slow(k: K, mm: Ref, addr: int, write: bool, holder: str) -> Ref | None:
-    await k.mutex_lock("G4", mm)  # down_read(&mm->mmap_sem)
+    await k.down_read("G4", mm)  # down_read(&mm->mmap_sem)
     page = await _follow_or_fault(k, mm, addr, write, holder)
-    await k.mutex_unlock("G6", mm)
+    await k.up_read("G6", mm)
     return page
 
 
@@ -66,11 +67,11 @@ async def munmap(k: K, mm: Ref, vma: Ref, addrs: tuple[int, ...]) -> None:
     """munmap of one vma: detach it under mmap_sem held for writing, then zap its ptes (each
     under the pte lock; the ptes' page references go with them)."""
     await k.begin("MU0", "munmap")
-    await k.mutex_lock("MU1", mm)  # down_write(&mm->mmap_sem)
+    await k.down_write("MU1", mm)  # down_write(&mm->mmap_sem)
     await k.detach_vmas_to_be_unmapped("MU2", mm, vma)
     for addr in addrs:
         await k.spin_lock("MU3", mm, PTL)
         await k.pte_zap("MU3", mm, addr)
         await k.spin_unlock("MU3", mm, PTL)
-    await k.mutex_unlock("MU4", mm)
+    await k.up_write("MU4", mm)
     await k.end("MU4", "munmap")

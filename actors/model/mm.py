@@ -1,8 +1,9 @@
 """Address spaces: vmas, page tables under their pte lock, mmap_sem (kernel-scenarios.md 1.2,
 1.5), and the vma steps of get_user_pages and munmap.
 
-mmap_sem is modelled as the mm's mutex. A pte holds (page oid, writable); installing one turns
-the caller's page reference into the pte's. What a new pte must satisfy is checked by
+mmap_sem is the mm's reader/writer semaphore (actors/model/locks.py, down_read ... up_write).
+A pte holds (page oid, writable); installing one turns the caller's page reference into the
+pte's. What a new pte must satisfy is checked by
 ``pte_checks``, run in order after every installation (INV-INVAL-1, INV-MAP-1, INV-EOF-1: the
 model composes them).
 """
@@ -203,8 +204,10 @@ class Mm:
         """munmap's detach_vmas_to_be_unmapped, under mmap_sem held for writing."""
         core = self.core
         m = core.deref(cx, mm)
-        if not self.locks.holds(cx.actor, self.locks.mutex_key(mm)):
-            raise Violation("INV-LOCK-3", f"vma list of {m.name()} changed without mmap_sem")
+        if not self.locks.rwsem_write_held(cx.actor, mm):
+            raise Violation(
+                "INV-LOCK-3", f"vma list of {m.name()} changed without mmap_sem held for write"
+            )
         v = core.deref(cx, vma)
         m.f["vmas"] = [x for x in m.f["vmas"] if x != v.oid]
         core.wrote(cx, m, "vmas", tuple(m.f["vmas"]))

@@ -100,10 +100,10 @@ async def _no_mapping(
 async def _is_special_mapping(k: K, mm: Ref, addr: int) -> bool:
     """L5c (ab69f41ef93d, second pass on): down_read(mmap_sem); vma = find_vma(mm, address);
     is_special_mapping(vma); up_read."""
-    await k.mutex_lock("L5c", mm)  # down_read(&mm->mmap_sem)
+    await k.down_read("L5c", mm)  # down_read(&mm->mmap_sem)
     vma = await k.find_vma("L5c", mm, addr)
     special = vma is not None and (await k.gup_vma_info("L5c", vma))[0] == "special"
-    await k.mutex_unlock("L5c", mm)
+    await k.up_read("L5c", mm)
     return special
 
 
