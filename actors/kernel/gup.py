@@ -14,17 +14,35 @@ from actors.kernel.fault import handle_mm_fault
 from actors.model.mm import PTL
 from actors.objects import Ref
 
+# GUP-fast of each era (``fast``):
+#   NO_FAST   get_user_pages only (no lockless walk: x86 before 2.6.27, and callers of
+#             get_user_pages such as 38d47c1b707's futex in 2.6.28);
+#   X86_IRQ   x86 2.6.27 (8174c430e445 "mm: lockless get_user_pages") - 4.12
+#             (arch/x86/mm/gup.c): IRQs off, pte read and get_page, no re-check;
+#   GENERIC   mm/gup.c's RCU form (x86 from 4.13, ppc / arm64 earlier): speculative
+#             reference, then the pte is re-read and the reference dropped if it changed.
+NO_FAST, X86_IRQ, GENERIC = "none", "x86-irq", "generic"
+FAST_OF_ERA = {"E2006": NO_FAST, "E2011": X86_IRQ, "E2016": X86_IRQ, "E2020": GENERIC}
 
-async def gup(k: K, mm: Ref, addr: int, write: bool, holder: str) -> Ref | None:
-    """get_user_pages_fast for one page: the page with a reference held by ``holder``, or
-    None for -EFAULT."""
-    page = await gup_fast(k, mm, addr, write, holder)
+
+async def gup(
+    k: K, mm: Ref, addr: int, write: bool, holder: str, fast: str = GENERIC
+) -> Ref | None:
+    """get_user_pages_fast (or, with ``fast`` = NO_FAST, get_user_pages) for one page: the
+    page with a reference held by ``holder``, or None for -EFAULT."""
+    page = None
+    if fast == X86_IRQ:
+        page = await k.gup_fast_pte("G1", mm, addr, int(write), holder)
+    elif fast == GENERIC:
+        page = await gup_fast(k, mm, addr, write, holder)
     if page is not None:
         return page
     return await gup_slow(k, mm, addr, write, holder)
 
 
 async def gup_fast(k: K, mm: Ref, addr: int, write: bool, holder: str) -> Ref | None:
+    """The generic (RCU) GUP-fast of one pte (4.9 mm/gup.c gup_pte_range:
+    page_cache_get_speculative, then pte_val(pte) != pte_val(*ptep) -> put_page)."""
     pte = await k.pte_read("G1", mm, addr)
     if pte is None or (write and not pte[1]):
         return None
