@@ -23,6 +23,12 @@ class LocksApi(Api):
         wait_on_page_bit_common EXCLUSIVE); wake-up rules per ModelOptions.page_lock_policy."""
         await self.port.call("lock_page", label, page)
 
+    async def lock_page_killable(self, label: str, page: Ref) -> int:
+        """lock_page_killable (3.0.1 mm/filemap.c __lock_page_killable, TASK_KILLABLE): 0 with
+        the page locked, or -EINTR (-4) when a fatal signal is pending or arrives (a step:
+        send_fatal_signal)."""
+        return int(await self.port.call("lock_page_killable", label, page))
+
     async def wait_on_page_locked(self, label: str, page: Ref) -> None:
         """wait_on_page_locked: sleep until the page is unlocked, without taking the lock
         (3.0.1 include/linux/pagemap.h wait_on_page_locked -> wait_on_page_bit; 5.9.1

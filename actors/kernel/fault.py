@@ -81,6 +81,64 @@ async def do_cow_fault(k: K, f: File, v: Vma, addr: int) -> bool:
     return True
 
 
+async def filemap_page_mkwrite(k: K, f: File, page: Ref, stable: bool = False) -> bool:
+    """->page_mkwrite of the generic file mmap (5.9.1 mm/filemap.c filemap_page_mkwrite; 3.0's
+    block_page_mkwrite in fs/buffer.c makes the same checks): PM0 sb_start_pagefault and
+    file_update_time, PM1 lock_page, PM2 page->mapping != inode->i_mapping (truncated or
+    invalidated since the fault found it) -> unlock, VM_FAULT_NOPAGE (False); PM3
+    set_page_dirty; with ``stable`` PM4 wait_for_stable_page (wait_on_page_writeback, for
+    devices that need stable pages); VM_FAULT_LOCKED (True, the page stays locked)."""
+    await k.note("PM0", "sb_start_pagefault(); file_update_time()")
+    await k.lock_page("PM1", page)
+    m, _anon = await k.page_mapping("PM2", page)
+    if m != f.mapping:
+        await k.unlock_page("PM2", page)
+        return False
+    await k.set_page_flag("PM3", page, "dirty", 1)
+    if stable:
+        await k.wait_on_page_writeback("PM4", page)
+    return True
+
+
+PageMkwrite = Callable[[K, File, Ref], Awaitable[bool]]
+
+
+async def do_shared_fault(
+    k: K,
+    f: File,
+    v: Vma,
+    addr: int,
+    readpage: ReadPage = sync_readpage,
+    page_mkwrite: PageMkwrite | None = filemap_page_mkwrite,
+) -> bool:
+    """A write fault on a shared file mapping (5.9.1 mm/memory.c do_shared_fault; 3.0.1
+    __do_fault's VM_SHARED write branch): ->fault returns the page locked (filemap_fault,
+    FF*); with a ->page_mkwrite the page is unlocked (SF1) and ->page_mkwrite locks it again
+    and re-checks page->mapping: VM_FAULT_NOPAGE (truncated meanwhile) drops the page without
+    a pte, the access is retried (SF2). Otherwise finish_fault maps it writable (FS*) and the
+    page is unlocked (SF3); fault_dirty_shared_page follows (SF4). False = SIGBUS; True =
+    handled (pte installed, or NOPAGE: retry the access)."""
+    holder = f"fault:{k.name}"
+    await k.begin("SF0", "do_shared_fault")
+    page = await filemap_fault(k, f, v.index(addr), holder, readpage)
+    if page is None:
+        await k.end("SF9", "do_shared_fault")
+        return False
+    if page_mkwrite is not None:
+        await k.unlock_page("SF1", page)
+        if not await page_mkwrite(k, f, page):
+            await k.put_page("SF2", page, holder)
+            await k.end("SF9", "do_shared_fault")
+            return True
+    installed = await finish_fault(k, v.mm, addr, page, holder, writable=1)
+    await k.unlock_page("SF3", page)
+    if not installed:
+        await k.put_page("SF3", page, holder)
+    await k.note("SF4", "fault_dirty_shared_page(): balance_dirty_pages_ratelimited")
+    await k.end("SF9", "do_shared_fault")
+    return True
+
+
 # -- the fault hook of get_user_pages --------------------------------------------------------
 
 

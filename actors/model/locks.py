@@ -242,6 +242,49 @@ class Locks:
         return self._park(cx, lk, f"lock_page({o.name()})", key)
 
     @op
+    def lock_page_killable(self, cx: Step, page: Ref) -> int:
+        """lock_page_killable (3.0.1 mm/filemap.c __lock_page_killable: __wait_on_bit_lock with
+        sleep_on_page_killable, TASK_KILLABLE): 0 with the page locked, or -EINTR (-4) if a
+        fatal signal is pending while the page is locked, or arrives while it sleeps. A free
+        page is taken even with a signal pending (test_and_set_bit_lock first); a lock already
+        handed over (P-FAIR / P-UNFAIR) is kept."""
+        o = self.core.deref(cx, page)
+        key = self.page_key(page)
+        lk = self.lock(key, "page")
+        fr = self.core.frames[cx.actor]
+        if cx.resumed:
+            fr.killable = False
+            if lk.owner == cx.actor:
+                return 0
+        else:
+            self.sleeps(cx, "lock_page_killable")
+        if lk.owner is None:
+            self.take(cx, key, lk)
+            self._rounds.pop((cx.actor, key), None)
+            return 0
+        if fr.fatal:
+            if cx.actor in lk.waiters:
+                lk.waiters.remove(cx.actor)
+            return -4  # -EINTR
+        fr.killable = True
+        r: int = self._park(cx, lk, f"lock_page_killable({o.name()})", key)
+        return r
+
+    def kill_waiter(self, actor: int) -> bool:
+        """A fatal signal for ``actor``: if it sleeps killably, take it off its wait queue and
+        wake it (its request returns -EINTR on resume). True if it was woken."""
+        fr = self.core.frames[actor]
+        if not fr.killable or fr.waiting is None:
+            return False
+        key = fr.waiting[1]
+        if key is not None:
+            lk = self.locks[key]
+            if actor in lk.waiters:
+                lk.waiters.remove(actor)
+        self.core.wake(actor)
+        return True
+
+    @op
     def wait_on_page_locked(self, cx: Step, page: Ref) -> Any:
         """wait_on_page_locked (a non-exclusive wait_on_page_bit): sleep until PG_locked is
         clear, without taking it; every unlock_page wakes all such waiters, and a waiter that
