@@ -19,7 +19,7 @@ class WaitsApi(Api):
         return int(await self.port.call("set_page_writeback", label, page))
 
     async def end_page_writeback(self, label: str, page: Ref) -> None:
-        """end_page_writeback (3.0.1 mm/filemap.c:631): clear PG_writeback, wake every
+        """end_page_writeback (3.0.1 mm/filemap.c:630): clear PG_writeback, wake every
         waiter."""
         await self.port.call("end_page_writeback", label, page)
 

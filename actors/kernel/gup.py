@@ -17,7 +17,7 @@ from actors.objects import Ref
 # GUP-fast of each era (``fast``):
 #   NO_FAST   get_user_pages only (no lockless walk: x86 before 2.6.27, and callers of
 #             get_user_pages such as 38d47c1b707's futex in 2.6.28);
-#   X86_IRQ   x86 2.6.27 (8174c430e445 "mm: lockless get_user_pages") - 4.12
+#   X86_IRQ   x86 2.6.27 (8174c430e445 "x86: lockless get_user_pages_fast()") - 4.12
 #             (arch/x86/mm/gup.c): IRQs off, pte read and get_page, no re-check;
 #   GENERIC   mm/gup.c's RCU form (x86 from 4.13, ppc / arm64 earlier): speculative
 #             reference, then the pte is re-read and the reference dropped if it changed.

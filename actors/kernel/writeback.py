@@ -1,6 +1,6 @@
 """Dirtying and writing back file pages: the steps a user scenario of this family needs.
 
-- ``set_page_dirty_lock`` (3.0.1 mm/page-writeback.c:1599): lock_page, set_page_dirty,
+- ``set_page_dirty_lock`` (3.0.1 mm/page-writeback.c:1256): lock_page, set_page_dirty,
   unlock_page. A caller that holds only a GUP reference (direct IO, process_vm_writev,
   get_user_pages for write) must take the page lock: without it truncate may clear
   page->mapping under ->set_page_dirty.

@@ -34,7 +34,7 @@ class PageWaits:
     @op
     def set_page_writeback(self, cx: Step, page: Ref) -> int:
         """test_set_page_writeback: the old value of PG_writeback; the page must be locked (the
-        ->writepage contract, 3.0.1 mm/page-writeback.c:1700; INV-LOCK-3 otherwise)."""
+        ->writepage contract, 3.0.1 mm/page-writeback.c:1366; INV-LOCK-3 otherwise)."""
         core = self.core
         o = core.deref(cx, page)
         if not self.locks.holds(cx.actor, self.locks.page_key(page)):
@@ -50,7 +50,7 @@ class PageWaits:
 
     @op
     def end_page_writeback(self, cx: Step, page: Ref) -> None:
-        """end_page_writeback (3.0.1 mm/filemap.c:631): test_clear_page_writeback (BUG() if it
+        """end_page_writeback (3.0.1 mm/filemap.c:630): test_clear_page_writeback (BUG() if it
         was not set), then wake_up_page(page, PG_writeback): every waiter wakes."""
         core = self.core
         o = core.deref(cx, page)
