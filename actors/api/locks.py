@@ -23,6 +23,12 @@ class LocksApi(Api):
         wait_on_page_bit_common EXCLUSIVE); wake-up rules per ModelOptions.page_lock_policy."""
         await self.port.call("lock_page", label, page)
 
+    async def lock_page_killable(self, label: str, page: Ref) -> int:
+        """lock_page_killable (3.0.1 mm/filemap.c __lock_page_killable, TASK_KILLABLE): 0 with
+        the page locked, or -EINTR (-4) when a fatal signal is pending or arrives (a step:
+        send_fatal_signal)."""
+        return int(await self.port.call("lock_page_killable", label, page))
+
     async def wait_on_page_locked(self, label: str, page: Ref) -> None:
         """wait_on_page_locked: sleep until the page is unlocked, without taking the lock
         (3.0.1 include/linux/pagemap.h wait_on_page_locked -> wait_on_page_bit; 5.9.1
@@ -90,6 +96,29 @@ class LocksApi(Api):
     async def mutex_is_locked_via(self, label: str, ref: Ref, fld: str) -> bool:
         """mutex_is_locked(&obj->field->mutex) (3.0.1 mm/rmap.c:85 anon_vma_free)."""
         return bool(await self.port.call("mutex_is_locked_via", label, ref, fld))
+
+    async def down_read(self, label: str, ref: Ref, name: str = "mmap_sem") -> None:
+        """down_read(&obj->name): shared; queues (FIFO) behind a holding or WAITING writer
+        (3.0.1 arch/x86/include/asm/rwsem.h __down_read, lib/rwsem.c)."""
+        await self.port.call("down_read", label, ref, name)
+
+    async def down_read_trylock(self, label: str, ref: Ref, name: str = "mmap_sem") -> bool:
+        """down_read_trylock: fails if a writer holds it or anybody waits (3.0.1
+        arch/x86/include/asm/rwsem.h __down_read_trylock; do_page_fault's first try)."""
+        return bool(await self.port.call("down_read_trylock", label, ref, name))
+
+    async def up_read(self, label: str, ref: Ref, name: str = "mmap_sem") -> None:
+        """up_read: the last reader wakes the queue (3.0.1 lib/rwsem.c rwsem_wake)."""
+        await self.port.call("up_read", label, ref, name)
+
+    async def down_write(self, label: str, ref: Ref, name: str = "mmap_sem") -> None:
+        """down_write(&obj->name): exclusive; FIFO queue, granted by the releaser (3.0.1
+        lib/rwsem.c __rwsem_do_wake)."""
+        await self.port.call("down_write", label, ref, name)
+
+    async def up_write(self, label: str, ref: Ref, name: str = "mmap_sem") -> None:
+        """up_write: grant the head writer, or every reader at the head of the queue."""
+        await self.port.call("up_write", label, ref, name)
 
     # -- rcu (actors/model/rcu.py) -----------------------------------------------------------------
     async def rcu_read_lock(self, label: str) -> None:

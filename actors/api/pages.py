@@ -77,6 +77,26 @@ class PagesApi(Api):
         r: Ref | None = await self.port.call("pte_zap", label, mm, addr)
         return r
 
+    async def gup_fast_pte(
+        self, label: str, mm: Ref, addr: int, write: int, holder: str
+    ) -> Ref | None:
+        """x86 GUP-fast of one pte, 2.6.27 - 4.12 (3.0.1 arch/x86/mm/gup.c gup_pte_range): pte
+        read and get_page in one step with IRQs off (no re-check); None = take the slow path."""
+        r: Ref | None = await self.port.call("gup_fast_pte", label, mm, addr, write, holder)
+        return r
+
+    async def pte_mkwrite(self, label: str, mm: Ref, addr: int, page: Ref) -> bool:
+        """do_wp_page's reuse: make the pte writable if it still maps ``page`` (pte lock held;
+        3.0.1 mm/memory.c do_wp_page "reuse:")."""
+        return bool(await self.port.call("pte_mkwrite", label, mm, addr, page))
+
+    async def pte_cow_replace(
+        self, label: str, mm: Ref, addr: int, old: Ref, new: Ref, holder: str
+    ) -> bool:
+        """do_wp_page's copy: if the pte still maps ``old``, map ``new`` writable in its place
+        (pte lock held; 3.0.1 mm/memory.c do_wp_page after cow_user_page)."""
+        return bool(await self.port.call("pte_cow_replace", label, mm, addr, old, new, holder))
+
     async def find_vma(self, label: str, mm: Ref, addr: int) -> Ref | None:
         """find_vma (mm/mmap.c), under mmap_sem."""
         r: Ref | None = await self.port.call("find_vma", label, mm, addr)

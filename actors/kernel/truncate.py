@@ -58,12 +58,15 @@ async def truncate_pagecache(k: K, f: File, newsize: int) -> None:
 
 
 async def truncate_inode_pages(k: K, f: File, first: int, holder: str) -> None:
-    """T2a-T2f for every cached page at index >= first. (T2c, waiting for writeback, is a no-op
-    here: no page of these scenarios is ever under writeback.)"""
+    """T2a-T2f for every cached page at index >= first: lock_page, T2c wait_on_page_writeback
+    (3.0.1 mm/truncate.c:286-292; 5.9.1 truncate_inode_pages_range the same), then remove.
+    (The kernel's first pass trylocks and skips locked or writeback pages; its second pass is
+    this one, which reaches the same end state.)"""
     index = first
     while (hit := await k.fault_lookup_from("T2a", f.mapping, index, holder)) is not None:
         index, page = hit
         await k.lock_page("T2a", page)
+        await k.wait_on_page_writeback("T2c", page)
         m, _anon = await k.page_mapping("T2b", page)
         if m == f.mapping:
             await _remove_mapped(k, f, page, index, "T2d")

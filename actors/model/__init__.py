@@ -4,6 +4,7 @@ composed by ``PageCacheModel`` and configured by one ``ModelOptions``."""
 from actors.model.model import OPS, PageCacheModel
 from actors.model.options import (
     ERAS,
+    SLAB_PAGE_OPTION,
     ModelOptions,
     era_options,
     lock_options,
@@ -13,6 +14,7 @@ from actors.model.options import (
 __all__ = [
     "ERAS",
     "OPS",
+    "SLAB_PAGE_OPTION",
     "ModelOptions",
     "PageCacheModel",
     "era_options",

@@ -3,6 +3,13 @@
 INV-AV-1 needs to know which actor committed to an anon_vma (returned it locked as a page's
 anon_vma) and has not unlocked it yet: the model registers ``on_commit`` with the generic commit
 step and ``unlocking`` / ``unlocked`` with every mutex unlock.
+
+The lock INV-AV-1 watches is the one the kernel takes and anon_vma_free syncs on: the ROOT's.
+From 2.6.36 (012f18004da3 "mm: always lock the root (oldest) anon_vma") anon_vma_lock() is
+``spin_lock(&anon_vma->root->lock)`` (2.6.39.3 include/linux/rmap.h), then
+``mutex_lock(&anon_vma->root->mutex)`` (3.0.1 include/linux/rmap.h:106), and 3.0.1
+mm/rmap.c:85 anon_vma_free tests ``mutex_is_locked(&anon_vma->root->mutex)``; a forked child's
+anon_vma never has its own lock taken (only a stale ->root load can reach it, 003a).
 """
 
 from __future__ import annotations
@@ -20,9 +27,9 @@ class AnonVma:
         self.locks = locks
         self.reuse_diagnosis = reuse_diagnosis
         # (actor, anon_vma oid) pairs an actor committed to and has not unlocked yet;
-        # anon_vmas freed while a trylocker held the lock: oid -> (actor, step).
+        # anon_vmas freed while a trylocker held their root lock: oid -> (actor, step, root oid).
         self.committed: dict[tuple[int, int], int] = {}
-        self.freed_locked: dict[int, tuple[int, int]] = {}
+        self.freed_locked: dict[int, tuple[int, int, int]] = {}
 
     # -- hooks -------------------------------------------------------------------------------
 
@@ -35,7 +42,9 @@ class AnonVma:
         self.committed.pop((actor, oid), None)
 
     def unlocked(self, oid: int) -> None:
-        self.freed_locked.pop(oid, None)
+        """``oid``'s mutex was released (or the lock reached through ``oid``'s root field)."""
+        for av in [av for av, hit in self.freed_locked.items() if oid in (av, hit[2])]:
+            del self.freed_locked[av]
 
     def used_after_locked_free(self, actor: int, oid: int, what: str) -> None:
         hit = self.freed_locked.get(oid)
@@ -45,7 +54,7 @@ class AnonVma:
             raise Violation(
                 "INV-AV-1",
                 f"anon_vma {o.name()} was freed at step {hit[1]} while {name} held "
-                f"its lock; {name} then {what}",
+                f"its root lock (anon_vma#{hit[2]}); {name} then {what}",
             )
 
     # -- setup helper ------------------------------------------------------------------------
@@ -71,24 +80,29 @@ class AnonVma:
     @op
     def kmem_cache_free(self, cx: Step, av: Ref) -> None:
         """kmem_cache_free(anon_vma_cachep): immediately reusable. INV-AV-1 if the object is
-        still referenced or its (own) lock is held."""
+        still referenced or its ROOT's lock is held by an actor that holds it as a page's
+        anon_vma (the lock anon_vma_lock takes: anon_vma->root->mutex, 3.0.1
+        include/linux/rmap.h:106; 2.6.36+ 012f18004da3). The root is read here by the oracle,
+        not by the kernel path: no step of the freeing actor depends on it."""
         o = self.core.deref(cx, av)
         if o.f["refcount"] > 0:
             raise Violation(
                 "INV-AV-1", f"anon_vma {o.gname()} freed with refcount {o.f['refcount']}"
             )
-        owner = self.locks.owner((o.oid, "lock"))
+        root = o.f["root"] if o.f["root"] is not None else o.oid
+        owner = self.locks.owner((root, "lock"))
         if owner is not None and owner >= 0:
             # A trylocker that has not yet validated (page_mapped / refcount) will bail out and
             # unlock: legal on a SLAB_TYPESAFE_BY_RCU object. Only a holder that committed to
             # the object (returned it, walks it) is hurt; remember the free for that case.
             if (owner, o.oid) in self.committed:
+                held = "its" if root == o.oid else f"its root anon_vma#{root}'s"
                 raise Violation(
                     "INV-AV-1",
-                    f"anon_vma {o.gname()} freed while locked by {self.core.names[owner]}, "
-                    f"which holds it as a page's anon_vma",
+                    f"anon_vma {o.gname()} freed while {held} lock is held by "
+                    f"{self.core.names[owner]}, which holds it as a page's anon_vma",
                 )
-            self.freed_locked[o.oid] = (owner, cx.step)
+            self.freed_locked[o.oid] = (owner, cx.step, root)
         self.core.free(cx, o)
 
     def _root_locked(self, cx: Step, av: Ref, what: str) -> None:

@@ -52,6 +52,8 @@ class Frame:
     touched: dict[int, None] = field(default_factory=dict)
     retry_wseq: int = 0
     sleeping_ok: bool = True
+    fatal: bool = False  # fatal_signal_pending(): a SIGKILL was sent to this actor
+    killable: bool = False  # parked in a TASK_KILLABLE wait
 
 
 def plain(v: Any) -> Any:

@@ -12,6 +12,15 @@ Spinlocks (ticket locks, FIFO) park a contending actor (equivalent to spinning f
 interleavings, without burning steps), are handed over in order and count for the wait-for
 graph.
 
+Reader/writer semaphores (mmap_sem) follow 3.0.1 lib/rwsem.c with arch/x86/include/asm/rwsem.h:
+__down_read's increment goes negative, and so takes the slow path, whenever a writer holds the
+semaphore OR anybody waits (the waiting bias), so a reader queues behind a waiting writer;
+__down_write succeeds only on an unlocked, waiter-free count. Waiters queue FIFO
+(rwsem_down_failed_common) and are GRANTED the lock by the releaser (__rwsem_do_wake): a writer
+at the head of the queue once nothing is active, else "an infinite number of read locks to the
+readers at the front of the queue", up to the first writer. Writer lock-stealing (ce6711f3d196,
+3.10) and optimistic spinning (4.x) are not modelled.
+
 Whoever must know when a mutex is released (anon_vma's INV-AV-1 bookkeeping) registers
 ``mutex_hooks``: ``before(actor, oid)`` and ``after(oid)`` run around every mutex_unlock, the
 one through a pointer field included (for the object the field was read from, and for the lock).
@@ -42,6 +51,8 @@ class Lock:
     label: str = ""
     waiters: list[int] = field(default_factory=list)
     shared: list[int] = field(default_factory=list)  # wait_on_page_locked: woken, not handed
+    readers: list[int] = field(default_factory=list)  # rwsem: the actors holding it for read
+    writers: list[int] = field(default_factory=list)  # rwsem: the waiters that want to write
 
 
 class Locks:
@@ -161,7 +172,10 @@ class Locks:
         owner = None
         if key is not None:
             lk = self.locks.get(key)
-            if lk is not None and lk.owner is not None:
+            if lk is not None and lk.owner is None and lk.readers:
+                owner = lk.readers[0]
+                what = f"{what} (held for read by {core.names[owner]})"
+            elif lk is not None and lk.owner is not None:
                 owner = self.io_actor if lk.owner == IO_OWNER else lk.owner
                 if lk.owner >= 0:
                     step, lab = core.frames[lk.owner].held.get(key, (lk.step, lk.label))
@@ -226,6 +240,49 @@ class Locks:
             return None
         # at the tail: P-OLD's unfairness
         return self._park(cx, lk, f"lock_page({o.name()})", key)
+
+    @op
+    def lock_page_killable(self, cx: Step, page: Ref) -> int:
+        """lock_page_killable (3.0.1 mm/filemap.c __lock_page_killable: __wait_on_bit_lock with
+        sleep_on_page_killable, TASK_KILLABLE): 0 with the page locked, or -EINTR (-4) if a
+        fatal signal is pending while the page is locked, or arrives while it sleeps. A free
+        page is taken even with a signal pending (test_and_set_bit_lock first); a lock already
+        handed over (P-FAIR / P-UNFAIR) is kept."""
+        o = self.core.deref(cx, page)
+        key = self.page_key(page)
+        lk = self.lock(key, "page")
+        fr = self.core.frames[cx.actor]
+        if cx.resumed:
+            fr.killable = False
+            if lk.owner == cx.actor:
+                return 0
+        else:
+            self.sleeps(cx, "lock_page_killable")
+        if lk.owner is None:
+            self.take(cx, key, lk)
+            self._rounds.pop((cx.actor, key), None)
+            return 0
+        if fr.fatal:
+            if cx.actor in lk.waiters:
+                lk.waiters.remove(cx.actor)
+            return -4  # -EINTR
+        fr.killable = True
+        r: int = self._park(cx, lk, f"lock_page_killable({o.name()})", key)
+        return r
+
+    def kill_waiter(self, actor: int) -> bool:
+        """A fatal signal for ``actor``: if it sleeps killably, take it off its wait queue and
+        wake it (its request returns -EINTR on resume). True if it was woken."""
+        fr = self.core.frames[actor]
+        if not fr.killable or fr.waiting is None:
+            return False
+        key = fr.waiting[1]
+        if key is not None:
+            lk = self.locks[key]
+            if actor in lk.waiters:
+                lk.waiters.remove(actor)
+        self.core.wake(actor)
+        return True
 
     @op
     def wait_on_page_locked(self, cx: Step, page: Ref) -> Any:
@@ -391,3 +448,108 @@ class Locks:
     @op
     def mutex_is_locked_via(self, cx: Step, ref: Ref, fld: str) -> bool:
         return self.mutex_is_locked(cx, self._via(cx, ref, fld))
+
+    # -- reader/writer semaphores (mmap_sem; field ``name`` of an object) ------------------------
+
+    def _rw_key(self, ref: Ref, name: str) -> LockKey:
+        return (ref[0], name)
+
+    def _take_read(self, cx: Step, key: LockKey, lk: Lock, actor: int) -> None:
+        core = self.core
+        lk.readers.append(actor)
+        core.frames[actor].held[key] = (cx.step, cx.label)
+        if core.facts_on:
+            core.fact(F.LOCK, core.objs.get(key[0]), key[1], other=actor)
+
+    def _rw_wake(self, cx: Step, key: LockKey, lk: Lock) -> None:
+        """__rwsem_do_wake (3.0.1 lib/rwsem.c): grant the writer at the head of the queue once
+        nothing is active, or every reader at the head up to the first writer."""
+        if not lk.waiters or lk.owner is not None:
+            return
+        w = lk.waiters[0]
+        if w in lk.writers:
+            if not lk.readers:
+                lk.waiters.pop(0)
+                lk.writers.remove(w)
+                self.take(cx, key, lk, w)
+                self.core.wake(w)
+            return
+        while lk.waiters and lk.waiters[0] not in lk.writers:
+            r = lk.waiters.pop(0)
+            self._take_read(cx, key, lk, r)
+            self.core.wake(r)
+
+    @op
+    def down_read(self, cx: Step, ref: Ref, name: str = "mmap_sem") -> Any:
+        """down_read (3.0.1 arch/x86/include/asm/rwsem.h __down_read: the slow path, a FIFO
+        wait, whenever a writer holds it or anybody waits)."""
+        o = self.core.deref(cx, ref)
+        key = self._rw_key(ref, name)
+        lk = self.lock(key, "rwsem")
+        if cx.resumed and cx.actor in lk.readers:
+            return None  # granted by __rwsem_do_wake
+        self.sleeps(cx, "down_read")
+        if lk.owner is None and not lk.waiters:
+            self._take_read(cx, key, lk, cx.actor)
+            return None
+        return self._park(cx, lk, f"down_read({o.name()}.{name})", key)
+
+    @op
+    def down_read_trylock(self, cx: Step, ref: Ref, name: str = "mmap_sem") -> bool:
+        """down_read_trylock (3.0.1 arch/x86/include/asm/rwsem.h __down_read_trylock: succeeds
+        while the count is not negative: no writer, nobody waiting)."""
+        self.core.deref(cx, ref)
+        key = self._rw_key(ref, name)
+        lk = self.lock(key, "rwsem")
+        if lk.owner is None and not lk.waiters:
+            self._take_read(cx, key, lk, cx.actor)
+            return True
+        return False
+
+    @op
+    def up_read(self, cx: Step, ref: Ref, name: str = "mmap_sem") -> None:
+        """up_read: the last reader out wakes the queue (rwsem_wake -> __rwsem_do_wake)."""
+        core = self.core
+        core.deref(cx, ref)
+        key = self._rw_key(ref, name)
+        lk = self.lock(key, "rwsem")
+        if cx.actor not in lk.readers:
+            raise Violation(
+                "INV-LOCK-1",
+                f"up_read of {core.lock_name(key)} not held for read by {core.names[cx.actor]}",
+            )
+        lk.readers.remove(cx.actor)
+        core.frames[cx.actor].held.pop(key, None)
+        if core.facts_on:
+            core.fact(F.UNLOCK, core.objs.get(key[0]), key[1])
+        if not lk.readers:
+            self._rw_wake(cx, key, lk)
+
+    @op
+    def down_write(self, cx: Step, ref: Ref, name: str = "mmap_sem") -> Any:
+        """down_write (3.0.1 __down_write: xadd of the write bias; the slow path unless the
+        count was unlocked and waiter-free)."""
+        o = self.core.deref(cx, ref)
+        key = self._rw_key(ref, name)
+        lk = self.lock(key, "rwsem")
+        if cx.resumed and lk.owner == cx.actor:
+            return None  # granted by __rwsem_do_wake
+        self.sleeps(cx, "down_write")
+        if lk.owner is None and not lk.readers and not lk.waiters:
+            self.take(cx, key, lk)
+            return None
+        lk.writers.append(cx.actor)
+        return self._park(cx, lk, f"down_write({o.name()}.{name})", key)
+
+    @op
+    def up_write(self, cx: Step, ref: Ref, name: str = "mmap_sem") -> None:
+        """up_write: release, wake the queue (__rwsem_do_wake)."""
+        self.core.deref(cx, ref)
+        key = self._rw_key(ref, name)
+        lk = self.lock(key, "rwsem")
+        self._release(cx, key, lk)
+        self._rw_wake(cx, key, lk)
+
+    def rwsem_write_held(self, actor: int, ref: Ref, name: str = "mmap_sem") -> bool:
+        lk = self.locks.get(self._rw_key(ref, name))
+        return lk is not None and lk.owner == actor

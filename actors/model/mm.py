@@ -1,8 +1,9 @@
 """Address spaces: vmas, page tables under their pte lock, mmap_sem (kernel-scenarios.md 1.2,
 1.5), and the vma steps of get_user_pages and munmap.
 
-mmap_sem is modelled as the mm's mutex. A pte holds (page oid, writable); installing one turns
-the caller's page reference into the pte's. What a new pte must satisfy is checked by
+mmap_sem is the mm's reader/writer semaphore (actors/model/locks.py, down_read ... up_write).
+A pte holds (page oid, writable); installing one turns the caller's page reference into the
+pte's. What a new pte must satisfy is checked by
 ``pte_checks``, run in order after every installation (INV-INVAL-1, INV-MAP-1, INV-EOF-1: the
 model composes them).
 """
@@ -16,7 +17,7 @@ from actors.model.core import Core, Step
 from actors.model.locks import Locks
 from actors.model.ops import op
 from actors.model.pages import Pages
-from actors.objects import ANON, PAGE, Obj, Ref
+from actors.objects import ANON, PAGE, ZERO, Obj, Ref
 from emulator.engine.violations import Violation
 
 PTL = "ptl"
@@ -146,6 +147,60 @@ class Mm:
         self.pages.put(cx, p, pte_holder(m.oid, addr))
         return ref
 
+    @op
+    def gup_fast_pte(self, cx: Step, mm: Ref, addr: int, write: int, holder: str) -> Ref | None:
+        """x86 get_user_pages_fast for one pte, 2.6.27 - 4.12 (3.0.1 arch/x86/mm/gup.c
+        gup_pte_range): with local_irq_save() the pte is read (gup_get_pte) and, if present,
+        user, writable when asked for and not _PAGE_SPECIAL (the ZERO_PAGE, pte_mkspecial since
+        2.6.32), get_page() is taken with no pte re-check. ONE step: an unmap cannot complete
+        in between, because its TLB-flush IPI waits for this CPU to re-enable interrupts.
+        None = fall back to the slow path."""
+        core = self.core
+        m = core.deref(cx, mm)
+        pte = m.f["ptes"].get(addr)
+        if pte is None or (write and not pte[1]):
+            return None
+        p = core.objs[pte[0]]
+        if p.f["ptype"] == ZERO:
+            return None
+        self.pages.get(cx, p, holder)
+        return (p.oid, p.gen)
+
+    @op
+    def pte_mkwrite(self, cx: Step, mm: Ref, addr: int, page: Ref) -> bool:
+        """do_wp_page's reuse (3.0.1 mm/memory.c:2477 "reuse:": maybe_mkwrite(pte_mkdirty()),
+        ptep_set_access_flags) under the pte lock, if the pte still maps ``page`` (pte_same).
+        False: the pte changed since the fault read it."""
+        core = self.core
+        m = core.deref(cx, mm)
+        self._need_ptl(cx, m)
+        pte = m.f["ptes"].get(addr)
+        if pte is None or pte[0] != page[0]:
+            return False
+        m.f["ptes"][addr] = (pte[0], 1)
+        core.wrote(cx, m, f"pte@{addr:#x}", f"{core.objs[pte[0]].name()} writable")
+        return True
+
+    @op
+    def pte_cow_replace(
+        self, cx: Step, mm: Ref, addr: int, old: Ref, new: Ref, holder: str
+    ) -> bool:
+        """do_wp_page's copy, under the pte lock (3.0.1 mm/memory.c: if pte_same:
+        ptep_clear_flush, page_add_new_anon_rmap(new), set_pte_at writable,
+        page_remove_rmap(old), and the old pte's reference is dropped). ``holder``'s reference
+        on the new page becomes the pte's. False: the pte changed (the copy is not used)."""
+        core = self.core
+        m = core.deref(cx, mm)
+        self._need_ptl(cx, m)
+        pte = m.f["ptes"].get(addr)
+        if pte is None or pte[0] != old[0]:
+            return False
+        o = core.objs[pte[0]]
+        del m.f["ptes"][addr]
+        core.set(cx, o, "mapcount", o.f["mapcount"] - 1)
+        self.pages.put(cx, o, pte_holder(m.oid, addr))
+        return self.pte_install(cx, mm, addr, new, 1, holder)
+
     def check_in_cache(self, m: Obj, addr: int, p: Obj) -> None:
         """INV-MAP-1: a pte of a file vma maps a page that is in that file's page cache."""
         vma = self.vma_at(m, addr)
@@ -203,8 +258,10 @@ class Mm:
         """munmap's detach_vmas_to_be_unmapped, under mmap_sem held for writing."""
         core = self.core
         m = core.deref(cx, mm)
-        if not self.locks.holds(cx.actor, self.locks.mutex_key(mm)):
-            raise Violation("INV-LOCK-3", f"vma list of {m.name()} changed without mmap_sem")
+        if not self.locks.rwsem_write_held(cx.actor, mm):
+            raise Violation(
+                "INV-LOCK-3", f"vma list of {m.name()} changed without mmap_sem held for write"
+            )
         v = core.deref(cx, vma)
         m.f["vmas"] = [x for x in m.f["vmas"] if x != v.oid]
         core.wrote(cx, m, "vmas", tuple(m.f["vmas"]))

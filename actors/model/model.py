@@ -33,6 +33,7 @@ from actors.model.rcu import Rcu
 from actors.model.rmap_order import RmapOrder
 from actors.model.shmem import Shmem
 from actors.model.truncate import Truncate
+from actors.model.waits import PageWaits
 from actors.objects import Obj, Ref
 from emulator.engine.runtime import Control, WaitInfo
 from emulator.engine.violations import Violation
@@ -50,6 +51,7 @@ COMPONENTS: tuple[tuple[str, type], ...] = (
     ("shmem", Shmem),
     ("futex", Futex),
     ("fuse", Fuse),
+    ("waits", PageWaits),
     # -- memory modes (weak-memory.md): weak locations, barriers, the barrier scenarios' state
     ("memory", Memory),
     ("barriers", Barriers),
@@ -80,6 +82,7 @@ class PageCacheModel:
         self.shmem = Shmem(core, locks, pages, cache, opts)
         self.futex = futex = Futex(core, mm)
         self.fuse = Fuse(core, locks)
+        self.waits = PageWaits(core, locks)
         # Cross-family wiring.
         mm.pte_checks = [
             truncate.check_not_invalidated,  # INV-INVAL-1 first: the more precise diagnosis

@@ -39,8 +39,15 @@ class ModelOptions:
                       the unlock of a lock not held, a leaked lock, the hang). The run goes on and
                       the report lists the reuse under "diagnoses".
     typesafe_uaf      a freed SLAB_TYPESAFE_BY_RCU object (anon_vma) read outside any RCU
-                      read-side section that predates its free is INV-UAF-2: the slab page may
-                      have been released (624483f3ea82's KASAN report). Off: such reads pass.
+                      read-side section that predates its free is INV-UAF-2: once every object
+                      of a slab page is free, the page goes back to the page allocator after a
+                      grace period (3.0.1 mm/slab.c slab_destroy -> call_rcu(kmem_rcu_free);
+                      mm/slub.c free_slab -> call_rcu(rcu_free_slab)), and a reader outside RCU
+                      does not hold that grace period back (624483f3ea82's KASAN report). A
+                      read inside a section that predates the free is legal (the object is
+                      type-stable), and so is a read of an object reallocated since (its slab
+                      page is in use). On by default (faithful); off ("--set slab_page=kept"):
+                      a freed type-safe object stays readable for ever.
     reclaim_ignores_pins
                       ablation: pageout() skips is_page_cache_freeable() (3.0.1 mm/vmscan.c:336,
                       :418; 4.9 :495; 5.9 :796), so shmem_writepage swaps out a page a GUP pin
@@ -57,7 +64,7 @@ class ModelOptions:
     mem: str = "SC"
     reclaim_ignores_pins: bool = False
     reuse_diagnosis: bool = False
-    typesafe_uaf: bool = False
+    typesafe_uaf: bool = True
 
 
 # The lock semantics of each era (the kernel of that era, not of today):
@@ -91,8 +98,17 @@ def lock_options(era: str) -> dict[str, tuple[str, ...]]:
     }
 
 
+# Scenario option of the type-safe slab scenarios: "may-release" (default, typesafe_uaf) or
+# "kept" (a freed type-safe object stays readable outside RCU).
+SLAB_PAGE_OPTION: dict[str, tuple[str, ...]] = {"slab_page": ("may-release", "kept")}
+
+
 def scenario_options(era: str, options: Mapping[str, str], **overrides: Any) -> ModelOptions:
     """The ModelOptions of a scenario run: the era's lock semantics, unless the run's scenario
     options name others, then ``overrides``."""
-    chosen = {k: options[k] for k in ("page_lock_policy", "mutex_policy") if k in options}
+    chosen: dict[str, Any] = {
+        k: options[k] for k in ("page_lock_policy", "mutex_policy") if k in options
+    }
+    if "slab_page" in options:
+        chosen["typesafe_uaf"] = options["slab_page"] != "kept"
     return era_options(era, **chosen, **overrides)

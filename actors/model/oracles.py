@@ -153,7 +153,7 @@ ORACLES: tuple[Oracle, ...] = (
     Oracle(
         "INV-AV-1",
         "an anon_vma is freed while referenced or while a walker that committed to it holds"
-        " its lock",
+        " its root's lock (anon_vma->root->mutex, the lock anon_vma_lock takes)",
         "use after free of the anon_vma (its slab is type-safe: the walker works on the next"
         " owner's object)",
         "actors/model/anon.py",

@@ -39,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from actors.api import K, actor
-from actors.model import PageCacheModel, lock_options, scenario_options
+from actors.model import SLAB_PAGE_OPTION, PageCacheModel, lock_options, scenario_options
 from actors.objects import Obj, Ref
 from emulator.run.scenario import Scenario, Setup
 from scenarios.anon_vma.anon_vma_lock import (
@@ -181,5 +181,5 @@ SCENARIO = Scenario(
     build=build,
     expects={"buggy": ("INV-RCU-1",), "fixed": (), "buggy-naive": ("INV-RCU-1",)},
     variants=("buggy", "fixed", "buggy-naive"),
-    options=lock_options("E2011"),
+    options={**lock_options("E2011"), **SLAB_PAGE_OPTION},
 )

@@ -36,7 +36,7 @@ from collections.abc import Mapping
 
 from actors.api import K, actor
 from actors.kernel.rcu import RCU_ACTOR, rcu_gp
-from actors.model import PageCacheModel, lock_options, scenario_options
+from actors.model import SLAB_PAGE_OPTION, PageCacheModel, lock_options, scenario_options
 from emulator.run.scenario import Scenario, Setup
 from scenarios.anon_vma.anon_vma_lock import (
     anon_vma_fork,
@@ -130,5 +130,5 @@ SCENARIO = Scenario(
     # took leaks at the end of its walk. 88c22088bf23 also drops the last reference inside the
     # RCU section when its trylock fails (A9): with a root lock held that is 003c's INV-RCU-1.
     expects={"buggy": ("INV-LOCK-1", "INV-LOCK-2", "INV-RCU-1"), "fixed": ()},
-    options=lock_options("E2011"),
+    options={**lock_options("E2011"), **SLAB_PAGE_OPTION},
 )

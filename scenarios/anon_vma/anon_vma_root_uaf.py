@@ -14,8 +14,9 @@ order (the anon_vma first, then the root).
 
 Actor: CPU1, a forked child whose parent has already exited, exits: the child's anon_vma A
 (root R) loses its last reference, and so does R (its only reference was A's pin). No race: the
-oracle (model option typesafe_uaf) is that a freed type-safe object is read outside any RCU
-read-side section that predates the free (INV-UAF-2).
+oracle (model option typesafe_uaf, on by default; "--set slab_page=kept" turns it off) is that a
+freed type-safe object is read outside any RCU read-side section that predates the free
+(INV-UAF-2).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from actors.api import K, actor
-from actors.model import PageCacheModel, lock_options, scenario_options
+from actors.model import SLAB_PAGE_OPTION, PageCacheModel, lock_options, scenario_options
 from actors.objects import ANON
 from emulator.run.scenario import Scenario, Setup
 from scenarios.anon_vma.anon_vma_lock import AV_FIRST, ROOT_FIRST, zap_and_unlink
@@ -32,7 +33,7 @@ ADDR = 0x1000
 
 
 def build(variant: str, options: Mapping[str, str]) -> Setup:
-    model = PageCacheModel(scenario_options("E2011", options, typesafe_uaf=True))
+    model = PageCacheModel(scenario_options("E2011", options))
     mm = model.new_mm()
     r = model.new_anon_vma()  # the exited parent's anon_vma: only A's pin keeps it
     a = model.new_anon_vma(root=r)
@@ -72,5 +73,5 @@ SCENARIO = Scenario(
     commits="3.0 __put_anon_vma -> 624483f3ea82",
     build=build,
     expects={"buggy": ("INV-UAF-2",), "fixed": ()},
-    options=lock_options("E2011"),
+    options={**lock_options("E2011"), **SLAB_PAGE_OPTION},
 )

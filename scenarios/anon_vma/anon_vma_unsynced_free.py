@@ -19,6 +19,12 @@ Actors: CPU0 = reclaim (shrink_page_list) on anon page P, locked and isolated: t
 page_referenced, then, if P is still mapped, the one of try_to_unmap; CPU1 = the only process
 mapping P exits (zap, unlink, drop the structural reference); CPU2 = migration of another page
 of the same anon_vma A, holding a page_get_anon_vma reference it drops when done.
+
+Option ``anon_vma``: "own-root" (default: A is its own root) or "child" (A is a forked child's
+anon_vma whose root is the parent's R; the parent stays). In the child form every lock the
+walker and the exit take is R's (anon_vma_lock locks anon_vma->root->mutex, 3.0.1
+include/linux/rmap.h:106; 012f18004da3 from 2.6.36), and so is the lock anon_vma_free syncs on
+(3.0.1 mm/rmap.c:85): INV-AV-1 watches the root's lock, A's own mutex is never taken.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from actors.api import K, actor
-from actors.model import PageCacheModel, lock_options, scenario_options
+from actors.model import SLAB_PAGE_OPTION, PageCacheModel, lock_options, scenario_options
 from actors.objects import ANON, Ref
 from emulator.run.scenario import Scenario, Setup
 from scenarios.anon_vma.anon_vma_lock import (
@@ -67,6 +73,15 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     model = PageCacheModel(scenario_options("E2011", options))
     # refcount 2: the structural reference + CPU2's
     mm, a, vma, page = mapped_anon_page(model, ADDR, refcount=2)
+    if options.get("anon_vma", "own-root") == "child":
+        # The parent's anon_vma R: its own root, refcount 2 (the parent's structural reference
+        # and A's pin on its root, anon_vma_fork 3.0.1 mm/rmap.c:280), chain: both vmas.
+        parent_vma = model.new_vma(model.new_mm(), 0, 0x10000)
+        r = model.new_anon_vma()
+        parent_vma.f["anon_vma"] = r
+        model.objs[r].f["refcount"] = 2
+        model.objs[r].f["chain"] = (parent_vma.oid, vma.oid)
+        model.objs[a].f["root"] = r
     for addr in OTHERS:
         other = model.new_page(ANON)
         other.f["mapping"] = a
@@ -119,5 +134,5 @@ SCENARIO = Scenario(
     commits="anon_vma_free sync ablated -> 88c22088bf23 anon_vma_free (lock, unlock, free)",
     build=build,
     expects={"buggy": ("INV-AV-1",), "fixed": ()},
-    options=lock_options("E2011"),
+    options={"anon_vma": ("own-root", "child"), **lock_options("E2011"), **SLAB_PAGE_OPTION},
 )

@@ -24,7 +24,7 @@ futex-drop-caches-pin.
 from __future__ import annotations
 
 from actors.api import K
-from actors.kernel.gup import gup
+from actors.kernel.gup import NO_FAST, X86_IRQ, gup
 from actors.kernel.inode import iput
 from actors.objects import GATE, ZERO, Ref
 
@@ -61,14 +61,16 @@ async def get_futex_key(k: K, mm: Ref, addr: int, l5: str) -> int | None:
 async def gup_for_futex(
     k: K, mm: Ref, addr: int, holder: str, read_only: bool = False
 ) -> tuple[Ref | None, bool]:
-    """L1 (9ea71503a8ed): ask for a writable page; a read-only op falls back to read access.
-    ``read_only``: 38d47c1b707's read-only get_user_pages (the key does not care)."""
+    """L1 (9ea71503a8ed): get_user_pages_fast asking for a writable page (x86's IRQ-off form,
+    2.6.27 - 4.12: the era of every caller here); a read-only op falls back to read access.
+    ``read_only``: 38d47c1b707's read-only get_user_pages (2.6.28; the slow path only, with
+    mmap_sem held for read; the key does not care)."""
     if read_only:
-        return await gup(k, mm, addr, False, holder), False
-    page = await gup(k, mm, addr, True, holder)
+        return await gup(k, mm, addr, False, holder, NO_FAST), False
+    page = await gup(k, mm, addr, True, holder, X86_IRQ)
     if page is not None:
         return page, False
-    return await gup(k, mm, addr, False, holder), True
+    return await gup(k, mm, addr, False, holder, X86_IRQ), True
 
 
 async def _no_mapping(
@@ -100,10 +102,10 @@ async def _no_mapping(
 async def _is_special_mapping(k: K, mm: Ref, addr: int) -> bool:
     """L5c (ab69f41ef93d, second pass on): down_read(mmap_sem); vma = find_vma(mm, address);
     is_special_mapping(vma); up_read."""
-    await k.mutex_lock("L5c", mm)  # down_read(&mm->mmap_sem)
+    await k.down_read("L5c", mm)  # down_read(&mm->mmap_sem)
     vma = await k.find_vma("L5c", mm, addr)
     special = vma is not None and (await k.gup_vma_info("L5c", vma))[0] == "special"
-    await k.mutex_unlock("L5c", mm)
+    await k.up_read("L5c", mm)
     return special
 
 

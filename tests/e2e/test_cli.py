@@ -149,7 +149,7 @@ def test_bad_input_is_one_line_and_exit_2(
     )
     assert bad(capsys, "run", "anon-vma-reuse", "--set", "colour=blue") == (
         "pcemu: error: scenario anon-vma-reuse has no option 'colour'; its options: "
-        "page_lock_policy, mutex_policy"
+        "page_lock_policy, mutex_policy, slab_page"
     )
     assert bad(capsys, "run", "anon-vma-reuse", "--seed", "x").startswith(
         "pcemu: error: --seed 'x' is not an integer; give an integer 0 to 2**64 - 1"

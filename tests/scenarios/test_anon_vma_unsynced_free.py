@@ -17,7 +17,7 @@ def test_directed_buggy_frees_under_the_lock_holder() -> None:
     assert o.violation is not None, o
     v = o.violation
     assert (v.oracle, v.actor, v.label) == ("INV-AV-1", "CPU2", "AF4")
-    assert "locked by CPU0" in o.violation.message
+    assert "held by CPU0" in o.violation.message
 
 
 def test_directed_fixed_free_waits_for_the_walker() -> None:
