@@ -78,7 +78,7 @@ class LitmusModel:
     # -- the engine's Model protocol ------------------------------------------------------------
     def bind(self, control: Control, actor_names: Sequence[str]) -> None:
         self.ctl = control
-        self.mem.bind(control.choose)
+        self.mem.bind(control.choose, control.fact if control.facts_on else None)
 
     def first_label(self, tid: int) -> str | None:
         return self._label(self.test.threads[tid], self.threads[tid])

@@ -23,7 +23,7 @@ access is ordered after those loads (address and data dependencies). SC and TSO 
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Any, Literal
+from typing import Literal
 
 from emulator.engine.facts import Fact
 
@@ -60,14 +60,8 @@ class MemoryModel:
         self.fact: Callable[[Fact], None] | None = None  # the run's fact sink, when it asked
 
     def bind(self, choose: Choose, fact: Callable[[Fact], None] | None = None) -> None:
-        """Take choices from ``choose``. Facts go to ``fact``; without it, to the run's own
-        sink when ``choose`` is a method of a Control that collects facts (``facts_on``)."""
+        """Take choices from ``choose``; facts go to ``fact`` (None: the run keeps none)."""
         self.choose = choose
-        if fact is None:
-            ctl: Any = getattr(choose, "__self__", None)
-            sink = getattr(ctl, "fact", None)
-            if callable(sink) and getattr(ctl, "facts_on", False) is True:
-                fact = sink
         self.fact = fact
 
     # -- setup ----------------------------------------------------------------------------------

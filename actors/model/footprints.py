@@ -126,6 +126,7 @@ FOOTPRINTS: dict[str, Fp] = {
     "gup_vma_info": _reads,
     "inode_cache_indices": _reads,
     "mutex_is_locked_via": _reads,
+    "fatal_signal_pending": _reads,
     # the caller's own frame only
     "begin": _local,
     "end": _local,
@@ -153,6 +154,11 @@ _CONFLICTS_WITH_ALL = (
     # waits and wake-ups reach other actors' wait queues
     "complete wait_for_completion wait_on_page_locked page_lock_to_io futex_queue "
     "futex_schedule futex_wake_queued set_pte_at "
+    # the reader/writer semaphore hands over to queued readers and writers; writeback and
+    # fatal signals wake waiters; the pte updates of do_wp_page and GUP-fast
+    "down_read down_read_trylock down_write up_read up_write set_page_writeback "
+    "end_page_writeback wait_on_page_writeback lock_page_killable send_fatal_signal "
+    "gup_fast_pte pte_cow_replace pte_mkwrite "
     # fences drain or order the caller's store buffer, which other actors' loads observe
     "smp_mb smp_rmb smp_wmb smp_mb__before_atomic smp_mb__after_atomic smp_mb__after_spinlock"
 )

@@ -101,7 +101,7 @@ class Memory:
         self.mem.init(loc, 0 if v is None else v)
 
     def bind(self, ctl: Control) -> None:
-        self.mem.bind(ctl.choose)
+        self.mem.bind(ctl.choose, ctl.fact if ctl.facts_on else None)
         if self.weak_mode:
             for key, lk in sorted(self.locks.locks.items()):
                 if lk.owner is not None:  # locked at setup (a page under IO)
