@@ -36,7 +36,7 @@ def failing_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Pat
         "--variant",
         "buggy",
         "--seed",
-        "48",
+        "144",
         "--log",
         str(log),
         "--trace",
@@ -58,7 +58,7 @@ def test_run_reports_the_interleaving_and_how_to_reproduce(
     log, trace, out = failing_run
     assert out.startswith("INVARIANT INV-LOCK-1 violated: unlock of anon_vma#6.lock not held")
     assert "Interleaving:" in out and "[A5b] mutex_trylock" in out
-    assert "pcemu run anon-vma-reuse --variant buggy --seed 48 --strategy chaos" in out
+    assert "pcemu run anon-vma-reuse --variant buggy --seed 144 --strategy mix" in out
     assert f"pcemu replay {log}" in out and f"pcemu replay {trace}" in out
 
 
@@ -71,8 +71,8 @@ def test_log_first_and_last_events(failing_run: tuple[Path, Path, str]) -> None:
         "pcemu": __version__,
         "scenario": "anon-vma-reuse",
         "variant": "buggy",
-        "seed": 48,
-        "strategy": "chaos",
+        "seed": 144,
+        "strategy": "mix",
     }
     assert "budget" in start and "mem" in start and "strategy_params" in start
     assert end["outcome"] == "violation" and end["violation"]["oracle"] == "INV-LOCK-1"
@@ -91,7 +91,7 @@ def test_replay_reproduces_from_log_and_trace(
     for f in (log, trace):
         code, out, _ = pcemu(capsys, "replay", str(f), "-q")
         assert code == 0, out
-        assert out.startswith("replay: reproduced (violation, 40 steps")
+        assert out.startswith("replay: reproduced (violation, 37 steps")
 
 
 def test_replay_detects_a_doctored_outcome(
@@ -114,7 +114,7 @@ def test_hunt_finds_the_first_failing_seed_and_keeps_its_log(
     assert code == 1
     assert out.startswith("hunt: seed ")
     seed = out.split()[2]
-    kept = Path("pcemu-runs") / f"anon-vma-reuse-buggy-chaos-seeded-s{seed}.jsonl"
+    kept = Path("pcemu-runs") / f"anon-vma-reuse-buggy-mix-seeded-s{seed}.jsonl"
     assert kept.is_file() and kept.with_suffix(".pctrace").is_file()
     assert f"pcemu replay {kept}" in out
     code, out, _ = pcemu(capsys, "replay", str(kept), "-q")
@@ -145,7 +145,8 @@ def test_bad_input_is_one_line_and_exit_2(
         "pcemu: error: seed -1 is negative; seeds are integers >= 0"
     )
     assert bad(capsys, "run", "anon-vma-reuse", "--strategy", "dfs") == (
-        "pcemu: error: unknown strategy 'dfs'; use one of: chaos, pct, random"
+        "pcemu: error: unknown strategy 'dfs'; use one of: mix, chaos, pct, random, pos, urw, "
+        "surw, rff"
     )
     assert bad(capsys, "run", "anon-vma-reuse", "--set", "colour=blue") == (
         "pcemu: error: scenario anon-vma-reuse has no option 'colour'; its options: "

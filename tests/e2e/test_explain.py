@@ -96,8 +96,8 @@ def test_explain_names_generations_reuse_locks_and_source(tmp_path: Path) -> Non
     assert by_label["A5b"].takes == "anon_vma#2.lock"
     assert by_label["A7"].held == ("page#4", "rcu_read_lock", "anon_vma#2.lock")
     text = render_text(e)
-    assert "  anon_vma#2 gen 2: steps 20-29, first seen at CPU2 [F1]\n" in text
-    assert "=> INV-LOCK-1 at step 30, CPU0 [W2]: unlock of anon_vma#6.lock not held" in text
+    assert "  anon_vma#2 gen 2: steps 21-30, first seen at CPU2 [F1]\n" in text
+    assert "=> INV-LOCK-1 at step 31, CPU0 [W2]: unlock of anon_vma#6.lock not held" in text
 
 
 def test_wake_ups_come_from_the_step_that_woke(tmp_path: Path) -> None:

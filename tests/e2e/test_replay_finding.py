@@ -19,7 +19,7 @@ def soak_dir(tmp_path: Path, with_trace: bool = True) -> tuple[Path, str]:
     """A findings store holding one finding of anon-vma-reuse, as a soak worker leaves it."""
     out = tmp_path / "soak"
     out.mkdir()
-    spec = RunSpec(scenario="anon-vma-reuse", variant="buggy", seed=48)
+    spec = RunSpec(scenario="anon-vma-reuse", variant="buggy", seed=144)
     scen, result = execute(spec)
     found = classify(scen, spec.scenario, spec.variant, result)
     assert found is not None
@@ -29,8 +29,8 @@ def soak_dir(tmp_path: Path, with_trace: bool = True) -> tuple[Path, str]:
     store = Store(out)
     try:
         store.commit_batch(
-            BatchRow("anon-vma-reuse|buggy|chaos", "0/1", 0, 48, 49, 1, result.outcome.steps, 1),
-            [Hit(found, 1, 48, "chaos", spec, None, trace)],
+            BatchRow("anon-vma-reuse|buggy|mix", "0/1", 0, 144, 145, 1, result.outcome.steps, 1),
+            [Hit(found, 1, 144, "mix", spec, None, trace)],
             None,
         )
     finally:
@@ -52,7 +52,7 @@ def test_replay_a_finding_by_id_and_by_prefix(
     for ident in (sig, sig[:6].upper()):
         code, stdout, err = run_cli(capsys, "replay", "-q", "--finding", ident, "--from", str(out))
         assert code == 0, err
-        assert stdout.startswith("replay: reproduced (violation, 40 steps")
+        assert stdout.startswith("replay: reproduced (violation, 37 steps")
 
 
 def test_unknown_or_traceless_finding_is_one_line(

@@ -105,7 +105,7 @@ def test_cli_shrink_reports_the_reduction(
     lines = out.splitlines()
     assert lines[0].startswith("shrink: INV-LOCK-1 at CPU0 [W2] still fires; ")
     assert [x.split()[0] for x in lines[1:5]] == ["steps", "switches", "delays", "choices"]
-    assert "(directed schedule: 5)" in lines[2]
+    assert "(directed schedule: 7)" in lines[2]
     default = trace.with_name(trace.name.replace(".pctrace", ".min.pctrace"))
     assert lines[5].startswith(f"wrote {default}")
     code, out, _ = run_cli(capsys, "replay", "-q", str(default))

@@ -26,9 +26,11 @@ ARGS = (
 def test_the_same_race_from_many_seeds_is_one_finding_with_a_count(tmp_path: Path) -> None:
     out = tmp_path / "soak"
     # Every run is also re-run on the other worker (another hash seed): none may differ.
-    soak = Soak(out, *ARGS, "--workers", "2", "--selfcheck", "1", cwd=tmp_path)
+    many = 600  # anon-vma-reuse fails on about 2% of chaos seeds: enough of them to count
+    args = (*ARGS[:-1], str(many))
+    soak = Soak(out, *args, "--workers", "2", "--selfcheck", "1", cwd=tmp_path)
     assert soak.wait(120) == 0, soak.log()
-    want = expected_findings(LANE, range(SEEDS))
+    want = expected_findings(LANE, range(many))
     inv = want[("violation", "INV-LOCK-1", "W2")]
     assert inv[0] >= 5  # the same race, reached from many seeds ...
     got = findings(out)
@@ -38,7 +40,7 @@ def test_the_same_race_from_many_seeds_is_one_finding_with_a_count(tmp_path: Pat
     assert len(files) == 2 * len(want)
     assert f"chaos-{inv[1]}.pctrace" in files and f"chaos-{inv[1]}.jsonl" in files
     s = soak.summary()
-    assert s["selfchecks"] == SEEDS and s["nondeterministic"] == 0
+    assert s["selfchecks"] == many and s["nondeterministic"] == 0
 
     listing = pcemu("findings", str(out), cwd=tmp_path)
     assert listing.returncode == 0

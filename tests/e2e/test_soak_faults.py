@@ -117,7 +117,7 @@ def test_a_full_disk_keeps_every_finding_and_says_its_files_are_missing(
     (hook / "sitecustomize.py").write_text(FULL_DISK)
     monkeypatch.setenv("PYTHONPATH", str(hook))
     out = tmp_path / "soak"
-    seeds = 120
+    seeds = 240
     soak = Soak(
         out,
         "--scenarios", "anon-vma-reuse", "--variants", "buggy", "--strategies", "chaos",
