@@ -40,7 +40,7 @@ def test_readers_share() -> None:
         async def prog(k: K) -> None:
             await k.down_read("D1", mm)
             inside.append(name)
-            await k.note("D2", "follow_page")
+            await k.find_vma("D2", mm, 0)  # a step on shared state
             both.append(len(inside) == 2)
             inside.remove(name)
             await k.up_read("D3", mm)
@@ -56,8 +56,9 @@ def test_readers_share() -> None:
 def test_reader_queues_behind_a_waiting_writer(seed: int) -> None:
     """R1 holds it for read; W waits to write; R2's down_read does not join R1 (it would in a
     reader-preferring lock) but queues behind W: W gets it when R1 leaves, R2 after W. The
-    actors wait for each other by polling the model between steps (test only), so every seed
-    produces the same arrival order."""
+    actors wait for each other by polling the model between steps (test only; each poll is a
+    find_vma, a step on shared state, so it is a scheduling point), so every seed produces the
+    same arrival order."""
     m, mm = mm_model()
     order: list[str] = []
 
@@ -69,22 +70,22 @@ def test_reader_queues_behind_a_waiting_writer(seed: int) -> None:
         await k.down_read("A1", mm)
         order.append("R1 in")
         while not waiting(2):  # W and R2 queued
-            await k.note("A2", "holding")
+            await k.find_vma("A2", mm, 0)  # a step on shared state
         order.append("R1 out")
         await k.up_read("A4", mm)
 
     async def w(k: K) -> None:
         while not m.locks.locks.get((mm[0], "mmap_sem")):
-            await k.note("B0", "munmap")
+            await k.find_vma("B0", mm, 0)  # a step on shared state
         await k.down_write("B1", mm)
         order.append("W in")
-        await k.note("B2", "detach")
+        await k.find_vma("B2", mm, 0)  # a step on shared state
         order.append("W out")
         await k.up_write("B3", mm)
 
     async def r2(k: K) -> None:
         while not waiting(1):  # W queued
-            await k.note("C0", "gup")
+            await k.find_vma("C0", mm, 0)  # a step on shared state
         order.append(f"R2 trylock {await k.down_read_trylock('C1', mm)}")
         await k.down_read("C2", mm)
         order.append("R2 in")
@@ -109,13 +110,13 @@ def test_readers_at_the_head_are_granted_together(seed: int) -> None:
     async def w(k: K) -> None:
         await k.down_write("B1", mm)
         while lk_state()[1] < 2:
-            await k.note("B2", "munmap")
+            await k.find_vma("B2", mm, 0)  # a step on shared state
         await k.up_write("B3", mm)
 
     def reader() -> Callable[[K], Awaitable[None]]:
         async def prog(k: K) -> None:
             while (mm[0], "mmap_sem") not in m.locks.locks:
-                await k.note("C0", "gup")
+                await k.find_vma("C0", mm, 0)  # a step on shared state
             await k.down_read("C1", mm)
             both.append(lk_state()[0] == 2)
             await k.up_read("C2", mm)
@@ -164,14 +165,14 @@ def test_writer_behind_readers_deadlock_is_reported(seed: int) -> None:
     async def r(k: K) -> None:
         await k.down_read("A1", mm)
         while not w_waits():
-            await k.note("A2", "page fault under mmap_sem")
+            await k.find_vma("A2", mm, 0)  # a step on shared state
         await k.down_read("A3", mm)
         await k.up_read("A4", mm)
         await k.up_read("A4", mm)
 
     async def w(k: K) -> None:
         while (mm[0], "mmap_sem") not in m.locks.locks:
-            await k.note("B0", "munmap")
+            await k.find_vma("B0", mm, 0)  # a step on shared state
         await k.down_write("B1", mm)
         await k.up_write("B2", mm)
 
