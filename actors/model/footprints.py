@@ -166,6 +166,10 @@ for _name in _CONFLICTS_WITH_ALL.split(" "):
     FOOTPRINTS.setdefault(_name, _unknown)
 
 
+# The ops whose footprint is empty (the engine asks no other op's footprint to find a local step).
+LOCAL_OPS: frozenset[str] = frozenset(op for op, fn in FOOTPRINTS.items() if fn is _local)
+
+
 def footprint(op: str, args: tuple[Any, ...]) -> tuple[Access, ...]:
     fn = FOOTPRINTS.get(op)
     return fn(args) if fn is not None else UNKNOWN

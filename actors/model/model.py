@@ -137,6 +137,7 @@ class PageCacheModel:
 
     # Footprints and enabledness for the engine's strategies (declared in footprints.py).
     blocking_ops = footprints.BLOCKING_OPS
+    local_ops = footprints.LOCAL_OPS
 
     def footprint(self, actor: int, op: str, args: tuple[Any, ...]) -> tuple[Any, ...]:
         return footprints.footprint(op, args)

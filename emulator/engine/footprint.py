@@ -7,6 +7,8 @@ A model may offer two optional methods (the engine works without them):
   name, ``(oid, field)``, a lock). Two requests *conflict* when they touch one key and at least
   one of them writes it; the key ``ANY`` conflicts with every access (a model's "don't know").
   An empty footprint is a *local* step: it commutes with every other step.
+- ``local_ops`` (a frozenset): the ops whose footprint may be empty; with it, the hub asks no
+  other op's footprint when it looks for a local step.
 - ``would_block(actor, op, args, resumed) -> bool``: applying the request now would park the
   actor (a held lock, a join on a live thread). Only ops in the model's ``blocking_ops``
   (a frozenset, if it has one) are asked.

@@ -115,6 +115,10 @@ class Runtime:
         self._blocking: frozenset[str] = (
             frozenset(getattr(model, "blocking_ops", ())) if self._wb is not None else frozenset()
         )
+        # Ops whose footprint may be empty, when the model says (the others are never local:
+        # their footprint need not be asked before a choice).
+        lo = getattr(model, "local_ops", None)
+        self._local_ops: frozenset[str] | None = frozenset(lo) if lo is not None else None
         self.aware = self._fp is not None or self._wb is not None
         self._parks = False  # the request _forced returned would block (else: it is local)
         self.forced = 0  # steps applied without a choice (parks that block, local steps)
@@ -197,6 +201,7 @@ class Runtime:
         slots = self.slots
         wb = self._wb
         blocking = self._blocking
+        local_ops = self._local_ops
         for idx in runnable:
             s = slots[idx]
             if (
@@ -206,6 +211,8 @@ class Runtime:
             ):
                 self._parks = True
                 return s
+            if local_ops is not None and s.op not in local_ops:
+                continue
             fp = s.fp
             if fp is None:
                 fp = self.footprint(idx)
