@@ -8,8 +8,11 @@ paths of a thread live in modules without one. Adding a race means adding a modu
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import json
 import pkgutil
+from pathlib import Path
 
 from emulator.run.scenario import Scenario
 
@@ -24,4 +27,30 @@ def catalog() -> list[Scenario]:
         if isinstance(one, Scenario):
             found.append(one)
         found.extend(s for s in getattr(mod, "SCENARIOS", ()) if isinstance(s, Scenario))
+    proved = verified()
+    found = [
+        dataclasses.replace(s, verified=proved[s.name]) if s.name in proved else s for s in found
+    ]
     return sorted(found, key=lambda s: s.name)
+
+
+def verified() -> dict[str, dict[str, str]]:
+    """What ``pcemu verify`` proved of each clean variant (verify_bounds.json, written from the
+    runs recorded in docs/verify.md): scenario -> variant -> one line."""
+    path = Path(__file__).with_name("verify_bounds.json")
+    out: dict[str, dict[str, str]] = {}
+    if not path.is_file():
+        return out
+    for key, rec in sorted(json.loads(path.read_text()).items()):
+        name, _, variant = key.partition("/")
+        n = f"{rec['executions']:,} executions"
+        if rec["complete"]:
+            line = f"no violation with <= {rec['bound']} preemptions ({n})"
+        else:
+            line = (
+                f"bound {rec['bound']} not exhausted in {rec['seconds_cap']} s ({n}, no violation)"
+            )
+            if "proved" in rec:
+                line = f"{rec['proved']}; {line}"
+        out.setdefault(name, {})[variant] = line
+    return out

@@ -66,8 +66,8 @@ def scenario_labels(scen: Scenario) -> tuple[list[str], dict[str, list[tuple[str
     opts = resolved_options(scen, {})
     for variant in scen.variants:
         setup = build(scen, variant, opts)
-        directed[variant] = [(str(a), str(lab)) for a, lab in setup.directed]
-        for _a, lab in setup.directed:
+        directed[variant] = [(str(e[0]), str(e[1])) for e in setup.directed]
+        for _a, lab, *_ in setup.directed:
             labels.append(str(lab))
         for a, b in setup.windows:
             labels.extend((str(a), str(b)))
@@ -88,6 +88,7 @@ def scenario_dict(s: Scenario) -> dict[str, Any]:
         "expects": {k: list(v) for k, v in s.expects.items()},
         "options": {k: {"default": v[0], "values": list(v)} for k, v in s.options.items()},
         "budget": s.budget,
+        "verified": dict(s.verified),
     }
 
 
@@ -112,6 +113,8 @@ def show(name: str, as_json: bool) -> None:
     for v in scen.variants:
         trips = ", ".join(scen.expects.get(v, ())) or "clean"
         click.echo(f"  variant    {v}: {trips}")
+        if v in scen.verified:
+            click.echo(f"  verified   {v}: {scen.verified[v]}")
     if not scen.options:
         click.echo("  options:   none")
     for k, vals in scen.options.items():

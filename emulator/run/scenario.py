@@ -38,6 +38,8 @@ class Scenario:
     budget: int = 5_000
     source: str = "builtin"  # a user script: its absolute path
     labels: Mapping[str, str] = field(default_factory=dict)  # optional: label -> what it does
+    # variant -> what ``pcemu verify`` proved of it (the catalogue's record; see docs/verify.md)
+    verified: Mapping[str, str] = field(default_factory=dict)
     script_sha256: str | None = None  # a user script: sha256 of the bytes that were run
 
     @property

@@ -72,6 +72,18 @@ def test_show_lists_variants_options_labels(capsys: pytest.CaptureFixture[str]) 
     assert code == 0 and d["variants"] == ["buggy", "fixed"] and "A5b" in d["labels"]
 
 
+def test_show_works_for_every_scenario_and_names_what_verify_proved(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from emulator.run.catalog import builtin
+
+    for name in sorted(builtin()):  # a directed entry may carry a third element ("weak")
+        code, out, err = pcemu(capsys, "show", name)
+        assert code == 0, (name, err)
+    code, out, _ = pcemu(capsys, "show", "anon-vma-free-barrier")
+    assert "verified   fixed: no violation with <= 2 preemptions" in out
+
+
 def test_list_fits_100_columns(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = pcemu(capsys, "list")
     assert code == 0 and max(len(x) for x in out.splitlines()) <= 100
