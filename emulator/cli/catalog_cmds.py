@@ -61,7 +61,8 @@ def scenario_labels(scen: Scenario) -> tuple[list[str], dict[str, list[tuple[str
     """Labels from every variant's directed schedule and chaos windows, and the schedules."""
     labels: list[str] = []
     directed: dict[str, list[tuple[str, str]]] = {}
-    from emulator.run.session import build, resolved_options
+    from emulator.run.failures import build
+    from emulator.run.session import resolved_options
 
     opts = resolved_options(scen, {})
     for variant in scen.variants:

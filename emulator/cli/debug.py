@@ -32,8 +32,9 @@ from emulator.engine.events import switches
 from emulator.engine.violations import ERROR
 from emulator.errors import Interrupted
 from emulator.run import interrupts
+from emulator.run.failures import crash_error
 from emulator.run.inputs import output_file, writing
-from emulator.run.session import crash_error, validate
+from emulator.run.session import validate
 
 
 def default_out(file: Path, suffix: str) -> Path:

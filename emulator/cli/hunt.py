@@ -38,9 +38,10 @@ from emulator.engine.violations import ERROR
 from emulator.errors import BadInput, Interrupted
 from emulator.run import interrupts
 from emulator.run.artifacts import repro_commands
+from emulator.run.failures import crash_error
 from emulator.run.inputs import output_dir
 from emulator.run.recording import SEED_LIMIT
-from emulator.run.session import RunSpec, crash_error, execute
+from emulator.run.session import RunSpec, execute
 
 
 def seed_span(start: int, last: int) -> str:

@@ -32,10 +32,11 @@ from emulator.engine.violations import ERROR
 from emulator.errors import BadInput
 from emulator.run import interrupts
 from emulator.run.artifacts import repro_commands, run_command, save
+from emulator.run.failures import crash_error
 from emulator.run.inputs import output_dir, output_file
 from emulator.run.recording import MAX_BUDGET, SEED_LIMIT
 from emulator.run.scenario import Scenario
-from emulator.run.session import PARAMS, RunSpec, crash_error, execute, param_help, validate
+from emulator.run.session import PARAMS, RunSpec, execute, param_help, validate
 
 SEED = BoundedInt(0, SEED_LIMIT - 1, "--seed")
 

@@ -25,9 +25,10 @@ from emulator.engine.verify import REDUCTIONS, Verdict, verify
 from emulator.errors import Interrupted
 from emulator.run import interrupts
 from emulator.run.artifacts import replay_command
+from emulator.run.failures import build
 from emulator.run.inputs import output_dir, output_file
 from emulator.run.recording import MAX_BUDGET
-from emulator.run.session import build, build_options, validate
+from emulator.run.session import build_options, validate
 
 
 @click.command("verify")

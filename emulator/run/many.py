@@ -10,9 +10,9 @@ from typing import Any
 from emulator.engine.runtime import Job, RunConfig, RunResult, run_batch
 from emulator.engine.strategies import needs_profile, new_campaign
 from emulator.errors import ScenarioError
+from emulator.run.failures import build
 from emulator.run.session import (
     RunSpec,
-    build,
     build_options,
     check_seed,
     execute,

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from itertools import product
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from emulator import __version__
@@ -20,9 +19,10 @@ from emulator.engine.choices import Replay
 from emulator.engine.profile import Profile, profile
 from emulator.engine.runtime import RunConfig, RunResult, run_sync
 from emulator.engine.strategies import STRATEGIES, Strategy, make_strategy, needs_profile
-from emulator.engine.violations import ERROR, VIOLATION, Crash
+from emulator.engine.violations import ERROR, VIOLATION
 from emulator.errors import BadInput, ScenarioError
 from emulator.run.catalog import did_you_mean, load
+from emulator.run.failures import _loop_slot, build, leaf
 from emulator.run.recording import MAX_BUDGET, SEED_LIMIT
 from emulator.run.scenario import Scenario, Setup
 
@@ -281,72 +281,6 @@ def execute(
     if spec.schedule == "directed" and replay is None:
         check_directed_reached(scen, spec, setup, result)
     return scen, result
-
-
-def build(scen: Scenario, variant: str, opts: Mapping[str, str]) -> Setup:
-    try:
-        return scen.build(variant, opts)
-    except Exception as exc:
-        crash = Crash.of("-", exc)
-        where = scenario_line(scen, crash.traceback) or crash.where
-        raise ScenarioError(
-            f"scenario {scen.name}: build({variant!r}) raised {crash.exc_line} at {where}; "
-            "fix the scenario (-v shows the traceback)",
-            crash.traceback,
-        ) from None
-
-
-def scenario_line(scen: Scenario, tb: str) -> str | None:
-    """The innermost line of the scenario's own file in a formatted traceback."""
-    src = scen.source if scen.is_script else getattr(scen.build, "__code__", None)
-    path = src if isinstance(src, str) else getattr(src, "co_filename", None)
-    if not path:
-        return None
-    found = None
-    for line in tb.splitlines():
-        s = line.strip()
-        if s.startswith(f'File "{path}", line '):
-            rest = s[len(f'File "{path}", line ') :]
-            num, _, fn = rest.partition(", in ")
-            found = f"{Path(path).name}:{num} in {fn}"
-    return found
-
-
-def crash_error(scen: Scenario, result: RunResult) -> ScenarioError:
-    """The one line for a run that ended in outcome ``error`` (an actor's code raised)."""
-    o = result.outcome
-    crash = o.crash
-    actor = crash.actor if crash is not None else "?"
-    tb = crash.traceback if crash is not None else (o.error or "")
-    exc_line = crash.exc_line if crash is not None else (o.error or "?").splitlines()[-1]
-    label = "-"
-    for ev in reversed(result.events):
-        if 0 <= ev.actor < len(result.actor_names) and result.actor_names[ev.actor] == actor:
-            label = ev.decode().label
-            break
-    where = scenario_line(scen, tb) or (crash.where if crash is not None else "?")
-    return ScenarioError(
-        f"scenario {scen.name}: actor {actor} raised {exc_line} after step [{label}] at "
-        f"{where}; a bug in the scenario or in pcemu, not a race (-v shows the traceback)",
-        tb,
-    )
-
-
-def leaf(exc: BaseException) -> BaseException:
-    """The one exception inside trio's exception groups."""
-    while isinstance(exc, BaseExceptionGroup) and len(exc.exceptions) == 1:
-        exc = exc.exceptions[0]
-    return exc
-
-
-def _loop_slot(tb: TracebackType | None) -> Any:
-    """The actor slot the runtime was applying when the model raised (its hub loop's local)."""
-    slot = None
-    while tb is not None:
-        if tb.tb_frame.f_code.co_name == "_loop" and "slot" in tb.tb_frame.f_locals:
-            slot = tb.tb_frame.f_locals["slot"]
-        tb = tb.tb_next
-    return slot
 
 
 def step_error(

@@ -19,17 +19,9 @@ from emulator.engine.choices import Replay
 from emulator.engine.coverage import Coverage
 from emulator.engine.runtime import RunConfig, RunResult, run_sync
 from emulator.engine.strategies import has_campaign, new_campaign
+from emulator.run.failures import build, leaf
 from emulator.run.scenario import Scenario
-from emulator.run.session import (
-    RunSpec,
-    build,
-    build_options,
-    execute,
-    leaf,
-    step_error,
-    strategy_for,
-    validate,
-)
+from emulator.run.session import RunSpec, build_options, execute, step_error, strategy_for, validate
 from emulator.soak.protocol import NewCoverage
 
 
