@@ -94,7 +94,7 @@ class Locks:
         if core.facts_on:
             core.fact(F.LOCK, core.objs.get(key[0]), key[1], other=who)
 
-    def _release(self, cx: Step, key: LockKey, lk: Lock) -> None:
+    def release(self, cx: Step, key: LockKey, lk: Lock) -> None:
         core = self.core
         actor = cx.actor
         if lk.owner is None or (
@@ -132,7 +132,7 @@ class Locks:
             self.take(cx, key, lk, w)
             self.core.wake(w)
 
-    def _park(self, cx: Step, lk: Lock, what: str, key: LockKey) -> Any:
+    def park(self, cx: Step, lk: Lock, what: str, key: LockKey) -> Any:
         lk.waiters.append(cx.actor)
         core = self.core
         if core.facts_on:
@@ -239,7 +239,7 @@ class Locks:
             self._rounds.pop((cx.actor, key), None)
             return None
         # at the tail: P-OLD's unfairness
-        return self._park(cx, lk, f"lock_page({o.name()})", key)
+        return self.park(cx, lk, f"lock_page({o.name()})", key)
 
     @op
     def lock_page_killable(self, cx: Step, page: Ref) -> int:
@@ -267,7 +267,7 @@ class Locks:
                 lk.waiters.remove(cx.actor)
             return -4  # -EINTR
         fr.killable = True
-        r: int = self._park(cx, lk, f"lock_page_killable({o.name()})", key)
+        r: int = self.park(cx, lk, f"lock_page_killable({o.name()})", key)
         return r
 
     def kill_waiter(self, actor: int) -> bool:
@@ -304,7 +304,7 @@ class Locks:
         self.core.deref(cx, page)
         key = self.page_key(page)
         lk = self.lock(key, "page")
-        self._release(cx, key, lk)
+        self.release(cx, key, lk)
         while lk.shared:  # wake_up_page: the non-exclusive waiters all wake
             self.core.wake(lk.shared.pop(0))
         if not lk.waiters:
@@ -358,7 +358,7 @@ class Locks:
         if lk.owner is None:
             self.take(cx, key, lk)
             return None
-        return self._park(cx, lk, f"mutex_lock({o.name()}.lock)", key)
+        return self.park(cx, lk, f"mutex_lock({o.name()}.lock)", key)
 
     @op
     def mutex_unlock(self, cx: Step, ref: Ref) -> None:
@@ -367,7 +367,7 @@ class Locks:
         self.core.deref(cx, ref)
         key = self.mutex_key(ref)
         lk = self.lock(key, "mutex")
-        self._release(cx, key, lk)
+        self.release(cx, key, lk)
         if self.mutex_handoff:
             self._handoff(cx, key, lk)
         elif lk.waiters:
@@ -395,14 +395,14 @@ class Locks:
         if lk.owner is None:
             self.take(cx, key, lk)
             return None
-        return self._park(cx, lk, f"spin_lock({o.name()}.{name})", key)
+        return self.park(cx, lk, f"spin_lock({o.name()}.{name})", key)
 
     @op
     def spin_unlock(self, cx: Step, ref: Ref, name: str) -> None:
         self.core.deref(cx, ref)
         key = (ref[0], name)
         lk = self.lock(key, "spin")
-        self._release(cx, key, lk)
+        self.release(cx, key, lk)
         self._handoff(cx, key, lk)
 
     # -- locks reached through a pointer field: mutex_lock(&av->root->mutex) ---------------
@@ -451,105 +451,6 @@ class Locks:
 
     # -- reader/writer semaphores (mmap_sem; field ``name`` of an object) ------------------------
 
-    def _rw_key(self, ref: Ref, name: str) -> LockKey:
-        return (ref[0], name)
-
-    def _take_read(self, cx: Step, key: LockKey, lk: Lock, actor: int) -> None:
-        core = self.core
-        lk.readers.append(actor)
-        core.frames[actor].held[key] = (cx.step, cx.label)
-        if core.facts_on:
-            core.fact(F.LOCK, core.objs.get(key[0]), key[1], other=actor)
-
-    def _rw_wake(self, cx: Step, key: LockKey, lk: Lock) -> None:
-        """__rwsem_do_wake (3.0.1 lib/rwsem.c): grant the writer at the head of the queue once
-        nothing is active, or every reader at the head up to the first writer."""
-        if not lk.waiters or lk.owner is not None:
-            return
-        w = lk.waiters[0]
-        if w in lk.writers:
-            if not lk.readers:
-                lk.waiters.pop(0)
-                lk.writers.remove(w)
-                self.take(cx, key, lk, w)
-                self.core.wake(w)
-            return
-        while lk.waiters and lk.waiters[0] not in lk.writers:
-            r = lk.waiters.pop(0)
-            self._take_read(cx, key, lk, r)
-            self.core.wake(r)
-
-    @op
-    def down_read(self, cx: Step, ref: Ref, name: str = "mmap_sem") -> Any:
-        """down_read (3.0.1 arch/x86/include/asm/rwsem.h __down_read: the slow path, a FIFO
-        wait, whenever a writer holds it or anybody waits)."""
-        o = self.core.deref(cx, ref)
-        key = self._rw_key(ref, name)
-        lk = self.lock(key, "rwsem")
-        if cx.resumed and cx.actor in lk.readers:
-            return None  # granted by __rwsem_do_wake
-        self.sleeps(cx, "down_read")
-        if lk.owner is None and not lk.waiters:
-            self._take_read(cx, key, lk, cx.actor)
-            return None
-        return self._park(cx, lk, f"down_read({o.name()}.{name})", key)
-
-    @op
-    def down_read_trylock(self, cx: Step, ref: Ref, name: str = "mmap_sem") -> bool:
-        """down_read_trylock (3.0.1 arch/x86/include/asm/rwsem.h __down_read_trylock: succeeds
-        while the count is not negative: no writer, nobody waiting)."""
-        self.core.deref(cx, ref)
-        key = self._rw_key(ref, name)
-        lk = self.lock(key, "rwsem")
-        if lk.owner is None and not lk.waiters:
-            self._take_read(cx, key, lk, cx.actor)
-            return True
-        return False
-
-    @op
-    def up_read(self, cx: Step, ref: Ref, name: str = "mmap_sem") -> None:
-        """up_read: the last reader out wakes the queue (rwsem_wake -> __rwsem_do_wake)."""
-        core = self.core
-        core.deref(cx, ref)
-        key = self._rw_key(ref, name)
-        lk = self.lock(key, "rwsem")
-        if cx.actor not in lk.readers:
-            raise Violation(
-                "INV-LOCK-1",
-                f"up_read of {core.lock_name(key)} not held for read by {core.names[cx.actor]}",
-            )
-        lk.readers.remove(cx.actor)
-        core.frames[cx.actor].held.pop(key, None)
-        if core.facts_on:
-            core.fact(F.UNLOCK, core.objs.get(key[0]), key[1])
-        if not lk.readers:
-            self._rw_wake(cx, key, lk)
-
-    @op
-    def down_write(self, cx: Step, ref: Ref, name: str = "mmap_sem") -> Any:
-        """down_write (3.0.1 __down_write: xadd of the write bias; the slow path unless the
-        count was unlocked and waiter-free)."""
-        o = self.core.deref(cx, ref)
-        key = self._rw_key(ref, name)
-        lk = self.lock(key, "rwsem")
-        if cx.resumed and lk.owner == cx.actor:
-            return None  # granted by __rwsem_do_wake
-        self.sleeps(cx, "down_write")
-        if lk.owner is None and not lk.readers and not lk.waiters:
-            self.take(cx, key, lk)
-            return None
-        lk.writers.append(cx.actor)
-        return self._park(cx, lk, f"down_write({o.name()}.{name})", key)
-
-    @op
-    def up_write(self, cx: Step, ref: Ref, name: str = "mmap_sem") -> None:
-        """up_write: release, wake the queue (__rwsem_do_wake)."""
-        self.core.deref(cx, ref)
-        key = self._rw_key(ref, name)
-        lk = self.lock(key, "rwsem")
-        self._release(cx, key, lk)
-        self._rw_wake(cx, key, lk)
-
     def rwsem_write_held(self, actor: int, ref: Ref, name: str = "mmap_sem") -> bool:
-        lk = self.locks.get(self._rw_key(ref, name))
+        lk = self.locks.get((ref[0], name))
         return lk is not None and lk.owner == actor

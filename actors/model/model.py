@@ -31,6 +31,7 @@ from actors.model.pagecache import PageCache
 from actors.model.pages import Pages
 from actors.model.rcu import Rcu
 from actors.model.rmap_order import RmapOrder
+from actors.model.rwsem import Rwsems
 from actors.model.shmem import Shmem
 from actors.model.truncate import Truncate
 from actors.model.waits import PageWaits
@@ -52,6 +53,7 @@ COMPONENTS: tuple[tuple[str, type], ...] = (
     ("futex", Futex),
     ("fuse", Fuse),
     ("waits", PageWaits),
+    ("rwsems", Rwsems),
     # -- memory modes (weak-memory.md): weak locations, barriers, the barrier scenarios' state
     ("memory", Memory),
     ("barriers", Barriers),
@@ -83,6 +85,7 @@ class PageCacheModel:
         self.futex = futex = Futex(core, mm)
         self.fuse = Fuse(core, locks)
         self.waits = PageWaits(core, locks)
+        self.rwsems = Rwsems(core, locks)
         # Cross-family wiring.
         mm.pte_checks = [
             truncate.check_not_invalidated,  # INV-INVAL-1 first: the more precise diagnosis
