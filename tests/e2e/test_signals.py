@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+# Processes, signals and soaks of seconds each: the slow tier (CI runs it).
+pytestmark = pytest.mark.slow
+
 ENV = {**os.environ, "PYTHONUNBUFFERED": "1"}
 
 

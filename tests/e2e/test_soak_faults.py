@@ -23,6 +23,9 @@ from tests.e2e.soak_helpers import (
     wait_for,
 )
 
+# Processes, signals and soaks of seconds each: the slow tier (CI runs it).
+pytestmark = pytest.mark.slow
+
 SEEDS = 8
 
 

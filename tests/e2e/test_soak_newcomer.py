@@ -7,8 +7,13 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
 from emulator.run.catalog import builtin
 from tests.e2e.soak_helpers import Soak, pcemu, query, script
+
+# Processes, signals and soaks of seconds each: the slow tier (CI runs it).
+pytestmark = pytest.mark.slow
 
 ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 

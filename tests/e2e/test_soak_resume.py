@@ -7,6 +7,8 @@ import os
 import signal
 from pathlib import Path
 
+import pytest
+
 from emulator.soak.plan import Lane, Plan
 from tests.e2e.soak_helpers import (
     Soak,
@@ -17,6 +19,9 @@ from tests.e2e.soak_helpers import (
     query,
     wait_for,
 )
+
+# Processes, signals and soaks of seconds each: the slow tier (CI runs it).
+pytestmark = pytest.mark.slow
 
 SEEDS = 1000
 BATCH = 20

@@ -21,6 +21,9 @@ from tests.e2e.soak_helpers import (
     wait_for,
 )
 
+# Processes, signals and soaks of seconds each: the slow tier (CI runs it).
+pytestmark = pytest.mark.slow
+
 
 def get(base: str, path: str) -> tuple[int, str, str]:
     with urllib.request.urlopen(base + path, timeout=10) as r:
