@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from emulator.engine.strategies import has_campaign
 from emulator.errors import BadInput
 from emulator.run import interrupts
 
@@ -41,11 +42,15 @@ def finding_file(directory: Path, ident: str) -> Path:
     for rel in (f.trace, f.log):
         if rel and (directory / rel).is_file():
             return directory / rel
-    raise BadInput(
-        f"finding {f.sig} ({f.kind} {f.oracle} at {f.label}) left no trace or log in "
-        f"{str(directory)!r} (a watchdog hang or a dead worker); rerun seed {f.seed} with "
-        "pcemu run"
-    )
+    what = f"finding {f.sig} ({f.kind} {f.oracle} at {f.label}) left no trace or log in "
+    where = f"{str(directory)!r} (a watchdog hang or a dead worker)"
+    if has_campaign(f.strategy):
+        # Its run learned from the worker's earlier runs: the seed alone does not make it.
+        raise BadInput(
+            f"{what}{where}; a {f.strategy} run is reproduced only by its recorded choices, so "
+            f"soak its lane again to find it"
+        )
+    raise BadInput(f"{what}{where}; rerun seed {f.seed} with pcemu run")
 
 
 def recording_arg(f: Callable[..., Any]) -> Callable[..., Any]:

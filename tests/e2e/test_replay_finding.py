@@ -3,6 +3,7 @@ unambiguous prefix), through the soak's findings store."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from emulator.soak.rows import BatchRow, Hit
 from emulator.soak.store import Store
 
 
-def soak_dir(tmp_path: Path, with_trace: bool = True) -> tuple[Path, str]:
+def soak_dir(tmp_path: Path, with_trace: bool = True, strategy: str = "mix") -> tuple[Path, str]:
     """A findings store holding one finding of anon-vma-reuse, as a soak worker leaves it."""
     out = tmp_path / "soak"
     out.mkdir()
@@ -29,8 +30,10 @@ def soak_dir(tmp_path: Path, with_trace: bool = True) -> tuple[Path, str]:
     store = Store(out)
     try:
         store.commit_batch(
-            BatchRow("anon-vma-reuse|buggy|mix", "0/1", 0, 144, 145, 1, result.outcome.steps, 1),
-            [Hit(found, 1, 144, "mix", spec, None, trace)],
+            BatchRow(
+                f"anon-vma-reuse|buggy|{strategy}", "0/1", 0, 144, 145, 1, result.outcome.steps, 1
+            ),
+            [Hit(found, 1, 144, strategy, replace(spec, strategy=strategy), None, trace)],
             None,
         )
     finally:
@@ -74,3 +77,12 @@ def test_unknown_or_traceless_finding_is_one_line(
     code, _, err = run_cli(capsys, "replay")
     assert code == 2
     assert err == "pcemu: error: give a --log or --trace FILE, or --finding ID --from DIR\n"
+
+
+def test_a_traceless_rff_finding_is_not_sent_to_pcemu_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, sig = soak_dir(tmp_path, with_trace=False, strategy="rff")
+    code, _, err = run_cli(capsys, "replay", "--finding", sig, "--from", str(out))
+    assert code == 2 and "reproduced only by its recorded choices" in err
+    assert "pcemu run" not in err
