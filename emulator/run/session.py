@@ -16,6 +16,7 @@ from typing import Any
 
 from emulator import __version__
 from emulator.engine.choices import Replay
+from emulator.engine.coverage import Coverage
 from emulator.engine.profile import Profile, profile
 from emulator.engine.runtime import RunConfig, RunResult, run_sync
 from emulator.engine.strategies import STRATEGIES, Strategy, make_strategy, needs_profile
@@ -249,9 +250,13 @@ def execute(
     replay: Replay | None = None,
     facts: bool = False,
     sites: bool = False,
+    coverage: Coverage | None = None,
+    campaign: Any = None,
 ) -> tuple[Scenario, RunResult]:
     """Run ``spec`` (its seed, or the given recorded choices). ``facts`` and ``sites`` ask the
-    run to keep what explaining it needs; they change nothing the run does.
+    run to keep what explaining it needs, ``coverage`` to join its reads-from pairs and conflict
+    orders; they change nothing the run does. ``campaign``: the cross-run state of a strategy
+    that has one (rff), shared with the earlier runs of the same hunt or soak worker.
 
     Python exceptions out of scenario or model code become ``ScenarioError`` (building the
     scenario, or a model step); an actor whose own code raises ends the run with outcome
@@ -263,7 +268,12 @@ def execute(
     if spec.schedule == "directed":
         check_directed_actors(scen, setup)
     strategy = strategy_for(
-        scen, spec, opts, replaying=replay is not None, windows=bool(setup.windows)
+        scen,
+        spec,
+        opts,
+        campaign=campaign,
+        replaying=replay is not None,
+        windows=bool(setup.windows),
     )
     cfg = RunConfig(
         strategy=strategy,
@@ -273,6 +283,7 @@ def execute(
         replay=replay,
         facts=facts,
         sites=sites,
+        coverage=coverage,
     )
     try:
         result = run_sync(setup.model, setup.actors, cfg)

@@ -17,11 +17,10 @@ from typing import Any
 
 from emulator.engine.choices import Replay
 from emulator.engine.coverage import Coverage
-from emulator.engine.runtime import RunConfig, RunResult, run_sync
+from emulator.engine.runtime import RunResult
 from emulator.engine.strategies import has_campaign, new_campaign
-from emulator.run.failures import build, leaf
 from emulator.run.scenario import Scenario
-from emulator.run.session import RunSpec, build_options, execute, step_error, strategy_for, validate
+from emulator.run.session import RunSpec, execute
 from emulator.soak.protocol import NewCoverage
 
 
@@ -66,22 +65,6 @@ def execute_run(
     campaign: Any = None,
     replay: Replay | None = None,
 ) -> tuple[Scenario, RunResult]:
-    """``session.execute(spec, replay)`` for a seeded spec, with the run's coverage joining
-    ``coverage`` and the strategy given ``campaign``. Errors are ``execute``'s."""
-    if spec.schedule != "seeded":  # soak lanes are seeded; anything else is execute's
-        return execute(spec, replay=replay)
-    scen = validate(spec)
-    opts = build_options(scen, spec)
-    setup = build(scen, spec.variant, opts)
-    cfg = RunConfig(
-        strategy=strategy_for(scen, spec, opts, campaign=campaign, replaying=replay is not None),
-        budget=spec.budget or scen.budget,
-        windows=setup.windows,
-        replay=replay,
-        coverage=coverage,
-    )
-    try:
-        result = run_sync(setup.model, setup.actors, cfg)
-    except Exception as exc:
-        raise step_error(scen, spec, replay, leaf(exc)) from None
-    return scen, result
+    """``session.execute`` with the run's coverage joining ``coverage`` and the strategy given
+    ``campaign`` (the same run as ``pcemu run`` makes of the spec, for a strategy without one)."""
+    return execute(spec, replay=replay, coverage=coverage, campaign=campaign)

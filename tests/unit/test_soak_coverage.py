@@ -43,7 +43,7 @@ def test_a_worker_sends_each_pair_once_and_the_union_is_the_runs_coverage() -> N
 
 def test_tracking_coverage_changes_no_run() -> None:
     runner = Runner()
-    for strategy in ("chaos", "random", "pct", "pos", "surw"):
+    for strategy in ("mix", "chaos", "random", "pct", "pos", "surw"):  # mix: odd seeds too
         for seed in range(4):
             spec = RunSpec(scenario=SCEN, variant="buggy", seed=seed, strategy=strategy)
             want = execute(spec)[1].outcome.trace_hash
