@@ -14,6 +14,8 @@ from itertools import product
 from pathlib import Path
 from typing import Any
 
+import trio
+
 from emulator import __version__
 from emulator.engine.choices import Replay
 from emulator.engine.coverage import Coverage
@@ -204,6 +206,10 @@ def profile_of(
     if key in _PROFILES:
         return _PROFILES[key]
 
+    if _in_trio_run():
+        # The profiling runs need a trio run of their own; the except below would hide that.
+        raise RuntimeError("profile_of called inside a trio run; compute the profile before it")
+
     def setup() -> Any:
         built = scen.build(variant, dict(opts))
         return built.model, built.actors
@@ -217,6 +223,14 @@ def profile_of(
         p = None
     _PROFILES[key] = p
     return p
+
+
+def _in_trio_run() -> bool:
+    try:
+        trio.lowlevel.current_trio_token()
+    except RuntimeError:
+        return False
+    return True
 
 
 def strategy_for(

@@ -227,3 +227,13 @@ def test_mix_runs_chaos_with_windows_and_alternates_without() -> None:
     assert [make_strategy("mix", s, windows=True).delays for s in range(4)] == [True] * 4
     kinds = [type(make_strategy("mix", s)).__name__ for s in range(4)]
     assert kinds == ["ChaosStrategy", "SurwStrategy"] * 2
+
+
+def test_a_profile_asked_inside_a_trio_run_is_an_error_not_a_silent_none() -> None:
+    import trio
+
+    async def inside() -> None:
+        profile_of(port("reorder"), "reorder_3_bad", {}, 999)
+
+    with pytest.raises(RuntimeError, match="inside a trio run"):
+        trio.run(inside)
