@@ -24,6 +24,7 @@ from actors.api.ordering import OrderingApi
 from actors.api.pagecache import PageCacheApi
 from actors.api.pages import PagesApi
 from actors.api.shmem import ShmemApi
+from actors.api.swap import SwapApi
 from actors.api.waits import WaitsApi
 from emulator.engine.runtime import ActorSpec, Port
 
@@ -64,7 +65,17 @@ RENAMED_OPS: dict[str, str] = {
 }
 
 
-class K(GenericApi, LocksApi, PagesApi, PageCacheApi, ObjectsApi, ShmemApi, OrderingApi, WaitsApi):
+class K(
+    GenericApi,
+    LocksApi,
+    PagesApi,
+    PageCacheApi,
+    ObjectsApi,
+    ShmemApi,
+    OrderingApi,
+    WaitsApi,
+    SwapApi,
+):
     """What every actor program receives: ``async def program(k: K)``."""
 
     __slots__ = ()

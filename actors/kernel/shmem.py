@@ -110,13 +110,19 @@ async def try_to_unmap(k: K, page: Ref) -> bool:
     be paged out: no pte is left and it is not already in swap cache (a page that an earlier
     pass swapped out waits there for swap-in)."""
     if await k.page_mapped("R3", page):
-        for mm, addr in await k.reclaim_rmap("R3", page):
-            await k.spin_lock("R3", mm, PTL)
-            pte = await k.pte_read("R3", mm, addr)
-            if pte is not None and pte[0][0] == page[0]:
-                await k.pte_zap("R3", mm, addr)
-            await k.spin_unlock("R3", mm, PTL)
+        await unmap_file_ptes(k, page, "R3")
     return await k.reclaim_pageout_ok("R4", page)
+
+
+async def unmap_file_ptes(k: K, page: Ref, label: str) -> None:
+    """try_to_unmap_file (3.0.1 mm/rmap.c): zap every pte of the file's vmas that maps the
+    page, each under its pte lock (try_to_unmap_one)."""
+    for mm, addr in await k.reclaim_rmap(label, page):
+        await k.spin_lock(label, mm, PTL)
+        pte = await k.pte_read(label, mm, addr)
+        if pte is not None and pte[0][0] == page[0]:
+            await k.pte_zap(label, mm, addr)
+        await k.spin_unlock(label, mm, PTL)
 
 
 async def shmem_writepage(k: K, page: Ref) -> None:

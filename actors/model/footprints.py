@@ -127,6 +127,11 @@ FOOTPRINTS: dict[str, Fp] = {
     "inode_cache_indices": _reads,
     "mutex_is_locked_via": _reads,
     "fatal_signal_pending": _reads,
+    # anonymous swap and reclaim (actors/model/swap.py): the pure reads
+    "pte_swap_entry": _reads,
+    "page_private": _reads,
+    "anon_rmap": _reads,
+    "is_page_cache_freeable": _named("_refcount", False),
     # the caller's own frame only
     "begin": _local,
     "end": _local,
@@ -159,6 +164,9 @@ _CONFLICTS_WITH_ALL = (
     "down_read down_read_trylock down_write up_read up_write set_page_writeback "
     "end_page_writeback wait_on_page_writeback lock_page_killable send_fatal_signal "
     "gup_fast_pte pte_cow_replace pte_mkwrite "
+    # anonymous swap and reclaim: swap map, swap cache, frees, the block layer's queue
+    "set_swap_pte swap_pte_map swap_free reuse_swap_page try_to_free_swap "
+    "read_swap_cache_async reclaim_remove_mapping submit_bio bio_wait "
     # fences drain or order the caller's store buffer, which other actors' loads observe
     "smp_mb smp_rmb smp_wmb smp_mb__before_atomic smp_mb__after_atomic smp_mb__after_spinlock"
 )

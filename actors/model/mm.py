@@ -115,7 +115,7 @@ class Mm:
         core = self.core
         m = core.deref(cx, mm)
         self._need_ptl(cx, m)
-        if addr in m.f["ptes"]:
+        if addr in m.f["ptes"] or addr in m.f.get("swap_ptes", ()):  # a swap pte is not none
             return False
         p = core.deref(cx, page)
         holders: list[str] = p.f["holders"]

@@ -33,6 +33,7 @@ from actors.model.rcu import Rcu
 from actors.model.rmap_order import RmapOrder
 from actors.model.rwsem import Rwsems
 from actors.model.shmem import Shmem
+from actors.model.swap import Swap
 from actors.model.truncate import Truncate
 from actors.model.waits import PageWaits
 from actors.objects import Obj, Ref
@@ -59,6 +60,8 @@ COMPONENTS: tuple[tuple[str, type], ...] = (
     ("barriers", Barriers),
     ("futex_hb", FutexHb),
     ("rmap_order", RmapOrder),
+    # -- anonymous swap, reclaim's __remove_mapping, the block layer (actors/model/swap.py)
+    ("swap", Swap),
 )
 
 OPS: dict[str, str] = op_table(COMPONENTS)
@@ -108,6 +111,7 @@ class PageCacheModel:
         self.rmap_order = RmapOrder(core, mm)
         self.end_checks.append(memory.finish)
         # -- end of memory modes
+        self.swap = Swap(core, locks, pages, cache, mm, self.shmem)
         self._ops: dict[str, Callable[..., Any]] = {
             name: getattr(getattr(self, attr), name) for name, attr in OPS.items()
         }
@@ -264,6 +268,14 @@ class PageCacheModel:
 
     def new_shmem_page(self, mapping: Obj, index: int, holders: tuple[str, ...] = ()) -> Obj:
         return self.shmem.new_shmem_page(mapping, index, holders)
+
+    # -- anonymous swap (setup helpers) ------------------------------------------------------
+
+    def new_anon_page(self, mm: Obj, addr: int) -> Obj:
+        return self.swap.new_anon_page(mm, addr)
+
+    def new_swapped_page(self, mm: Obj, addr: int, cached: bool) -> tuple[int, Obj | None]:
+        return self.swap.new_swapped_page(mm, addr, cached)
 
     # -- memory modes (setup helpers) ----------------------------------------------------------
 

@@ -26,6 +26,7 @@ from actors.model.ops import op
 from actors.model.options import ModelOptions
 from actors.model.pagecache import REMOVED_BY, PageCache
 from actors.model.pages import Pages
+from actors.model.swap import SwapMap, data_of
 from actors.objects import PAGE, SHMEM, Obj, Ref
 from emulator.engine.violations import Violation
 
@@ -41,6 +42,7 @@ class Shmem:
         self.pages = pages
         self.cache = cache
         self.swap_space: int | None = None
+        self.swap_map = SwapMap()  # the swap device's counts (actors/model/swap.py)
         self.swap_io: list[int] = []  # pages with a swap write in flight, oldest first
         self.swap_io_actor: int | None = None
         self.swap_io_idle = False
@@ -53,8 +55,7 @@ class Shmem:
         """A tmpfs / SysV shm file, held open (i_count 1), with an empty swap map."""
         inode, mapping = self.cache.new_file(size)
         mapping.f["swap"] = {}
-        if self.swap_space is None:
-            self.swap_space = self.core.new("swap_space", {"slots": {}, "next": 1}).oid
+        self.swap_space_obj()
         return inode, mapping
 
     def new_shmem_page(self, mapping: Obj, index: int, holders: tuple[str, ...] = ()) -> Obj:
@@ -63,18 +64,26 @@ class Shmem:
         return page
 
     def _swap(self) -> Obj:
-        assert self.swap_space is not None, "scenario has no shmem file"
+        assert self.swap_space is not None, "scenario has no swap"
+        return self.core.objs[self.swap_space]
+
+    def swap_space_obj(self) -> Obj:
+        """The swap cache (swapper_space), made with the first shmem file or swap entry."""
+        if self.swap_space is None:
+            self.swap_space = self.core.new("swap_space", {"slots": {}, "next": 1}).oid
         return self.core.objs[self.swap_space]
 
     # -- shmem_writepage: W1-W4 (reclaim holds the page lock) ------------------------------
 
     @op
     def get_swap_page(self, cx: Step, page: Ref) -> int:
-        """W1 get_swap_page."""
+        """W1 get_swap_page (3.0.1 mm/swapfile.c:412): a free slot with SWAP_HAS_CACHE. Slots
+        are reused once free (actors/model/swap.py); a shmem slot keeps its swap count (W3) for
+        good, so shmem alone sees 1, 2, 3 ... as before."""
         self.pages.locked(cx, page, "swap slot")
-        sw = self._swap()
-        entry: int = sw.f["next"]
-        self.core.set(cx, sw, "next", entry + 1)
+        sw = self.swap_space_obj()
+        entry = self.swap_map.alloc()
+        self.core.set(cx, sw, "next", max(int(sw.f["next"]), entry + 1))
         return entry
 
     @op
@@ -84,6 +93,7 @@ class Shmem:
         p = self.pages.locked(cx, page, "PG_swapcache")
         sw = self._swap()
         sw.f["slots"][entry] = p.oid
+        self.swap_map.data[entry] = data_of(p)  # what swap-in must find again (INV-MAP-1)
         self.core.wrote(cx, sw, f"slot[{entry}]", p.name())
         p.f["private"] = entry
         self.core.set(cx, p, "swapcache", 1)
@@ -99,6 +109,8 @@ class Shmem:
         index = p.f["index"]
         del m.f["tree"][index]
         m.f["swap"][index] = p.f["private"]
+        # The shmem slot's swap count; shmem's swap-in does not swap_free it (not modelled).
+        self.swap_map.count[p.f["private"]] = self.swap_map.count.get(p.f["private"], 0) + 1
         m.f["nrpages"] -= 1
         self.core.wrote(cx, m, f"tree[{index}]", f"swap:{p.f['private']}")
         self.core.set(cx, p, "mapping", None)
@@ -184,11 +196,14 @@ class Shmem:
 
     @op
     def delete_from_swap_cache(self, cx: Step, page: Ref) -> None:
-        """S7 delete_from_swap_cache: PG_swapcache cleared, the slot's reference dropped."""
+        """S7 delete_from_swap_cache (3.0.1 mm/swap_state.c:196): PG_swapcache cleared, the
+        slot's reference dropped, swapcache_free (SWAP_HAS_CACHE cleared: a slot with no swap
+        count left is free)."""
         p = self.pages.locked(cx, page, "PG_swapcache")
         sw = self._swap()
         entry = p.f.pop("private")
         del sw.f["slots"][entry]
+        self.swap_map.put(entry, cache=True)
         self.core.wrote(cx, sw, f"slot[{entry}]", None)
         self.core.set(cx, p, "swapcache", 0)
         self.pages.put(cx, p, SWAPCACHE)
