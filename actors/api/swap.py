@@ -31,6 +31,13 @@ class SwapApi(Api):
         (3.0.1 mm/memory.c:2992-2993); INV-MAP-1 if the page does not hold the entry's data."""
         await self.port.call("swap_pte_map", label, mm, addr, entry, page, writable, holder)
 
+    async def zap_swap_pte(self, label: str, mm: Ref, addr: int, holder: str) -> Ref | None:
+        """zap_pte_range's swap branch under the pte lock (3.0.1 mm/memory.c:1194) and
+        free_swap_and_cache's swap_lock section (mm/swapfile.c:686): the swap-cache page,
+        referenced and trylocked, when only the swap cache still holds the entry."""
+        r: Ref | None = await self.port.call("zap_swap_pte", label, mm, addr, holder)
+        return r
+
     async def swap_free(self, label: str, entry: int) -> None:
         """swap_free (3.0.1 mm/swapfile.c:572): one swap count less; a free slot is reused."""
         await self.port.call("swap_free", label, entry)

@@ -1,5 +1,6 @@
 """Anonymous swap on the actor side, as Linux 3.0.1 does it: add_to_swap (AS1-AS3),
-do_swap_page with its re-checks (DS0-DS10), and the block layer's IO actor (BIO1-BIO2).
+do_swap_page with its re-checks (DS0-DS10), the zap of a pte, present or swap (ZS1-ZS3), and
+the block layer's IO actor (BIO1-BIO2).
 
 A slot freed and reused is what do_swap_page's re-checks are for. Between the fault's read of
 the swap pte (orig_pte) and lock_page, another thread may fault the page in, free the slot
@@ -98,6 +99,33 @@ async def _out_page(k: K, page: Ref, holder: str) -> bool:
     await k.put_page("DS10", page, holder)
     await k.end("DS10", "do_swap_page")
     return True
+
+
+async def zap_pte(k: K, mm: Ref, addr: int) -> None:
+    """munmap / MADV_DONTNEED of one anonymous address (3.0.1 mm/memory.c zap_pte_range:1107):
+    ZS1 under the pte lock, a present pte is zapped; a swap pte is cleared and its swap count
+    dropped (:1194, mm/swapfile.c free_swap_and_cache:686), and if only the swap cache still
+    holds the entry, its page was trylocked: ZS2 not under writeback and not mapped elsewhere
+    -> delete_from_swap_cache and SetPageDirty; ZS3 unlock_page and page_cache_release."""
+    holder = f"zap:{k.name}"
+    await k.spin_lock("ZS1", mm, PTL)
+    page = None
+    if await k.pte_read("ZS1", mm, addr) is not None:
+        await k.pte_zap("ZS1", mm, addr)
+    else:
+        page = await k.zap_swap_pte("ZS1", mm, addr, holder)
+    await k.spin_unlock("ZS1", mm, PTL)
+    if page is None:
+        return
+    if (
+        await k.page_flag("ZS2", page, "swapcache")
+        and not await k.page_flag("ZS2", page, "writeback")
+        and not await k.page_mapped("ZS2", page)
+    ):
+        await k.delete_from_swap_cache("ZS2", page)
+        await k.set_page_flag("ZS2", page, "dirty", 1)
+    await k.unlock_page("ZS3", page)
+    await k.put_page("ZS3", page, holder)
 
 
 async def block_io(k: K) -> None:

@@ -166,7 +166,7 @@ _CONFLICTS_WITH_ALL = (
     "gup_fast_pte pte_cow_replace pte_mkwrite "
     # anonymous swap and reclaim: swap map, swap cache, frees, the block layer's queue
     "set_swap_pte swap_pte_map swap_free reuse_swap_page try_to_free_swap "
-    "read_swap_cache_async reclaim_remove_mapping submit_bio bio_wait "
+    "read_swap_cache_async reclaim_remove_mapping submit_bio bio_wait zap_swap_pte "
     # fences drain or order the caller's store buffer, which other actors' loads observe
     "smp_mb smp_rmb smp_wmb smp_mb__before_atomic smp_mb__after_atomic smp_mb__after_spinlock"
 )

@@ -115,9 +115,11 @@ ORACLES: tuple[Oracle, ...] = (
     ),
     Oracle(
         "INV-MAP-1",
-        "a file pte maps a page that is not in its file's cache at that index",
-        "a process reads or writes a page that is no longer the file's: stale data, lost writes",
-        "actors/model/mm.py",
+        "a file pte maps a page that is not in its file's cache at that index; a pte that"
+        " do_swap_page installs maps a page that does not hold its swap entry's data",
+        "a process reads or writes a page that is no longer the file's, or its old anonymous"
+        " data over what it wrote since: stale data, lost writes",
+        "actors/model/mm.py, swap.py",
     ),
     Oracle(
         "INV-EOF-1",

@@ -214,6 +214,31 @@ class Swap:
             core.set(cx, p, "mapping", vma.f["anon_vma"])
             p.f["anon"] = 1
 
+    @op
+    def zap_swap_pte(self, cx: Step, mm: Ref, addr: int, holder: str) -> Ref | None:
+        """zap_pte_range's swap branch (3.0.1 mm/memory.c:1194) under the pte lock: pte_clear,
+        then free_swap_and_cache's swap_lock section (mm/swapfile.c:686-703): one swap count
+        less, and if only the swap cache still holds the entry, its page referenced by
+        ``holder`` and trylocked (returned; None if there is none or it is locked)."""
+        core = self.core
+        m = core.deref(cx, mm)
+        self._need_ptl(cx, m)
+        entry = m.f.get("swap_ptes", {}).pop(addr, None)
+        if entry is None:
+            return None
+        core.wrote(cx, m, f"pte@{addr:#x}", None)
+        self.map.put(entry, cache=False)
+        if self.map.count.get(entry, 0) or entry not in self.map.cache:
+            return None
+        oid = self.shmem.swap_space_obj().f["slots"].get(entry)
+        if oid is None:
+            return None
+        ref = core.ref(core.objs[oid])
+        if not self.locks.trylock_page(cx, ref):
+            return None
+        self.pages.get(cx, core.objs[oid], holder)
+        return ref
+
     # -- the swap map and the swap cache -------------------------------------------------------
 
     @op

@@ -11,7 +11,7 @@ import pytest
 from actors.api import K, actor
 from actors.kernel.fault import fault_anon_swap
 from actors.kernel.reclaim import reclaim_page
-from actors.kernel.swap import block_io, do_swap_page
+from actors.kernel.swap import block_io, do_swap_page, zap_pte
 from actors.model import PageCacheModel
 from actors.model.mm import PTL, VmaInfo
 from actors.objects import Obj, Ref
@@ -166,3 +166,44 @@ def test_two_faults_on_one_swap_pte_map_it_once(write: bool) -> None:
         ptes = m.objs[mm[0]].f["ptes"]
         assert ptes[ADDR][0] == page[0]
         assert m.swap.map.count.get(1, 0) == 0
+
+
+def test_zapping_a_swap_pte_frees_the_slot_and_the_swap_cache_page() -> None:
+    """munmap of a swapped-out address: the swap count goes, the page only the swap cache
+    held leaves it (free_swap_and_cache) and is freed; the slot is free for reuse."""
+    m, mm, page = race_model()
+
+    async def cpu(k: K) -> None:
+        await zap_pte(k, mm, ADDR)
+
+    r = run(m, {"CPU0": cpu})
+    assert r.outcome.status == "clean", r.outcome
+    assert m.objs[page[0]].state == "FREE"
+    assert not m.swap.map.in_use(1) and m.objs[mm[0]].f["swap_ptes"] == {}
+
+
+def test_a_fault_racing_a_zap_of_its_swap_pte_backs_out() -> None:
+    """The zap clears the pte and frees the slot while the fault is between its pte read and
+    pte_same: the fault maps nothing (pte_none now), whatever the interleaving."""
+    for seed in range(100):
+        m, mm, page = race_model()
+
+        def progs(mm: Ref) -> dict[str, Prog]:
+            async def fault(k: K) -> None:
+                orig = await k.pte_swap_entry("HS0", mm, ADDR)
+                if orig is not None:
+                    await do_swap_page(k, mm, ADDR, orig, False)
+
+            async def munmap(k: K) -> None:
+                await zap_pte(k, mm, ADDR)
+
+            return {"CPU0": fault, "CPU1": munmap}
+
+        r = run(m, progs(mm), seed)
+        assert r.outcome.status == "clean", (seed, r.outcome)
+        assert m.objs[mm[0]].f["ptes"] == {} and m.objs[mm[0]].f["swap_ptes"] == {}
+        # Freed, or (the zap's trylock met the fault's lock) left to reclaim in the swap
+        # cache with no swap count, held by the swap cache alone, as free_swap_and_cache does.
+        if m.swap.map.in_use(1):
+            assert m.swap.map.count.get(1, 0) == 0
+            assert m.objs[page[0]].f["holders"] == ["swapcache"]
