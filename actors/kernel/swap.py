@@ -8,7 +8,11 @@ the swap pte (orig_pte) and lock_page, another thread may fault the page in, fre
 page whose swap pte lands at the same address. pte_same alone then passes; only the check that
 the locked page is still in the swap cache *for that entry* (3.0.1 mm/memory.c:2936:
 ``!PageSwapCache(page) || page_private(page) != entry.val``) stops the fault from mapping the
-old page (INV-MAP-1, actors/model/swap.py). ``recheck=False`` drops that check (an ablation).
+old page (INV-MAP-1, actors/model/swap.py). That check came in two steps, and ``recheck``
+gives each: NO_RECHECK (before 4969c1192d15 "mm: fix swapin race condition"), SWAPCACHE
+(4969c1192d15: ``!PageSwapCache(page)`` only, which misses a page that went back into the swap
+cache under another entry) and PRIVATE (31c4a3d3a0f8 "mm: further fix swapin race condition",
+Hugh Dickins, as in 2.6.39 - 5.x).
 
 The model's side is actors/model/swap.py; reclaim, which puts pages into swap, is
 actors/kernel/reclaim.py.
@@ -19,6 +23,8 @@ from __future__ import annotations
 from actors.api import K
 from actors.model.mm import PTL
 from actors.objects import Ref
+
+NO_RECHECK, SWAPCACHE, PRIVATE = "none", "swapcache", "private"
 
 
 async def add_to_swap(k: K, page: Ref) -> int:
@@ -37,19 +43,20 @@ async def do_swap_page(
     addr: int,
     orig: int,
     write: bool,
-    recheck: bool = True,
+    recheck: str = PRIVATE,
     swap_full: bool = False,
 ) -> bool:
     """do_swap_page (3.0.1 mm/memory.c:2863) for the swap entry ``orig`` read from the pte
     without its lock. DS1 lookup_swap_cache (:2892), else DS2 read_swap_cache_async (:2895;
     None: the entry was freed, back out if the pte changed); DS3 lock_page (:2923); DS4 the
-    page must still be in the swap cache for ``orig`` (:2936); DS5 pte_same under the pte lock
-    (:2960); DS6 reuse_swap_page for a write (:2985: the page leaves the swap cache when this
-    is its only user); DS7 set_pte_at + do_page_add_anon_rmap (:2992); DS8 swap_free (:2997)
-    and, when swap is full (``swap_full``), try_to_free_swap; DS9 unlock_page, pte unlock.
-    DS10: out_nomap / out_page / out_release. A write fault whose page is shared stays
-    read-only here; the access faults again into do_wp_page (3.0 calls it at once). True:
-    handled (the access is retried); False: VM_FAULT_OOM."""
+    page must still be in the swap cache for ``orig`` (:2936; ``recheck`` above); DS5
+    pte_same under the pte lock (:2960); DS6 reuse_swap_page for a write (:2985: the page
+    leaves the swap cache when this is its only user); DS7 set_pte_at +
+    do_page_add_anon_rmap (:2992); DS8 swap_free (:2997) and, when swap is full
+    (``swap_full``), try_to_free_swap; DS9 unlock_page, pte unlock. DS10: out_nomap /
+    out_page / out_release. A write fault whose page is shared stays read-only here; the
+    access faults again into do_wp_page (3.0 calls it at once). True: handled (the access is
+    retried); False: VM_FAULT_OOM."""
     holder = f"swapin:{k.name}"
     await k.begin("DS0", "do_swap_page")
     page = await k.lookup_swap_cache("DS1", orig, holder)
@@ -61,11 +68,30 @@ async def do_swap_page(
             await k.spin_unlock("DS2", mm, PTL)
             await k.end("DS9", "do_swap_page")
             return not same
+    res = await do_swap_page_locking(k, mm, addr, orig, page, write, holder, recheck, swap_full)
+    await k.end("DS9", "do_swap_page")
+    return res
+
+
+async def do_swap_page_locking(
+    k: K,
+    mm: Ref,
+    addr: int,
+    orig: int,
+    page: Ref,
+    write: bool,
+    holder: str,
+    recheck: str = PRIVATE,
+    swap_full: bool = False,
+) -> bool:
+    """do_swap_page from lock_page on (DS3-DS10), for ``page`` that the fault looked up for
+    ``orig`` (its reference held by ``holder``): a run may start with a fault already there."""
     await k.lock_page("DS3", page)
-    if recheck and (
-        not await k.page_flag("DS4", page, "swapcache") or await k.page_private("DS4", page) != orig
-    ):
-        return await _out_page(k, page, holder)
+    if recheck != NO_RECHECK:
+        if not await k.page_flag("DS4", page, "swapcache"):
+            return await _out_page(k, page, holder)
+        if recheck == PRIVATE and await k.page_private("DS4", page) != orig:
+            return await _out_page(k, page, holder)
     await k.spin_lock("DS5", mm, PTL)
     if await k.pte_swap_entry("DS5", mm, addr) != orig:
         await k.spin_unlock("DS10", mm, PTL)  # out_nomap
@@ -77,7 +103,6 @@ async def do_swap_page(
         await k.try_to_free_swap("DS8", page)
     await k.unlock_page("DS9", page)
     await k.spin_unlock("DS9", mm, PTL)
-    await k.end("DS9", "do_swap_page")
     return True
 
 
@@ -97,7 +122,6 @@ async def _out_page(k: K, page: Ref, holder: str) -> bool:
     """out_page: unlock_page; out_release: page_cache_release (3.0.1 mm/memory.c:3030-3036)."""
     await k.unlock_page("DS10", page)
     await k.put_page("DS10", page, holder)
-    await k.end("DS10", "do_swap_page")
     return True
 
 

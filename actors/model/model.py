@@ -277,6 +277,9 @@ class PageCacheModel:
     def new_swapped_page(self, mm: Obj, addr: int, cached: bool) -> tuple[int, Obj | None]:
         return self.swap.new_swapped_page(mm, addr, cached)
 
+    def fork_swap_pte(self, parent: Obj, child: Obj, addr: int) -> None:
+        self.swap.fork_swap_pte(parent, child, addr)
+
     # -- memory modes (setup helpers) ----------------------------------------------------------
 
     def weak(self, o: Obj, fld: str) -> None:

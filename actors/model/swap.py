@@ -142,6 +142,19 @@ class Swap:
             self.map.data[entry] = f"disk:{entry}"
         return entry, page
 
+    def fork_swap_pte(self, parent: Obj, child: Obj, addr: int) -> None:
+        """fork's copy_one_pte of a swap pte (3.0.1 mm/memory.c:855, :868): the child's pte
+        holds the same entry (swap_duplicate) and the child's vma is on the parent's anon_vma
+        chain (anon_vma_fork links it there), so rmap walks find both."""
+        entry = parent.f["swap_ptes"][addr]
+        self.map.count[entry] += 1
+        child.f.setdefault("swap_ptes", {})[addr] = entry
+        pv, cv = self._vma(parent, addr), self.mm.vma_at(child, addr)
+        assert cv is not None, f"no vma at {addr:#x} in the child"
+        av = self.core.objs[pv.f["anon_vma"]]
+        av.f["chain"] = (*av.f["chain"], cv.oid)
+        cv.f["anon_vma"] = av.oid
+
     # -- swap ptes -----------------------------------------------------------------------------
 
     @op

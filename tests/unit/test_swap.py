@@ -11,7 +11,7 @@ import pytest
 from actors.api import K, actor
 from actors.kernel.fault import fault_anon_swap
 from actors.kernel.reclaim import reclaim_page
-from actors.kernel.swap import block_io, do_swap_page, zap_pte
+from actors.kernel.swap import NO_RECHECK, PRIVATE, block_io, do_swap_page, zap_pte
 from actors.model import PageCacheModel
 from actors.model.mm import PTL, VmaInfo
 from actors.objects import Obj, Ref
@@ -79,7 +79,7 @@ def race_model() -> tuple[PageCacheModel, Ref, Ref]:
     return m, m.ref(mm), m.ref(page)
 
 
-def race_programs(mm: Ref, recheck: bool) -> dict[str, Prog]:
+def race_programs(mm: Ref, recheck: str) -> dict[str, Prog]:
     """CPU0 faults on the swap pte (do_swap_page). CPU1, another thread of the process, faults
     it in for a write (reuse_swap_page takes it out of the swap cache, swap_free frees slot 1),
     drops it (MADV_DONTNEED), writes the address again (a new page) and, in direct reclaim,
@@ -127,7 +127,7 @@ def test_a_slot_freed_and_reused_under_the_fault_is_caught_by_the_recheck(strate
     caught = 0
     for seed in range(150):
         m, mm, _page = race_model()
-        r = run(m, race_programs(mm, recheck=True), seed, strategy)
+        r = run(m, race_programs(mm, recheck=PRIVATE), seed, strategy)
         assert r.outcome.status == "clean", (seed, r.outcome)
         caught += recheck_failed(r)
     assert caught > 0
@@ -140,7 +140,7 @@ def test_without_the_recheck_the_fault_maps_the_old_page_over_the_reused_slot() 
     hits = []
     for seed in SEEDS:
         m, mm, _page = race_model()
-        o = run(m, race_programs(mm, recheck=False), seed, "chaos").outcome
+        o = run(m, race_programs(mm, recheck=NO_RECHECK), seed, "chaos").outcome
         if o.violation is not None:
             assert o.violation.oracle == "INV-MAP-1", o.violation
             assert "reused" in o.violation.message
