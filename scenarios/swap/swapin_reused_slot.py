@@ -117,6 +117,32 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
     )
 
 
+# What each label does, with the 3.0.1 source line (pcemu show lists them).
+LABELS: dict[str, str] = {
+    "B0": "B's fault already read orig_pte = swap1 and took page1 = lookup_swap_cache(swap1)",
+    "HS0": "handle_pte_fault reads the pte: a swap entry -> do_swap_page (mm/memory.c:3385)",
+    "DS1": "lookup_swap_cache(entry) (mm/memory.c:2892, mm/swap_state.c:263)",
+    "DS2": "read_swap_cache_async: -EEXIST loops (mm/memory.c:2895, mm/swap_state.c:282, :318)",
+    "DS3": "lock_page_or_retry; a GUP fault sleeps in lock_page (mm/memory.c:2923)",
+    "DS4": "!PageSwapCache(page) || page_private(page) != entry.val -> out_page (mm/memory.c:2936)",
+    "DS5": "pte_offset_map_lock, pte_same(*page_table, orig_pte) (mm/memory.c:2959-2961)",
+    "DS6": "reuse_swap_page for a write fault (mm/memory.c:2985, mm/swapfile.c:626)",
+    "DS7": "set_pte_at + do_page_add_anon_rmap (mm/memory.c:2992-2993)",
+    "DS8": "swap_free(entry) (mm/memory.c:2997, mm/swapfile.c:572)",
+    "DS10": "out_nomap / out_page: unlock_page, page_cache_release (mm/memory.c:3030-3036)",
+    "WP2": "do_wp_page: trylock the old page (mm/memory.c:2477)",
+    "WP7": "do_wp_page: pte_same, the copy replaces the old page (mm/memory.c:2477)",
+    "AS1": "add_to_swap: get_swap_page, lowest free slot (mm/swap_state.c:145, swapfile.c:412)",
+    "AS2": "add_to_swap_cache: PG_swapcache, page_private = entry (mm/swap_state.c:108)",
+    "RC1": "shrink_page_list: trylock_page (mm/vmscan.c:744)",
+    "RC4": "try_to_unmap: the pte becomes the swap entry (mm/vmscan.c:813, mm/rmap.c:1170)",
+    "PO1": "pageout: is_page_cache_freeable, count 2 (mm/vmscan.c:418, :336); B's pin keeps page1",
+    "RC7": "__remove_mapping: page_freeze_refs(page, 2) under tree_lock (mm/vmscan.c:904, :515)",
+    "A9": "A's write is done: page2, a copy of page1, is in mm1's pte",
+    "C9": "C's write is done: page1 reused in mm2, swap1 freed",
+    "K9": "kswapd's scan is done: page2 -> swap1, page1 -> swap2 (kept in the swap cache)",
+}
+
 SOURCES: dict[str, str] = {
     "buggy": "4969c1192d15's do_swap_page re-check (!PageSwapCache only) in 3.0.1 mm/memory.c "
     "do_swap_page; reclaim 3.0.1 mm/vmscan.c shrink_page_list; swap map: lowest free slot.",
@@ -137,4 +163,5 @@ SCENARIO = Scenario(
     variants=("buggy", "buggy-none", "fixed"),
     expects={"buggy": ("INV-MAP-1",), "buggy-none": ("INV-MAP-1",), "fixed": ()},
     options=lock_options("E2011"),
+    labels=LABELS,
 )
