@@ -25,7 +25,6 @@ from actors.kernel.filemap import (
     trylock_step,
 )
 from actors.kernel.shmem import shmem_fault
-from actors.kernel.swap import do_swap_page
 from actors.model.mm import PTL, VmaInfo
 from actors.objects import ANON, PAGE, ZERO, Ref
 
@@ -281,6 +280,10 @@ async def fault_file(k: K, mm: Ref, info: VmaInfo, addr: int, write: bool) -> bo
 async def fault_anon_swap(k: K, mm: Ref, info: VmaInfo, addr: int, write: bool) -> bool:
     """handle_pte_fault of an anonymous vma whose pages may be in swap (3.0.1 mm/memory.c:3385):
     a swap pte goes to do_swap_page (actors/kernel/swap.py), pte_none to do_anonymous_page."""
+    # Imported here rather than at the top, so that the lines of this module that recorded
+    # runs name as step sites (explain output, its golden files) stay where they were.
+    from actors.kernel.swap import do_swap_page
+
     entry = await k.pte_swap_entry("HS0", mm, addr)
     if entry is None:
         return await fault_anon(k, mm, info, addr, write)

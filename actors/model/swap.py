@@ -215,8 +215,12 @@ class Swap:
                 f"{data_of(p)} for swap entry {entry}, which holds {want}: the slot was freed "
                 f"and reused since the fault looked the page up",
             )
-        del swap_ptes[addr]
         holders: list[str] = p.f["holders"]
+        if holder not in holders:
+            raise Violation(
+                "INV-REF-3", f"swap-in pte of {p.name()} without a reference ({holder})"
+            )
+        del swap_ptes[addr]
         holders[holders.index(holder)] = pte_holder(m.oid, addr)
         m.f["ptes"][addr] = (p.oid, writable)
         core.wrote(cx, m, f"pte@{addr:#x}", p.name())

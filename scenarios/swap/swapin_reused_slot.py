@@ -154,7 +154,7 @@ SOURCES: dict[str, str] = {
 
 SCENARIO = Scenario(
     name="swapin-reused-slot",
-    spec_id="swap-1",
+    spec_id="swap",  # no section of kernel-scenarios.md: a race of the same family
     thread="31c4a3d3a0f8 commit log, Hugh Dickins, mm: further fix swapin race condition",
     title="do_swap_page maps a page whose swap slot was freed and given to another page",
     era="E2011",
