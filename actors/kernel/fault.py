@@ -139,6 +139,36 @@ async def do_shared_fault(
     return True
 
 
+async def lock_page_or_retry(
+    k: K, page: Ref, mm: Ref, allow_retry: bool, killable: bool, nowait: bool = False
+) -> bool:
+    """lock_page_or_retry (3.0.1 include/linux/pagemap.h:353: trylock_page ||
+    mm/filemap.c:665 __lock_page_or_retry), entered with mmap_sem held for read. True: the page
+    is locked and mmap_sem still held. False: VM_FAULT_RETRY, the page not locked; mmap_sem was
+    dropped (LR2), unless ``nowait`` (FAULT_FLAG_RETRY_NOWAIT: the caller keeps it). With
+    ``allow_retry`` the fault waits for the unlock without the lock and without mmap_sem
+    (LR3, killable or not) so that the caller retries; without it the page is locked (LR4;
+    killable: a fatal signal drops mmap_sem and returns False)."""
+    if await k.trylock_page("LR1", page):
+        return True
+    if allow_retry:
+        if nowait:
+            return False
+        await k.up_read("LR2", mm)
+        if killable:
+            await k.wait_on_page_locked_killable("LR3", page)
+        else:
+            await k.wait_on_page_locked("LR3", page)
+        return False
+    if killable:
+        if await k.lock_page_killable("LR4", page):
+            await k.up_read("LR4", mm)
+            return False
+        return True
+    await k.lock_page("LR4", page)
+    return True
+
+
 # -- the fault hook of get_user_pages --------------------------------------------------------
 
 

@@ -141,11 +141,18 @@ def lock_options(era: str) -> dict[str, tuple[str, ...]]:
 SLAB_PAGE_OPTION: dict[str, tuple[str, ...]] = {"slab_page": ("may-release", "kept")}
 
 
+def rwsem_option(era: str) -> dict[str, tuple[str, ...]]:
+    """Scenario option of the scenarios that take mmap_sem for write: the era's rwsem form
+    first (the default), the other after it (``--set rwsem_policy=queue``)."""
+    first = ERAS[era]["rwsem_policy"]
+    return {"rwsem_policy": (first, *(p for p in RWSEM_POLICIES if p != first))}
+
+
 def scenario_options(era: str, options: Mapping[str, str], **overrides: Any) -> ModelOptions:
     """The ModelOptions of a scenario run: the era's lock semantics, unless the run's scenario
     options name others, then ``overrides``."""
     chosen: dict[str, Any] = {
-        k: options[k] for k in ("page_lock_policy", "mutex_policy") if k in options
+        k: options[k] for k in ("page_lock_policy", "mutex_policy", "rwsem_policy") if k in options
     }
     if "slab_page" in options:
         chosen["typesafe_uaf"] = options["slab_page"] != "kept"
