@@ -242,6 +242,10 @@ async def do_wp_page(k: K, mm: Ref, addr: int, old: Ref) -> bool:
         vma = await k.find_vma("WP3", mm, addr)
         assert vma is not None
         reuse = bool(await k.read("WP3", vma, "shared"))  # (VM_WRITE|VM_SHARED): dirty it
+        if reuse:
+            info = await k.gup_vma_info("WP3", vma)
+            if info[0] == "file":  # vma->vm_ops->page_mkwrite
+                return await wp_page_mkwrite(k, mm, addr, old, info)
     if reuse:
         await k.pte_mkwrite("WP4", mm, addr, old)
         await k.spin_unlock("WP4", mm, PTL)
@@ -261,6 +265,42 @@ async def do_wp_page(k: K, mm: Ref, addr: int, old: Ref) -> bool:
     await k.spin_unlock("WP8", mm, PTL)
     if ptype != ZERO:
         await k.put_page("WP8", old, holder)
+    return True
+
+
+async def wp_page_mkwrite(k: K, mm: Ref, addr: int, old: Ref, info: VmaInfo) -> bool:
+    """do_wp_page on a shared writable file mapping with ->page_mkwrite (3.0.1
+    mm/memory.c:2532-2620; 4.9 mm/memory.c wp_page_shared), entered with the pte lock held:
+    WM0 page_cache_get and drop the pte lock ("so that it can sleep"); ->page_mkwrite
+    (filemap_page_mkwrite, PM0-PM3: lock_page, page->mapping re-checked) returns
+    VM_FAULT_NOPAGE when the page was truncated meanwhile: the reference is dropped and the
+    fault ends with no pte change (WM1; the access retries). Otherwise the page stays locked
+    while the pte lock is retaken and pte_same re-checked (WM2: changed -> unlock_page, done),
+    the pte made writable and dirty (WM3), then set_page_dirty, unlock_page (WM4), the
+    reference dropped and balance_dirty_pages_ratelimited (WM5). The kernel's second reference
+    (dirty_page = old_page; get_page) is folded into WM0's. Returns True (handled)."""
+    holder = f"wp:{k.name}"
+    inode = info[4]
+    assert inode is not None
+    mapping: Ref = await k.read("WM0", inode, "i_mapping")
+    await k.get_page("WM0", old, holder)
+    await k.spin_unlock("WM0", mm, PTL)
+    if not await filemap_page_mkwrite(k, File(inode, mapping), old):
+        await k.put_page("WM1", old, holder)  # unwritable_page: "ret = tmp" (NOPAGE)
+        return True
+    await k.spin_lock("WM2", mm, PTL)
+    pte = await k.pte_read("WM2", mm, addr)
+    if pte is None or pte[0] != old or pte[1]:  # !pte_same(*page_table, orig_pte)
+        await k.unlock_page("WM2", old)
+        await k.spin_unlock("WM2", mm, PTL)
+        await k.put_page("WM2", old, holder)
+        return True
+    await k.pte_mkwrite("WM3", mm, addr, old)
+    await k.spin_unlock("WM3", mm, PTL)
+    await k.set_page_flag("WM4", old, "dirty", 1)
+    await k.unlock_page("WM4", old)
+    await k.put_page("WM5", old, holder)
+    await k.note("WM5", "balance_dirty_pages_ratelimited(mapping); file_update_time()")
     return True
 
 
