@@ -96,4 +96,16 @@ SCENARIO = Scenario(
     build=build,
     expects={"buggy": ("INV-COW-1",), "fixed": ()},
     options={},
+    labels={
+        "G4": "get_user_pages(write=1, force=1): mmap_sem for read, find_vma, VM_MAYWRITE",
+        "G5": "follow_page under the pte lock (FOLL_WRITE: the pte must be writable), or fault",
+        "CW0": "__do_fault, write on a private vma: ->fault (FF*) returns the file page locked",
+        "CW1": "anon_vma_prepare, alloc_page, copy_user_highpage: the COW copy",
+        "CW2": "the file page unlocked and released; the copy mapped dirty, read-only (FS*)",
+        "WP4": "do_wp_page reuses the copy (maybe_mkwrite: still read-only): VM_FAULT_WRITE",
+        "MD2": "madvise(MADV_DONTNEED): zap_page_range zaps the copy's pte",
+        "MD3": "madvise returns (mmap_sem released)",
+        "DW1": "access_process_vm: copy_to_user_page into the page GUP returned",
+        "DW2": "set_page_dirty_lock done (SD*), put_page",
+    },
 )

@@ -13,7 +13,7 @@ import pytest
 from actors.api import K, actor
 from actors.kernel.fault import lock_page_or_retry
 from actors.model import PageCacheModel
-from actors.model.options import era_options
+from actors.model.options import era_options, rwsem_option, scenario_options
 from actors.objects import FILE
 from emulator.engine.runtime import RunConfig, RunResult, run_sync
 from emulator.engine.strategies import make_strategy
@@ -84,6 +84,17 @@ def test_3_10_a_writer_steals_a_free_rwsem_past_queued_waiters() -> None:
     assert ("W1", "R", "W2") in orders, "the woken writer never ran first"
     assert any(o[0] == "W2" for o in orders), "no writer ever stole the lock"
     assert all(o.index("W1") < o.index("R") for o in orders)  # R stays queued behind W1
+
+
+def test_scenarios_choose_the_rwsem_form_by_era_or_option() -> None:
+    assert [era_options(e).rwsem_policy for e in ("E2006", "E2011", "E2016", "E2020")] == [
+        "queue",
+        "queue",
+        "steal",
+        "steal",
+    ]
+    assert rwsem_option("E2011") == {"rwsem_policy": ("queue", "steal")}
+    assert scenario_options("E2020", {"rwsem_policy": "queue"}).rwsem_policy == "queue"
 
 
 @pytest.mark.parametrize("policy", ["queue", "steal"])
