@@ -168,7 +168,7 @@ async def handle_mm_fault(k: K, mm: Ref, info: VmaInfo, addr: int, write: bool) 
 
 
 async def handle_pte_fault(k: K, mm: Ref, info: VmaInfo, addr: int, write: bool) -> int:
-    """handle_mm_fault with the VM_FAULT_* bits the kernel returns (3.0.1 mm/memory.c:3295
+    """handle_mm_fault with the VM_FAULT_* bits the kernel returns (3.0.1 mm/memory.c:3385
     handle_pte_fault): VM_FAULT_WRITE from do_wp_page, VM_FAULT_SIGBUS, or 0. A write fault
     on a vma without VM_WRITE comes only from a forced write (FOLL_FORCE) and COWs the file
     page (cow_fault_readonly)."""

@@ -92,7 +92,7 @@ async def get_user_pages_force(
     (no VM_MAYWRITE: -EFAULT). Loop (G5 follow_page under the pte lock, then the fault):
     with FOLL_WRITE a pte must be writable; when a fault reports VM_FAULT_WRITE on a vma
     without VM_WRITE (COW broken but maybe_mkwrite left the pte read-only):
-      foll_cow False  3.0.1 mm/memory.c:1790 (2.6.22 - 4.8.2): "foll_flags &= ~FOLL_WRITE",
+      foll_cow False  3.0.1 mm/memory.c:1795 (2.6.22 - 4.8.2): "foll_flags &= ~FOLL_WRITE",
                       the next follow_page is a READ one, so if the COWed pte was zapped
                       meanwhile (madvise(MADV_DONTNEED)), the read fault maps the file's page
                       cache page and the caller writes into it (CVE-2016-5195, Dirty COW);

@@ -10,7 +10,7 @@ from actors.kernel.filemap import File, filemap_fault, finish_fault
 from actors.model.mm import PTL, VmaInfo
 from actors.objects import ANON, PAGE, ZERO, Ref
 
-# VM_FAULT_* bits a fault returns (3.0.1 include/linux/mm.h:838).
+# VM_FAULT_* bits a fault returns (3.0.1 include/linux/mm.h:837-839).
 VM_FAULT_SIGBUS = 0x0002
 VM_FAULT_WRITE = 0x0008  # "Special case for get_user_pages": do_wp_page broke COW
 
@@ -156,7 +156,7 @@ async def wp_page_mkwrite(k: K, mm: Ref, addr: int, old: Ref, info: VmaInfo) -> 
 async def cow_fault_readonly(k: K, mm: Ref, info: VmaInfo, addr: int) -> int:
     """A write fault with no pte on a private file mapping without VM_WRITE, which only a
     forced write (get_user_pages with FOLL_FORCE: ptrace, /proc/pid/mem) makes: 3.0.1
-    mm/memory.c:3050 __do_fault with FAULT_FLAG_WRITE on a !VM_SHARED vma. ->fault returns the
+    mm/memory.c:3156 __do_fault with FAULT_FLAG_WRITE on a !VM_SHARED vma. ->fault returns the
     file page locked (FF*); CW1 anon_vma_prepare, a new anonymous page, the copy; the copy is
     mapped with maybe_mkwrite(pte_mkdirty(entry)): dirty but, without VM_WRITE, read-only
     (FS*); CW2 the file page unlocked and released. No VM_FAULT_WRITE (__do_fault never sets

@@ -255,7 +255,7 @@ class Locks:
         if policy == "P-OLD":
             # __wake_up_bit reaches the first waiter still asleep: try_to_wake_up fails on one a
             # fatal signal already woke, which stays queued until it runs (3.0.1
-            # kernel/wait.c:165 autoremove_wake_function), and the next one is woken instead.
+            # kernel/wait.c:163 autoremove_wake_function), and the next one is woken instead.
             asleep = [x for x in lk.waiters if self.core.frames[x].waiting is not None]
             if not asleep:
                 return

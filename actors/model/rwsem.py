@@ -93,7 +93,7 @@ class Rwsems:
         r = self.locks.park(cx, lk, f"down_read({o.name()}.{name})", key)
         if self.steal and lk.owner is None and not lk.readers:
             # rwsem_down_read_failed: nothing active (a woken writer has not run yet): wake
-            # the front of the queue (4.9 kernel/locking/rwsem-xadd.c:247)
+            # the front of the queue (4.9 kernel/locking/rwsem-xadd.c:250)
             self._rw_wake(cx, key, lk)
         return r
 
@@ -149,14 +149,14 @@ class Rwsems:
         self.locks.sleeps(cx, "down_write")
         if lk.owner is None and not lk.readers and (self.steal or not lk.waiters):
             # the fast path on a free, waiter-free count; "steal": also rwsem_try_write_lock
-            # in the slow path (4.9 kernel/locking/rwsem-xadd.c:265), past queued waiters
+            # in the slow path (4.9 kernel/locking/rwsem-xadd.c:517), past queued waiters
             self.locks.take(cx, key, lk)
             return None
         queued_before = bool(lk.waiters)
         lk.writers.append(cx.actor)
         r = self.locks.park(cx, lk, what, key)
         if self.steal and queued_before and lk.owner is None and lk.readers:
-            # read-owned with waiters: wake the readers at the head (RWSEM_WAKE_READERS, :491)
+            # read-owned with waiters: wake the readers at the head (RWSEM_WAKE_READERS, :500)
             self._wake_readers(cx, key, lk)
         return r
 

@@ -4,7 +4,7 @@ CVE-2016-5195. get_user_pages(write=1, force=1) (access_process_vm: a write to /
 ptrace POKEDATA) on a MAP_PRIVATE, PROT_READ mapping of a file opened O_RDONLY. The first write
 fault COWs the file page into an anonymous copy mapped dirty but read-only (no VM_WRITE); the
 next follow_page(FOLL_WRITE) still fails, the second fault (do_wp_page) reuses the copy and
-returns VM_FAULT_WRITE, and 2.6.22 - 4.8.2 then drop FOLL_WRITE (3.0.1 mm/memory.c:1790
+returns VM_FAULT_WRITE, and 2.6.22 - 4.8.2 then drop FOLL_WRITE (3.0.1 mm/memory.c:1795
 "foll_flags &= ~FOLL_WRITE") so that the loop ends. If madvise(MADV_DONTNEED), which holds
 mmap_sem only for read, zaps the copy's pte before that read-only follow_page, the follow
 faults for READ, maps the file's page cache page and returns it: the write goes to the file.
@@ -78,7 +78,7 @@ def build(variant: str, options: Mapping[str, str]) -> Setup:
 
 # Per variant: the kernel source this code was compared with, and what it simplifies.
 SOURCES: dict[str, str] = {
-    "buggy": "3.0.1 mm/memory.c __get_user_pages (:1637-1790), __do_fault, do_wp_page, "
+    "buggy": "3.0.1 mm/memory.c __get_user_pages (:1635-1795), __do_fault, do_wp_page, "
     "mm/madvise.c madvise_dontneed. Simplified: one page; pte_dirty is 'maps an anonymous "
     "page'; the write is one step before set_page_dirty_lock.",
     "fixed": "19be0eaffa3a (4.8.3; as in 4.9 mm/gup.c can_follow_write_pte, faultin_page) on "
