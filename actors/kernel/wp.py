@@ -118,7 +118,7 @@ async def do_wp_page(k: K, mm: Ref, addr: int, old: Ref, vm_write: bool = True) 
 
 async def wp_page_mkwrite(k: K, mm: Ref, addr: int, old: Ref, info: VmaInfo) -> int:
     """do_wp_page on a shared writable file mapping with ->page_mkwrite (3.0.1
-    mm/memory.c:2532-2620; 4.9 mm/memory.c wp_page_shared), entered with the pte lock held:
+    mm/memory.c:2531-2635; 4.9 mm/memory.c wp_page_shared), entered with the pte lock held:
     WM0 page_cache_get and drop the pte lock ("so that it can sleep"); ->page_mkwrite
     (filemap_page_mkwrite, PM0-PM3: lock_page, page->mapping re-checked) returns
     VM_FAULT_NOPAGE when the page was truncated meanwhile: the reference is dropped and the

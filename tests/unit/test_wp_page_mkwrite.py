@@ -1,4 +1,4 @@
-"""do_wp_page on a shared file mapping calls ->page_mkwrite (3.0.1 mm/memory.c:2532): a write
+"""do_wp_page on a shared file mapping calls ->page_mkwrite (3.0.1 mm/memory.c:2531): a write
 fault on a read-only pte of a shared file page locks the page, re-checks page->mapping and backs
 off (VM_FAULT_NOPAGE) when a truncate took the page meanwhile; otherwise the pte becomes
 writable and the page dirty. Races are searched over seeds inside the test."""
