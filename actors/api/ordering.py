@@ -129,7 +129,7 @@ class OrderingApi(Api):
 
     # -- futex hash bucket (actors/model/futex_hb.py) ----------------------------------------------
     async def futex_queue(self, label: str, hb: Ref, uaddr: Ref) -> None:
-        """queue_me's plist_add on the bucket (4.9 kernel/futex.c): the waiter is visible to wake."""
+        """queue_me's plist_add (4.9 kernel/futex.c): the waiter is now visible to wake."""
         await self.port.call("futex_queue", label, hb, uaddr)
 
     async def futex_schedule(self, label: str, hb: Ref) -> bool:
