@@ -10,7 +10,8 @@ import pytest
 
 from emulator.cli import main
 from emulator.debug.replay import replay_file
-from emulator.debug.shrink import Measure, directed_switches, shrink_file
+from emulator.debug.shrink import directed_switches, shrink_file
+from emulator.debug.shrinker import Measure
 from emulator.engine.events import switches
 from emulator.run.artifacts import save
 from emulator.run.catalog import builtin
