@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
-from emulator.cli import main
 from emulator.debug.explain import explain
 from emulator.debug.explain_text import render_text
 from emulator.debug.replay import replay_file
 from emulator.run.artifacts import save
 from emulator.run.catalog import builtin
 from emulator.run.session import RunSpec, execute
+from tests.e2e.invoke import pcemu
 
 GOLDEN = Path(__file__).parent / "golden"
 DOCS_IMG = Path(__file__).parents[2] / "docs" / "img"
@@ -45,13 +45,6 @@ def directed_trace(name: str, tmp_path: Path, variant: str = "buggy") -> Path:
     return trace
 
 
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as e:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    return (e.value.code if isinstance(e.value.code, int) else 1), out, err
-
-
 def need(name: str) -> None:
     if name not in builtin():
         pytest.skip(f"scenario {name} is not in the catalogue yet")
@@ -63,7 +56,7 @@ def test_explain_text_is_pinned(
 ) -> None:
     need(name)
     trace = directed_trace(name, tmp_path)
-    code, out, err = run_cli(capsys, "explain", str(trace))
+    code, out, err = pcemu(capsys, "explain", str(trace))
     assert code == 0, err
     golden = GOLDEN / f"explain-{name}.txt"
     if os.environ.get("PCEMU_UPDATE_GOLDEN"):
@@ -121,7 +114,7 @@ def test_explain_of_a_user_script_shows_the_script_lines(
     script = tmp_path / "mine.py"
     shutil.copy(src, script)
     trace = directed_trace(str(script), tmp_path)
-    code, out, _ = run_cli(capsys, "explain", str(trace), "--script", str(script))
+    code, out, _ = pcemu(capsys, "explain", str(trace), "--script", str(script))
     assert code == 0
     line = next(x for x in out.splitlines() if 'trylock_page("R1"' in x)
     assert line.strip().startswith(f"{script}:")
@@ -136,7 +129,7 @@ def test_explain_refuses_a_trace_that_no_longer_replays(
     trace = directed_trace(str(script), tmp_path)
     script.write_text(script.read_text().replace('"R1"', '"R1x"'))
     # The edited script no longer matches the recorded sha256: --force replays it anyway.
-    code, out, err = run_cli(capsys, "explain", str(trace), "--script", str(script), "--force")
+    code, out, err = pcemu(capsys, "explain", str(trace), "--script", str(script), "--force")
     assert code == 1 and out == ""
     assert err.startswith(f"explain: {trace} does not replay on this pcemu:\n  diverged: choice ")
 
@@ -147,7 +140,7 @@ def test_explain_refuses_a_trace_that_no_longer_replays(
 def html_page(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     trace = directed_trace(name, tmp_path, TIMELINE_VARIANT.get(name, "buggy"))
     page = tmp_path / f"{name}.html"
-    code, out, err = run_cli(capsys, "explain", str(trace), "--format", "html", "--out", str(page))
+    code, out, err = pcemu(capsys, "explain", str(trace), "--format", "html", "--out", str(page))
     assert code == 0, err
     assert out == f"wrote {page}\n"
     return page
