@@ -11,15 +11,7 @@ import pytest
 from actors.model.model import COMPONENTS
 from actors.model.ops import declared
 from actors.model.oracles import ORACLES
-from emulator.cli import main
-
-
-def pcemu(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as e:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    code = e.value.code
-    return (code if isinstance(code, int) else 1), out, err
+from tests.e2e.invoke import pcemu
 
 
 def test_every_oracle_is_listed_with_its_symptom(capsys: pytest.CaptureFixture[str]) -> None:
