@@ -24,9 +24,10 @@ class LocksApi(Api):
         await self.port.call("lock_page", label, page)
 
     async def lock_page_killable(self, label: str, page: Ref) -> int:
-        """lock_page_killable (3.0.1 mm/filemap.c __lock_page_killable, TASK_KILLABLE): 0 with
-        the page locked, or -EINTR (-4) when a fatal signal is pending or arrives (a step:
-        send_fatal_signal)."""
+        """lock_page_killable (3.0.1 mm/filemap.c:656 __lock_page_killable, TASK_KILLABLE; 5.9.1
+        mm/filemap.c:1516): 0 with the page locked, or -EINTR (-4) when a fatal signal is
+        pending or arrives (a step: send_fatal_signal); the era's rules in
+        actors/model/waits.py (a lock handed over to a killed 5.9 waiter is kept: unlock it)."""
         return int(await self.port.call("lock_page_killable", label, page))
 
     async def wait_on_page_locked(self, label: str, page: Ref) -> None:

@@ -27,6 +27,12 @@ class WaitsApi(Api):
         """wait_on_page_writeback (3.0.1 include/linux/pagemap.h): sleep while PG_writeback."""
         await self.port.call("wait_on_page_writeback", label, page)
 
+    async def wait_on_page_locked_killable(self, label: str, page: Ref) -> int:
+        """wait_on_page_locked_killable (3.0.1 include/linux/pagemap.h:368; 5.9.1
+        mm/filemap.c:1318): 0 once the page is unlocked (not taking the lock), or -EINTR (-4)
+        when a fatal signal ends the wait (the era's rules: ModelOptions.killable_form)."""
+        return int(await self.port.call("wait_on_page_locked_killable", label, page))
+
     async def send_fatal_signal(self, label: str, target: str) -> bool:
         """SIGKILL to the actor named ``target``: its killable sleep ends with -EINTR; True if
         it was sleeping killably."""

@@ -16,7 +16,7 @@ import contextlib
 from collections.abc import Awaitable, Callable
 from typing import Any, NoReturn
 
-from actors.generic.model import EXITED
+from actors.generic.state import EXITED
 from emulator.engine.runtime import ActorProgram, Port
 
 # Reports attribute a step to the program line that called into this module, not to it.

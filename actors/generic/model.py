@@ -17,54 +17,33 @@ Semantics kept on purpose (they decide which interleavings exist):
   exited owner in its wait description.
 - After ``exit_process`` every further request of any thread is answered with :data:`EXITED`,
   which ends that thread's program quietly; a parked ``main`` is woken to receive it.
+
+The records it keeps are in ``state.py``; what the engine and the reports read about them
+(footprints, descriptions, waits, the end state) in ``views.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from emulator.engine.footprint import UNKNOWN, Access
+from actors.generic import views
+from actors.generic.state import (
+    DONE,
+    EXITED,
+    LIVE,
+    MAIN,
+    UNBORN,
+    Final,
+    MutexState,
+    ThreadState,
+)
+from emulator.engine.footprint import Access
 from emulator.engine.runtime import PARKED, Control, WaitInfo
 from emulator.engine.violations import Violation
 
-EXITED = "\x00pcemu:process-exited"
-"""The reply to any request made after the process exited (a string no program stores)."""
-
-MAIN = 0
-
-# Thread states.
-UNBORN = "unborn"
-LIVE = "live"
-DONE = "done"
-
-
-@dataclass(frozen=True)
-class Final:
-    """An end-of-run check over the final shared variables (``cond(vars)`` must be true)."""
-
-    label: str
-    cond: Callable[[Mapping[str, Any]], bool]
-    message: str
-
-
-@dataclass
-class _Thread:
-    name: str
-    state: str = UNBORN
-    start: tuple[int, tuple[Any, ...]] | None = None  # (function key, arguments) once spawned
-    wait: tuple[str, str, str] | None = None  # (kind, object, mutex): unborn/mutex/cond/join
-    joiners: list[int] = field(default_factory=list)
-
-
-@dataclass
-class _Mutex:
-    owner: int | None = None
-    label: str = ""  # where the owner took it
-    step: int = 0
-    waiters: list[int] = field(default_factory=list)
+__all__ = ["EXITED", "Final", "GenericModel"]
 
 
 class GenericModel:
@@ -73,11 +52,11 @@ class GenericModel:
     def __init__(self, shared: Mapping[str, Any], final: Sequence[Final] = ()) -> None:
         self.vars: dict[str, Any] = dict(shared)
         self.final = tuple(final)
-        self.mutexes: dict[str, _Mutex] = {}
+        self.mutexes: dict[str, MutexState] = {}
         self.conds: dict[str, list[int]] = {}
         self.exited = False
         self.exit_status: int | None = None
-        self.threads: list[_Thread] = []
+        self.threads: list[ThreadState] = []
         self._label = ""
         self._ops: dict[str, Callable[..., Any]] = {
             "start": self.op_start,
@@ -102,7 +81,7 @@ class GenericModel:
 
     def bind(self, control: Control, actor_names: Sequence[str]) -> None:
         self.ctl = control
-        self.threads = [_Thread(n) for n in actor_names]
+        self.threads = [ThreadState(n) for n in actor_names]
         self.threads[MAIN].state = LIVE
 
     def apply(self, actor: int, op: str, label: str, args: tuple[Any, ...], resumed: bool) -> Any:
@@ -117,25 +96,7 @@ class GenericModel:
     blocking_ops = frozenset(("start", "join", "lock", "wait"))
 
     def footprint(self, actor: int, op: str, args: tuple[Any, ...]) -> tuple[Access, ...]:
-        """What the request touches: variables by name, ("mutex", m), ("cond", cv), the
-        thread table. ``check``, ``yield`` and a thread's start read nothing shared."""
-        if op in ("load",):
-            return ((("var", args[0]), False),)
-        if op in ("store", "fetch_add", "cas"):
-            return ((("var", args[0]), True),)
-        if op in ("lock", "trylock", "unlock"):
-            return ((("mutex", args[0]), True),)
-        if op == "wait":
-            return ((("mutex", args[1]), True), (("cond", args[0]), True))
-        if op in ("signal", "broadcast"):
-            return ((("cond", args[0]), True),)
-        if op == "spawn":
-            return ((("threads", ""), True),)
-        if op == "join":
-            return ((("thread", args[0]), False),)
-        if op in ("check", "yield", "start"):
-            return ()
-        return UNKNOWN  # exit_process: everything
+        return views.footprint(op, args)
 
     def would_block(self, actor: int, op: str, args: tuple[Any, ...], resumed: bool) -> bool:
         if self.exited:
@@ -180,40 +141,11 @@ class GenericModel:
                 raise Violation("ASSERT", f"final check {f.label} failed: {f.message} ({shown})")
 
     def describe(self, op: str, args: tuple[Any, ...], result: Any) -> str:
-        if op == "spawn":
-            return f"spawn {result}"
-        if op == "start":
-            return "thread starts"
-        if op in ("signal", "broadcast"):
-            woke = ", ".join(result) if result else "nobody"
-            return f"cond_{op}({args[0]}): wakes {woke}"
-        if op == "wait":
-            return f"cond_wait({args[0]}, {args[1]})"
-        if op == "check" and len(args) >= 2:
-            return f"check({args[1]!r}) {'holds' if args[0] else 'FAILS'}"
-        shown = ", ".join(str(a) for a in args)
-        text = f"{op}({shown})"
-        if result is not None:
-            text += f" = {result}"
-        return text
+        return views.describe(op, args, result)
 
     def snapshot(self) -> list[str]:
         """The state at the end of the run, for failure reports."""
-        out = ["threads:"]
-        for i, th in enumerate(self.threads):
-            if th.state == UNBORN:
-                continue
-            where = f", waits {self._what(i, set())}" if th.wait else ""
-            out.append(f"  {th.name}: {th.state}{where}")
-        held = [(m, mx) for m, mx in self.mutexes.items() if mx.owner is not None]
-        if held:
-            out.append("mutexes held:")
-            for m, mx in held:
-                assert mx.owner is not None
-                out.append(f"  {m}: {self.threads[mx.owner].name} since {mx.label}")
-        out.append("shared:")
-        out.extend(f"  {k} = {v!r}" for k, v in self.vars.items())
-        return out
+        return views.snapshot(self.threads, self._mutex, self.mutexes, self.vars)
 
     # -- threads -------------------------------------------------------------------------------
 
@@ -276,13 +208,13 @@ class GenericModel:
 
     # -- mutexes -------------------------------------------------------------------------------
 
-    def _mutex(self, m: str) -> _Mutex:
+    def _mutex(self, m: str) -> MutexState:
         mx = self.mutexes.get(m)
         if mx is None:
-            mx = self.mutexes[m] = _Mutex()
+            mx = self.mutexes[m] = MutexState()
         return mx
 
-    def _take(self, actor: int, mx: _Mutex) -> None:
+    def _take(self, actor: int, mx: MutexState) -> None:
         mx.owner = actor
         mx.label = self._label
         mx.step = self.ctl.steps
@@ -308,7 +240,7 @@ class GenericModel:
         mx = self._mutex(m)
         self._release(actor, m, mx, "unlock")
 
-    def _release(self, actor: int, m: str, mx: _Mutex, what: str) -> None:
+    def _release(self, actor: int, m: str, mx: MutexState, what: str) -> None:
         if mx.owner != actor:
             who = "nobody" if mx.owner is None else self.threads[mx.owner].name
             raise Violation(
@@ -385,47 +317,7 @@ class GenericModel:
         self.ctl.wake(actor)
 
     def _owner(self, actor: int) -> int | None:
-        """The actor that must act to end this actor's wait (the engine's wait-for edge)."""
-        w = self.threads[actor].wait
-        if w is None:
-            return None
-        kind, obj, _m = w
-        if kind == "mutex":
-            return self._mutex(obj).owner
-        if kind == "join":
-            for i, th in enumerate(self.threads):
-                if th.name == obj:
-                    return i
-        return None
+        return views.owner(self.threads, self._mutex, actor)
 
     def _what(self, actor: int, seen: set[int]) -> str:
-        w = self.threads[actor].wait
-        if w is None:
-            return "nothing"
-        kind, obj, m = w
-        if kind == UNBORN:
-            return "its spawn (unborn)"
-        if kind == "cond":
-            return f"condvar {obj} (mutex {m} released)"
-        owner = self._owner(actor)
-        if kind == "mutex":
-            mx = self._mutex(obj)
-            if owner is None:
-                return f"mutex {obj} (free, about to retry)"
-            if owner == actor:
-                return (
-                    f"mutex {obj}, which it already holds since {mx.label} "
-                    f"(relock of a NORMAL mutex)"
-                )
-            who = self.threads[owner]
-            gone = ", which has exited" if who.state == DONE else ""
-            return f"mutex {obj} held by {who.name}{gone} (taken at {mx.label}, step {mx.step})"
-        # join: say what the joined thread itself waits for, so a report names the root cause.
-        text = f"join({obj})"
-        if owner is None or owner in seen:
-            return text
-        seen.add(actor)
-        inner = self.threads[owner]
-        if inner.wait is not None:
-            text += f", and {inner.name} waits {self._what(owner, seen)}"
-        return text
+        return views.what(self.threads, self._mutex, actor, seen)

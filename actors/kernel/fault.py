@@ -25,8 +25,15 @@ from actors.kernel.filemap import (
     trylock_step,
 )
 from actors.kernel.shmem import shmem_fault
+from actors.kernel.wp import (
+    VM_FAULT_SIGBUS,
+    anon_vma_prepare,
+    cow_fault_readonly,
+    do_wp_page,
+    filemap_page_mkwrite,
+)
 from actors.model.mm import PTL, VmaInfo
-from actors.objects import ANON, PAGE, ZERO, Ref
+from actors.objects import ANON, PAGE, Ref
 
 # A fault handler: (k, mm, vma, addr, write) -> True once the pte is installed, False = SIGBUS.
 FaultHandler = Callable[[K, Ref, VmaInfo, int, bool], Awaitable[bool]]
@@ -81,25 +88,6 @@ async def do_cow_fault(k: K, f: File, v: Vma, addr: int) -> bool:
     return True
 
 
-async def filemap_page_mkwrite(k: K, f: File, page: Ref, stable: bool = False) -> bool:
-    """->page_mkwrite of the generic file mmap (5.9.1 mm/filemap.c filemap_page_mkwrite; 3.0's
-    block_page_mkwrite in fs/buffer.c makes the same checks): PM0 sb_start_pagefault and
-    file_update_time, PM1 lock_page, PM2 page->mapping != inode->i_mapping (truncated or
-    invalidated since the fault found it) -> unlock, VM_FAULT_NOPAGE (False); PM3
-    set_page_dirty; with ``stable`` PM4 wait_for_stable_page (wait_on_page_writeback, for
-    devices that need stable pages); VM_FAULT_LOCKED (True, the page stays locked)."""
-    await k.note("PM0", "sb_start_pagefault(); file_update_time()")
-    await k.lock_page("PM1", page)
-    m, _anon = await k.page_mapping("PM2", page)
-    if m != f.mapping:
-        await k.unlock_page("PM2", page)
-        return False
-    await k.set_page_flag("PM3", page, "dirty", 1)
-    if stable:
-        await k.wait_on_page_writeback("PM4", page)
-    return True
-
-
 PageMkwrite = Callable[[K, File, Ref], Awaitable[bool]]
 
 
@@ -139,6 +127,36 @@ async def do_shared_fault(
     return True
 
 
+async def lock_page_or_retry(
+    k: K, page: Ref, mm: Ref, allow_retry: bool, killable: bool, nowait: bool = False
+) -> bool:
+    """lock_page_or_retry (3.0.1 include/linux/pagemap.h:353: trylock_page ||
+    mm/filemap.c:665 __lock_page_or_retry), entered with mmap_sem held for read. True: the page
+    is locked and mmap_sem still held. False: VM_FAULT_RETRY, the page not locked; mmap_sem was
+    dropped (LR2), unless ``nowait`` (FAULT_FLAG_RETRY_NOWAIT: the caller keeps it). With
+    ``allow_retry`` the fault waits for the unlock without the lock and without mmap_sem
+    (LR3, killable or not) so that the caller retries; without it the page is locked (LR4;
+    killable: a fatal signal drops mmap_sem and returns False)."""
+    if await k.trylock_page("LR1", page):
+        return True
+    if allow_retry:
+        if nowait:
+            return False
+        await k.up_read("LR2", mm)
+        if killable:
+            await k.wait_on_page_locked_killable("LR3", page)
+        else:
+            await k.wait_on_page_locked("LR3", page)
+        return False
+    if killable:
+        if await k.lock_page_killable("LR4", page):
+            await k.up_read("LR4", mm)
+            return False
+        return True
+    await k.lock_page("LR4", page)
+    return True
+
+
 # -- the fault hook of get_user_pages --------------------------------------------------------
 
 
@@ -146,6 +164,14 @@ async def handle_mm_fault(k: K, mm: Ref, info: VmaInfo, addr: int, write: bool) 
     """The fault hook (3.0.1 mm/memory.c handle_pte_fault): a write fault on a present pte
     goes to do_wp_page under the pte lock, after the pte_same re-check; anything else is
     dispatched on the vma's kind. True = handled (the caller re-follows the pte)."""
+    return not await handle_pte_fault(k, mm, info, addr, write) & VM_FAULT_SIGBUS
+
+
+async def handle_pte_fault(k: K, mm: Ref, info: VmaInfo, addr: int, write: bool) -> int:
+    """handle_mm_fault with the VM_FAULT_* bits the kernel returns (3.0.1 mm/memory.c:3385
+    handle_pte_fault): VM_FAULT_WRITE from do_wp_page, VM_FAULT_SIGBUS, or 0. A write fault
+    on a vma without VM_WRITE comes only from a forced write (FOLL_FORCE) and COWs the file
+    page (cow_fault_readonly)."""
     if write:
         pte = await k.pte_read("HF0", mm, addr)  # entry = *pte, without the lock
         if pte is not None:
@@ -153,85 +179,14 @@ async def handle_mm_fault(k: K, mm: Ref, info: VmaInfo, addr: int, write: bool) 
             if await k.pte_read("HF1", mm, addr) != pte or pte[1]:
                 # !pte_same (somebody changed it: retry the access), or already writable
                 await k.spin_unlock("HF1", mm, PTL)
-                return True
-            return await do_wp_page(k, mm, addr, pte[0])
+                return 0
+            return await do_wp_page(k, mm, addr, pte[0], vm_write=bool(info[1]))
+        if not info[1] and info[0] == "file":
+            return await cow_fault_readonly(k, mm, info, addr)
     handler = FAULT_HANDLERS.get(info[0])
     if handler is None:
         raise NotImplementedError(f"no fault handler for vma kind {info[0]!r}")
-    return await handler(k, mm, info, addr, write)
-
-
-async def anon_vma_prepare(k: K, mm: Ref, addr: int) -> Ref:
-    """anon_vma_prepare (3.0.1 mm/rmap.c:152): the vma's anon_vma, allocated and linked on
-    the first anonymous page (the find_mergeable_anon_vma reuse is not modelled)."""
-    vma = await k.find_vma("AP0", mm, addr)
-    assert vma is not None
-    av: Ref | None = await k.read("AP0", vma, "anon_vma")
-    if av is not None:
-        return av
-    av = await k.anon_vma_alloc("AP1")
-    await k.mutex_lock("AP2", av)  # anon_vma_lock(anon_vma)
-    await k.spin_lock("AP2", mm, "page_table_lock")
-    await k.write("AP3", vma, "anon_vma", av)
-    await k.anon_vma_chain_link("AP3", av, vma)
-    await k.spin_unlock("AP4", mm, "page_table_lock")
-    await k.mutex_unlock("AP4", av)
-    return av
-
-
-async def do_wp_page(k: K, mm: Ref, addr: int, old: Ref) -> bool:
-    """A write fault on a present, read-only pte, entered with the pte lock held (3.0.1
-    mm/memory.c:2477 do_wp_page; 4.9 splits it into wp_page_reuse / wp_page_copy /
-    wp_page_shared). An anonymous page mapped once is reused: the pte becomes writable
-    (reuse_swap_page: page_mapcount == 1 outside the swap cache, under the page lock, which is
-    trylocked and, if busy, taken after dropping the pte lock, then pte_same re-checked). A
-    page of a shared writable mapping is reused too (its ->page_mkwrite is not modelled here).
-    Anything else, the ZERO_PAGE included, is copied to a new anonymous page that replaces it
-    if the pte is still the same. Returns True (handled; GUP re-follows the pte)."""
-    holder, cow_holder = f"wp:{k.name}", f"cow:{k.name}"
-    ptype = await k.read("WP1", old, "ptype")
-    _mapping, anon = await k.page_mapping("WP1", old)
-    reuse = False
-    if ptype != ZERO and anon:
-        if not await k.trylock_page("WP2", old):
-            await k.get_page("WP2", old, holder)
-            await k.spin_unlock("WP2", mm, PTL)
-            await k.lock_page("WP2", old)
-            await k.spin_lock("WP2", mm, PTL)
-            pte = await k.pte_read("WP2", mm, addr)
-            if pte is None or pte[0] != old or pte[1]:  # !pte_same
-                await k.unlock_page("WP2", old)
-                await k.spin_unlock("WP2", mm, PTL)
-                await k.put_page("WP2", old, holder)
-                return True
-            await k.put_page("WP2", old, holder)
-        swapcache = await k.page_flag("WP3", old, "swapcache")
-        reuse = not swapcache and await k.read("WP3", old, "mapcount") == 0  # _mapcount
-        await k.unlock_page("WP3", old)
-    elif ptype != ZERO:
-        vma = await k.find_vma("WP3", mm, addr)
-        assert vma is not None
-        reuse = bool(await k.read("WP3", vma, "shared"))  # (VM_WRITE|VM_SHARED): dirty it
-    if reuse:
-        await k.pte_mkwrite("WP4", mm, addr, old)
-        await k.spin_unlock("WP4", mm, PTL)
-        return True
-    # Copy: page_cache_get(old_page) (none for the zero pfn), drop the pte lock, allocate.
-    if ptype != ZERO:
-        await k.get_page("WP5", old, holder)
-    await k.spin_unlock("WP5", mm, PTL)
-    av = await anon_vma_prepare(k, mm, addr)
-    new = await k.alloc_page("WP6", ANON, cow_holder)
-    await k.note("WP6", "cow_user_page(new_page, old_page)")
-    await k.spin_lock("WP7", mm, PTL)
-    if await k.pte_cow_replace("WP7", mm, addr, old, new, cow_holder):
-        await k.page_add_anon_rmap("WP7", new, av)
-    else:
-        await k.put_page("WP7", new, cow_holder)
-    await k.spin_unlock("WP8", mm, PTL)
-    if ptype != ZERO:
-        await k.put_page("WP8", old, holder)
-    return True
+    return 0 if await handler(k, mm, info, addr, write) else VM_FAULT_SIGBUS
 
 
 async def fault_anon(k: K, mm: Ref, info: VmaInfo, addr: int, write: bool) -> bool:

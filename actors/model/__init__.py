@@ -8,6 +8,7 @@ from actors.model.options import (
     ModelOptions,
     era_options,
     lock_options,
+    rwsem_option,
     scenario_options,
 )
 
@@ -19,5 +20,6 @@ __all__ = [
     "PageCacheModel",
     "era_options",
     "lock_options",
+    "rwsem_option",
     "scenario_options",
 ]

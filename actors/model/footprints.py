@@ -173,6 +173,11 @@ _CONFLICTS_WITH_ALL = (
 for _name in _CONFLICTS_WITH_ALL.split(" "):
     FOOTPRINTS.setdefault(_name, _unknown)
 
+# Killable and era-dependent waits, do_wp_page's and GUP's pte steps (waits.py, rwsem.py,
+# mm.py): each reaches other actors' wait queues or a page table walked by other steps.
+for _name in ("wait_on_page_locked_killable",):
+    FOOTPRINTS.setdefault(_name, _unknown)
+
 
 # The ops whose footprint is empty (the engine asks no other op's footprint to find a local step).
 LOCAL_OPS: frozenset[str] = frozenset(op for op, fn in FOOTPRINTS.items() if fn is _local)

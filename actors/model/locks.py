@@ -12,14 +12,8 @@ Spinlocks (ticket locks, FIFO) park a contending actor (equivalent to spinning f
 interleavings, without burning steps), are handed over in order and count for the wait-for
 graph.
 
-Reader/writer semaphores (mmap_sem) follow 3.0.1 lib/rwsem.c with arch/x86/include/asm/rwsem.h:
-__down_read's increment goes negative, and so takes the slow path, whenever a writer holds the
-semaphore OR anybody waits (the waiting bias), so a reader queues behind a waiting writer;
-__down_write succeeds only on an unlocked, waiter-free count. Waiters queue FIFO
-(rwsem_down_failed_common) and are GRANTED the lock by the releaser (__rwsem_do_wake): a writer
-at the head of the queue once nothing is active, else "an infinite number of read locks to the
-readers at the front of the queue", up to the first writer. Writer lock-stealing (ce6711f3d196,
-3.10) and optimistic spinning (4.x) are not modelled.
+Killable and shared page waits, PG_writeback and fatal signals are actors/model/waits.py's;
+reader/writer semaphores are actors/model/rwsem.py's (both use this lock table).
 
 Whoever must know when a mutex is released (anon_vma's INV-AV-1 bookkeeping) registers
 ``mutex_hooks``: ``before(actor, oid)`` and ``after(oid)`` run around every mutex_unlock, the
@@ -61,10 +55,11 @@ class Locks:
         self.policy = options.page_lock_policy
         self.unfair_rounds = options.unfair_rounds
         self.mutex_handoff = options.mutex_policy == "handoff"
+        self.options = options  # the waits' and rwsems' era forms read it too
         self.locks: dict[LockKey, Lock] = {}
         self.io_actor: int | None = None
         self._rounds: dict[tuple[int, LockKey], int] = {}
-        self._via_parked: dict[int, Ref] = {}
+        self.woken: set[int] = set()  # woken by a page wait queue since their last wait began
         self.mutex_hooks: list[tuple[Callable[[int, int], None], Callable[[int], None]]] = []
 
     def bind(self) -> None:
@@ -130,7 +125,8 @@ class Locks:
         if lk.waiters:
             w = lk.waiters.pop(0)
             self.take(cx, key, lk, w)
-            self.core.wake(w)
+            if self.core.frames[w].waiting is not None:  # not already woken by its signal
+                self.core.wake(w)
 
     def park(self, cx: Step, lk: Lock, what: str, key: LockKey) -> Any:
         lk.waiters.append(cx.actor)
@@ -235,69 +231,10 @@ class Locks:
         elif lk.owner == cx.actor:  # handed over by the waker (P-FAIR, or P-UNFAIR after N)
             return None
         if lk.owner is None:
-            self.take(cx, key, lk)
-            self._rounds.pop((cx.actor, key), None)
+            self.acquire(cx, key, lk)
             return None
         # at the tail: P-OLD's unfairness
         return self.park(cx, lk, f"lock_page({o.name()})", key)
-
-    @op
-    def lock_page_killable(self, cx: Step, page: Ref) -> int:
-        """lock_page_killable (3.0.1 mm/filemap.c __lock_page_killable: __wait_on_bit_lock with
-        sleep_on_page_killable, TASK_KILLABLE): 0 with the page locked, or -EINTR (-4) if a
-        fatal signal is pending while the page is locked, or arrives while it sleeps. A free
-        page is taken even with a signal pending (test_and_set_bit_lock first); a lock already
-        handed over (P-FAIR / P-UNFAIR) is kept."""
-        o = self.core.deref(cx, page)
-        key = self.page_key(page)
-        lk = self.lock(key, "page")
-        fr = self.core.frames[cx.actor]
-        if cx.resumed:
-            fr.killable = False
-            if lk.owner == cx.actor:
-                return 0
-        else:
-            self.sleeps(cx, "lock_page_killable")
-        if lk.owner is None:
-            self.take(cx, key, lk)
-            self._rounds.pop((cx.actor, key), None)
-            return 0
-        if fr.fatal:
-            if cx.actor in lk.waiters:
-                lk.waiters.remove(cx.actor)
-            return -4  # -EINTR
-        fr.killable = True
-        r: int = self.park(cx, lk, f"lock_page_killable({o.name()})", key)
-        return r
-
-    def kill_waiter(self, actor: int) -> bool:
-        """A fatal signal for ``actor``: if it sleeps killably, take it off its wait queue and
-        wake it (its request returns -EINTR on resume). True if it was woken."""
-        fr = self.core.frames[actor]
-        if not fr.killable or fr.waiting is None:
-            return False
-        key = fr.waiting[1]
-        if key is not None:
-            lk = self.locks[key]
-            if actor in lk.waiters:
-                lk.waiters.remove(actor)
-        self.core.wake(actor)
-        return True
-
-    @op
-    def wait_on_page_locked(self, cx: Step, page: Ref) -> Any:
-        """wait_on_page_locked (a non-exclusive wait_on_page_bit): sleep until PG_locked is
-        clear, without taking it; every unlock_page wakes all such waiters, and a waiter that
-        finds the page locked again sleeps again."""
-        o = self.core.deref(cx, page)
-        key = self.page_key(page)
-        lk = self.lock(key, "page")
-        if not cx.resumed:
-            self.sleeps(cx, "wait_on_page_locked")
-        if lk.owner is None:
-            return None
-        lk.shared.append(cx.actor)
-        return self.core.park(cx, f"wait_on_page_locked({o.name()})", key)
 
     @op
     def unlock_page(self, cx: Step, page: Ref) -> None:
@@ -306,19 +243,46 @@ class Locks:
         lk = self.lock(key, "page")
         self.release(cx, key, lk)
         while lk.shared:  # wake_up_page: the non-exclusive waiters all wake
-            self.core.wake(lk.shared.pop(0))
+            self.wake_queued(lk.shared.pop(0))
+        self.wake_exclusive(cx, key, lk)
+
+    def wake_exclusive(self, cx: Step, key: LockKey, lk: Lock) -> None:
+        """The exclusive wake-up of a page lock just released (unlock_page, or a killed
+        waiter's abort_exclusive_wait), by the policy."""
         if not lk.waiters:
             return
         policy = self.policy
-        w = lk.waiters[0]
+        if policy == "P-OLD":
+            # __wake_up_bit reaches the first waiter still asleep: try_to_wake_up fails on one a
+            # fatal signal already woke, which stays queued until it runs (3.0.1
+            # kernel/wait.c:163 autoremove_wake_function), and the next one is woken instead.
+            asleep = [x for x in lk.waiters if self.core.frames[x].waiting is not None]
+            if not asleep:
+                return
+            w = asleep[0]
+        else:
+            w = lk.waiters[0]
         rounds = self._rounds.get((w, key), 0) + 1
         self._rounds[(w, key)] = rounds
         if policy == "P-FAIR" or (policy == "P-UNFAIR" and rounds > self.unfair_rounds):
             self._rounds.pop((w, key), None)
             self._handoff(cx, key, lk)
         else:
-            lk.waiters.pop(0)
-            self.core.wake(w)  # it will race for the bit on its resume step
+            lk.waiters.remove(w)
+            self.wake_queued(w)  # it will race for the bit on its resume step
+
+    def wake_queued(self, actor: int) -> None:
+        """A wake-up from a page's wait queue: noted (a killable waiter tells it from its
+        signal's on resume: 5.9.1 WQ_FLAG_WOKEN, 3.0.1 abort_exclusive_wait's list_empty), and
+        not repeated for an actor its signal already woke."""
+        self.woken.add(actor)
+        if self.core.frames[actor].waiting is not None:
+            self.core.wake(actor)
+
+    def acquire(self, cx: Step, key: LockKey, lk: Lock) -> None:
+        """The caller takes the free page lock; its unfair rounds start again."""
+        self.take(cx, key, lk)
+        self._rounds.pop((cx.actor, key), None)
 
     @op
     def page_locked(self, cx: Step, page: Ref) -> bool:
@@ -404,50 +368,6 @@ class Locks:
         lk = self.lock(key, "spin")
         self.release(cx, key, lk)
         self._handoff(cx, key, lk)
-
-    # -- locks reached through a pointer field: mutex_lock(&av->root->mutex) ---------------
-    # The pointer is re-read at every call, exactly like the kernel expression; whoever re-reads
-    # it after the object was recycled gets the new owner's root (003a).
-
-    def _via(self, cx: Step, ref: Ref, fld: str) -> Ref:
-        o = self.core.deref(cx, ref)
-        t = o.f[fld]
-        return (t, self.core.objs[t].gen)
-
-    @op
-    def mutex_trylock_via(self, cx: Step, ref: Ref, fld: str) -> tuple[bool, Ref]:
-        target = self._via(cx, ref, fld)
-        return (self.mutex_trylock(cx, target), target)
-
-    @op
-    def mutex_lock_via(self, cx: Step, ref: Ref, fld: str) -> Any:
-        if cx.resumed:
-            target = self._via_parked.pop(cx.actor)
-            r = self.mutex_lock(cx, target)
-            if r is not None:  # woken but the lock was taken first (no-handoff): wait again
-                self._via_parked[cx.actor] = target
-                return r
-            return target
-        target = self._via(cx, ref, fld)
-        r = self.mutex_lock(cx, target)
-        if r is not None:  # parked: remember which lock, the pointer may change meanwhile
-            self._via_parked[cx.actor] = target
-            return r
-        return target
-
-    @op
-    def mutex_unlock_via(self, cx: Step, ref: Ref, fld: str) -> Ref:
-        for before, _after in self.mutex_hooks:
-            before(cx.actor, ref[0])
-        target = self._via(cx, ref, fld)
-        self.mutex_unlock(cx, target)
-        for _before, after in self.mutex_hooks:
-            after(ref[0])
-        return target
-
-    @op
-    def mutex_is_locked_via(self, cx: Step, ref: Ref, fld: str) -> bool:
-        return self.mutex_is_locked(cx, self._via(cx, ref, fld))
 
     # -- reader/writer semaphores (mmap_sem; field ``name`` of an object) ------------------------
 

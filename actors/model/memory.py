@@ -31,7 +31,8 @@ Strengthenings (the model may miss an outcome LKMM allows, never the reverse):
 Every weak behaviour is a choice of the memory model (``mm.read``, ``mm.place``,
 ``tso.drain``), value 0 = the SC answer. A load that returns something older than the newest
 store is noted (fact ``stale_read``, the report's memory section, and the violation message):
-which load, which store it missed, and why (store buffer under TSO, no barrier pair under WEAK).
+which load, which store it missed, and why (store buffer under TSO, no barrier pair under WEAK);
+``stale.py`` keeps who wrote each store and says so.
 """
 
 from __future__ import annotations
@@ -39,18 +40,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from actors.memory import TSO, WEAK, MemoryModel, make_memory
+from actors.memory import TSO, MemoryModel, make_memory
 from actors.memory.base import Loc, RmwOrder, Update, Value
-from actors.memory.weak import Msg
 from actors.model.core import Core, LockKey, Step
 from actors.model.locks import Locks
 from actors.model.options import ModelOptions
+from actors.model.stale import StaleReads
 from actors.objects import POINTERS, REFCOUNTS, Obj, Ref
 from emulator.engine import facts as F
 from emulator.engine.runtime import Control
 from emulator.engine.violations import Violation
-
-STALE_READ = "stale_read"  # fact: a load returned an older value than the newest store
 
 # Generic ops that name (ref, field) and go to the memory model when the field is weak.
 FIELD_OPS = (
@@ -65,8 +64,6 @@ FIELD_OPS = (
 )
 # Reads of lock words answered by the memory model outside SC.
 LOCK_READS = ("mutex_is_locked", "mutex_is_locked_via", "page_locked", "spin_is_locked")
-
-Origin = tuple[int, int, str, Value]  # (actor, step, label, value) of a store
 
 Fn = Callable[..., Any]
 
@@ -83,9 +80,7 @@ class Memory:
         self.mem: MemoryModel = make_memory(self.mode)
         self.weak_locs: dict[Loc, None] = {}
         self.seen: dict[int, object] = {}  # cpu -> join of the tokens its loads returned
-        self.origin_msg: dict[Msg, Origin] = {}  # WEAK: who wrote a message, where
-        self.origin_seq: dict[int, Origin] = {}  # TSO: who issued a buffered store
-        self.notes: list[str] = []  # stale reads, in words
+        self.stale = StaleReads(core, self.mem, self.mode)  # who wrote what; stale reads
 
     @property
     def weak_mode(self) -> bool:
@@ -169,7 +164,7 @@ class Memory:
             try:
                 res = fn(cx, *args)
             except Violation as v:
-                raise self._explained(v) from None
+                raise self.stale.explained(v) from None
             after = frames[cx.actor].held
             if before.keys() != after.keys():
                 self._moved(cx, before, after)
@@ -183,20 +178,15 @@ class Memory:
             if key not in after:
                 loc = lock_loc(key)
                 mem.unlock(cx.actor, loc)
-                self._noted_store(cx, loc, 0)
+                self.stale.noted_store(cx, loc, 0)
                 owner = self.locks.owner(key)
                 if owner is not None and owner >= 0:  # handed over to a waiter
                     mem.lock(owner, loc)
-                    self._noted_store(cx, loc, 1, owner)
+                    self.stale.noted_store(cx, loc, 1, owner)
         for key in after:
             if key not in before:
                 mem.lock(cx.actor, lock_loc(key))
-                self._noted_store(cx, lock_loc(key), 1)
-
-    def _explained(self, v: Violation) -> Violation:
-        if not self.notes:
-            return v
-        return Violation(v.oracle, f"{v.message} [weak memory: {'; '.join(self.notes)}]")
+                self.stale.noted_store(cx, lock_loc(key), 1)
 
     # -- the accesses ----------------------------------------------------------------------------
 
@@ -223,7 +213,7 @@ class Memory:
         v, tok = self.mem.load(cx.actor, loc, "acquire" if order == "acquire" else "once")
         if keep:
             self._seen(cx.actor, tok)
-        self._check_stale(cx, loc, f"{o.name()}->{fld}", v, tok, o)
+        self.stale.check(cx, loc, f"{o.name()}->{fld}", v, tok, o)
         if self.core.facts_on:
             self.core.fact(F.READ, o, fld, v)
         return self.out(fld, v)
@@ -236,7 +226,7 @@ class Memory:
         v: Value = 0 if value is None else value
         dep = self.seen.get(cx.actor)
         self.mem.store(cx.actor, loc, v, "release" if order == "release" else "once", dep)
-        self._noted_store(cx, loc, v)
+        self.stale.noted_store(cx, loc, v)
         self._newest(cx, o, fld, loc)
 
     def rmw(
@@ -260,10 +250,10 @@ class Memory:
             if isinstance(new, int) and new < 0:
                 raise Violation("INV-REF-1", f"refcount underflow on {o.gname()} ({fld})")
         if wrote:
-            self._noted_store(cx, loc, update(old) or 0)
+            self.stale.noted_store(cx, loc, update(old) or 0)
             self._newest(cx, o, fld, loc)
         else:
-            self._check_stale(cx, loc, f"{o.name()}->{fld}", old, tok, o)
+            self.stale.check(cx, loc, f"{o.name()}->{fld}", old, tok, o)
             if self.core.facts_on:
                 self.core.fact(F.READ, o, fld, old)
         return old, wrote
@@ -285,105 +275,11 @@ class Memory:
                 return best[1]
         return mem.final(loc)
 
-    # -- explanations ----------------------------------------------------------------------------
-
-    def _noted_store(self, cx: Step, loc: Loc, v: Value, cpu: int | None = None) -> None:
-        mem = self.mem
-        who = cx.actor if cpu is None else cpu
-        origin = (who, cx.step, cx.label, v)
-        if isinstance(mem, WEAK):
-            c = mem.cpus.get(who)
-            if c is not None and loc in c.own:
-                self.origin_msg[c.own[loc]] = origin
-        elif isinstance(mem, TSO):
-            b = mem.buf.get(who)
-            if b and b[-1][1] == loc:
-                self.origin_seq[b[-1][0]] = origin
-
-    def _missed(self, cpu: int, loc: Loc, got: Value, tok: object) -> tuple[Origin, str] | None:
-        """The newest store the load did not see, and why, or None if it saw the newest."""
-        mem = self.mem
-        if isinstance(mem, WEAK):
-            co = mem.co.get(loc)
-            read = tok.get(loc) if isinstance(tok, dict) else None
-            if co and read is None:
-                read = co[0]  # the initial message carries no view
-            if not co or read is co[-1]:
-                return None
-            newest = co[-1]
-            origin = self.origin_msg.get(newest)
-            if origin is None or origin[0] == cpu:
-                return None
-            return origin, "no barrier pair orders that store before this load (WEAK)"
-        if isinstance(mem, TSO):
-            for c in sorted(mem.buf):
-                if c == cpu:
-                    continue
-                hits = [e for e in mem.buf[c] if e[1] == loc]
-                if hits and hits[-1][2] != got:
-                    origin = self.origin_seq.get(hits[-1][0])
-                    if origin is None:
-                        return None
-                    return (
-                        origin,
-                        f"it is still in {self.core.names[c]}'s store buffer ({self._buffer(c)})",
-                    )
-        return None
-
-    def _buffer(self, cpu: int) -> str:
-        mem = self.mem
-        assert isinstance(mem, TSO)
-        return ", ".join(f"{self._loc_name(lc)} = {v}" for _s, lc, v in mem.buf.get(cpu, ()))
-
-    def _loc_name(self, loc: Loc) -> str:
-        if isinstance(loc, tuple) and len(loc) == 3:
-            o = self.core.objs.get(loc[1])
-            base = o.name() if o else f"#{loc[1]}"
-            return f"{base}.{loc[2]}"
-        if isinstance(loc, tuple) and len(loc) == 2:
-            o = self.core.objs.get(loc[0])
-            base = o.name() if o else f"#{loc[0]}"
-            return f"{base}->{loc[1]}"
-        return repr(loc)
-
-    def _check_stale(
-        self, cx: Step, loc: Loc, what: str, got: Value, tok: object, o: Obj | None
-    ) -> None:
-        if not self.weak_mode:
-            return
-        hit = self._missed(cx.actor, loc, got, tok)
-        if hit is None:
-            return
-        (writer, step, label, value), why = hit
-        names = self.core.names
-        note = (
-            f"{names[cx.actor]} read {what} = {got} at {cx.label} (step {cx.step}); "
-            f"{names[writer]}'s store of {value} at step {step} [{label}] was not yet visible "
-            f"to it: {why}"
-        )
-        self.notes.append(note)
-        if self.core.facts_on:
-            self.core.fact(STALE_READ, o, what, got, other=writer)
-
     def last_note(self, actor: int) -> str | None:
-        """The last stale read of this actor, in words."""
-        name = self.core.names[actor] + " read "
-        for n in reversed(self.notes):
-            if n.startswith(name):
-                return n
-        return None
+        return self.stale.last_note(actor)
 
     def snapshot(self) -> list[str]:
-        if not self.weak_mode:
-            return []
-        out = [f"memory ({self.mode}):"]
-        mem = self.mem
-        if isinstance(mem, TSO):
-            for c in sorted(mem.buf):
-                if mem.buf[c]:
-                    out.append(f"  {self.core.names[c]} store buffer: {self._buffer(c)}")
-        out.extend(f"  stale: {n}" for n in self.notes)
-        return out if len(out) > 1 else []
+        return self.stale.snapshot()
 
     # -- lock words ------------------------------------------------------------------------------
 
@@ -397,5 +293,5 @@ class Memory:
         loc = lock_loc(key)
         v, tok = self.mem.is_locked(cx.actor, loc)
         self._seen(cx.actor, tok)
-        self._check_stale(cx, loc, f"{self.core.lock_name(key)} locked", v, tok, o)
+        self.stale.check(cx, loc, f"{self.core.lock_name(key)} locked", v, tok, o)
         return bool(v)

@@ -217,6 +217,26 @@ class Mm:
                 f"{objs[mapping].name()}@{index} (mapping={p.f['mapping']})",
             )
 
+    def private_write_check(self, inode: Obj) -> Callable[[], None]:
+        """INV-COW-1 for a file nobody may write (opened O_RDONLY, mapped MAP_PRIVATE): a user
+        step check that fails once a page of its cache holds data written through a mapping
+        (the ``data`` field: a write through a pinned page, access_process_vm's
+        copy_to_user_page). A private mapping's writes belong in COW copies."""
+        objs = self.core.objs
+
+        def check() -> None:
+            mapping = objs[inode.f["i_mapping"]]
+            for index, oid in mapping.f["tree"].items():
+                p = objs.get(oid)
+                if p is not None and p.f.get("data") is not None:
+                    raise Violation(
+                        "INV-COW-1",
+                        f"page cache page {p.name()} of read-only {inode.name()}@{index} holds "
+                        f"{p.f['data']!r}: a write through a private mapping reached the file",
+                    )
+
+        return check
+
     # -- vmas --------------------------------------------------------------------------------
 
     def vma_at(self, m: Obj, addr: int) -> Obj | None:

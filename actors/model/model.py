@@ -25,6 +25,7 @@ from actors.model.inodes import Inodes
 from actors.model.locks import Locks
 from actors.model.memory import Memory
 from actors.model.mm import Mm
+from actors.model.mutex_via import PointerLocks
 from actors.model.ops import op_table
 from actors.model.options import ModelOptions
 from actors.model.pagecache import PageCache
@@ -43,6 +44,7 @@ from emulator.engine.violations import Violation
 COMPONENTS: tuple[tuple[str, type], ...] = (
     ("generic", Generic),
     ("locks", Locks),
+    ("pointer_locks", PointerLocks),
     ("rcu", Rcu),
     ("pages", Pages),
     ("mm", Mm),
@@ -76,6 +78,7 @@ class PageCacheModel:
         self.core = core = Core()
         core.typesafe_uaf = opts.typesafe_uaf
         self.locks = locks = Locks(core, opts)
+        self.pointer_locks = PointerLocks(core, locks)
         self.generic = Generic(core, locks, opts.reuse_diagnosis)
         self.rcu = rcu = Rcu(core, locks, opts)
         self.pages = pages = Pages(core, locks)

@@ -8,6 +8,8 @@ from typing import Any
 
 POLICIES = ("P-OLD", "P-FAIR", "P-UNFAIR")
 MUTEX_POLICIES = ("no-handoff", "handoff")
+KILLABLE_FORMS = ("3.0", "4.9", "5.9")
+RWSEM_POLICIES = ("queue", "steal")
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,17 @@ class ModelOptions:
                       :418; 4.9 :495; 5.9 :796), so shmem_writepage swaps out a page a GUP pin
                       holds, as e6780f7243ed's log assumes ("whatever the refcount"). The kernel
                       keeps such a page (PAGE_KEEP): off is the faithful model.
+    killable_form     how a TASK_KILLABLE page wait ends (actors/model/waits.py): "3.0" (3.0.1
+                      kernel/wait.c:219 __wait_on_bit_lock: a fatal signal ends the wait even
+                      if unlock_page woke it, and abort_exclusive_wait passes that wake-up on),
+                      "4.9" (4.9 kernel/sched/wait.c:413: the woken, killed waiter still tries
+                      the bit once), "5.9" (5.9.1 mm/filemap.c:1172 wait_on_page_bit_common:
+                      WQ_FLAG_WOKEN / WQ_FLAG_DONE decide; a lock handed over is kept).
+    rwsem_policy      mmap_sem's writers: "queue" (3.0.1 lib/rwsem.c: the releaser grants the
+                      lock to the head of the FIFO queue) or "steal" (3.10+, ce6711f3d196; 4.9
+                      kernel/locking/rwsem-xadd.c: a writer takes a lock with no active holder
+                      even past queued waiters; a woken writer retries; readers are still
+                      granted by the waker).
     """
 
     rcu_eager: bool = False
@@ -65,6 +78,8 @@ class ModelOptions:
     reclaim_ignores_pins: bool = False
     reuse_diagnosis: bool = False
     typesafe_uaf: bool = True
+    killable_form: str = "5.9"
+    rwsem_policy: str = "queue"
 
 
 # The lock semantics of each era (the kernel of that era, not of today):
@@ -74,11 +89,34 @@ class ModelOptions:
 #              PG_waiters, 62906027091f, same stealing). 5.9: 2a9127fcf229 + 5ef64cc8987a, the
 #              hand-off after page_lock_unfairness = 5 rounds (P-UNFAIR).
 #   mutex      2.6.39 - 4.9 never hand over (no-handoff); 4.10+ hand over (handoff).
+#   killable   the killable page waits of 3.0 (E2006 too: nothing of that era waits killably),
+#              4.9 and 5.9 (ModelOptions.killable_form).
+#   rwsem      3.0's queue before 3.10, writer lock stealing from 3.10 (ModelOptions.rwsem_policy).
 ERAS: dict[str, dict[str, Any]] = {
-    "E2006": {"page_lock_policy": "P-OLD", "mutex_policy": "no-handoff"},
-    "E2011": {"page_lock_policy": "P-OLD", "mutex_policy": "no-handoff"},
-    "E2016": {"page_lock_policy": "P-OLD", "mutex_policy": "no-handoff"},
-    "E2020": {"page_lock_policy": "P-UNFAIR", "mutex_policy": "handoff"},
+    "E2006": {
+        "page_lock_policy": "P-OLD",
+        "mutex_policy": "no-handoff",
+        "killable_form": "3.0",
+        "rwsem_policy": "queue",
+    },
+    "E2011": {
+        "page_lock_policy": "P-OLD",
+        "mutex_policy": "no-handoff",
+        "killable_form": "3.0",
+        "rwsem_policy": "queue",
+    },
+    "E2016": {
+        "page_lock_policy": "P-OLD",
+        "mutex_policy": "no-handoff",
+        "killable_form": "4.9",
+        "rwsem_policy": "steal",
+    },
+    "E2020": {
+        "page_lock_policy": "P-UNFAIR",
+        "mutex_policy": "handoff",
+        "killable_form": "5.9",
+        "rwsem_policy": "steal",
+    },
 }
 
 
@@ -103,11 +141,18 @@ def lock_options(era: str) -> dict[str, tuple[str, ...]]:
 SLAB_PAGE_OPTION: dict[str, tuple[str, ...]] = {"slab_page": ("may-release", "kept")}
 
 
+def rwsem_option(era: str) -> dict[str, tuple[str, ...]]:
+    """Scenario option of the scenarios that take mmap_sem for write: the era's rwsem form
+    first (the default), the other after it (``--set rwsem_policy=queue``)."""
+    first = ERAS[era]["rwsem_policy"]
+    return {"rwsem_policy": (first, *(p for p in RWSEM_POLICIES if p != first))}
+
+
 def scenario_options(era: str, options: Mapping[str, str], **overrides: Any) -> ModelOptions:
     """The ModelOptions of a scenario run: the era's lock semantics, unless the run's scenario
     options name others, then ``overrides``."""
     chosen: dict[str, Any] = {
-        k: options[k] for k in ("page_lock_policy", "mutex_policy") if k in options
+        k: options[k] for k in ("page_lock_policy", "mutex_policy", "rwsem_policy") if k in options
     }
     if "slab_page" in options:
         chosen["typesafe_uaf"] = options["slab_page"] != "kept"

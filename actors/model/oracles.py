@@ -160,6 +160,14 @@ ORACLES: tuple[Oracle, ...] = (
         " owner's object)",
         "actors/model/anon.py",
     ),
+    Oracle(
+        "INV-COW-1",
+        "a write through a private (MAP_PRIVATE) mapping reaches the page cache of a file the"
+        " writer may not write (a scenario's user check)",
+        "a read-only file (/etc/passwd, a setuid binary) modified in the page cache and written"
+        " back: CVE-2016-5195 (Dirty COW) privilege escalation",
+        "actors/model/mm.py private_write_check",
+    ),
 )
 
 BY_ID: dict[str, Oracle] = {o.id: o for o in ORACLES}

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from emulator.cli import exits
+from emulator.cli.options import force_option, path_option
 from emulator.cli.output import BoundedInt, verbosity, verbosity_options
 from emulator.cli.progress import progress
 from emulator.cli.recordings import (
@@ -48,15 +49,13 @@ def default_out(file: Path, suffix: str) -> Path:
 @click.command()
 @recording_arg
 @recording_options
-@click.option(
+@path_option(
     "-o",
     "--out",
     "out",
-    type=click.Path(path_type=Path),
-    default=None,
     help="where to write the shrunk trace (default: FILE's name + .min.pctrace)",
 )
-@click.option("--force", is_flag=True, help="shrink a file written by another pcemu version")
+@force_option("shrink")
 @click.option(
     "--any-site",
     is_flag=True,
@@ -152,15 +151,8 @@ def shrink_and_report(
     show_default=True,
     help="text: numbered blocks; html: a self-contained timeline page",
 )
-@click.option(
-    "-o",
-    "--out",
-    "out",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="write here instead of standard output",
-)
-@click.option("--force", is_flag=True, help="explain a file written by another pcemu version")
+@path_option("-o", "--out", "out", help="write here instead of standard output")
+@force_option("explain")
 @verbosity_options
 @interruptible
 def explain_cmd(

@@ -11,6 +11,7 @@ import click
 
 from emulator.cli import exits
 from emulator.cli.hunting import Seen, parallel, sequential
+from emulator.cli.options import log_trace_options
 from emulator.cli.output import (
     BoundedInt,
     echo_err,
@@ -61,19 +62,9 @@ def seed_span(start: int, last: int) -> str:
     "--start", type=BoundedInt(0, SEED_LIMIT - 1, "--start"), default=0, show_default=True
 )
 @run_options
-@click.option(
-    "--log",
-    "log",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="write the failing run's log here",
-)
-@click.option(
-    "--trace",
-    "trace",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="write the failing run's trace file here",
+@log_trace_options(
+    log_help="write the failing run's log here",
+    trace_help="write the failing run's trace file here",
 )
 @keep_options
 @click.option(

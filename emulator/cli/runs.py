@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from emulator.cli import exits
+from emulator.cli.options import force_option, log_trace_options, path_option
 from emulator.cli.output import (
     BoundedInt,
     echo_err,
@@ -93,12 +94,10 @@ def keep_options(f: Callable[..., Any]) -> Callable[..., Any]:
         "--no-save", is_flag=True, help="do not keep a failing run's log and trace file"
     )(f)
     f = click.option("--save-dir", "save_dir", type=click.Path(path_type=Path), hidden=True)(f)
-    return click.option(
+    return path_option(
         "-o",
         "--out",
         "out",
-        type=click.Path(path_type=Path),
-        default=None,
         help="directory for a failing run's log and trace when --log/--trace are not given "
         "[default: pcemu-runs]",
     )(f)
@@ -200,19 +199,9 @@ def result_dict(header: dict[str, Any], result: RunResult, repro: list[str]) -> 
     show_default=True,
     help="seeded, or directed (the spec's numbered bad interleaving first)",
 )
-@click.option(
-    "--log",
-    "log",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="write the structlog JSON-lines log here",
-)
-@click.option(
-    "--trace",
-    "trace",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="write the trace file (choices and every step) here",
+@log_trace_options(
+    log_help="write the structlog JSON-lines log here",
+    trace_help="write the trace file (choices and every step) here",
 )
 @click.option("--log-steps", is_flag=True, help="also log one event per step (slow)")
 @keep_options
@@ -274,15 +263,8 @@ def seed_span(start: int, last: int) -> str:
 @click.command()
 @recording_arg
 @recording_options
-@click.option("--force", is_flag=True, help="replay a file written by another pcemu version")
-@click.option(
-    "--out",
-    "old_out",
-    type=click.Path(path_type=Path),
-    default=None,
-    hidden=True,
-    help="(gone: the soak directory is --from DIR)",
-)
+@force_option("replay")
+@path_option("--out", "old_out", hidden=True, help="(gone: the soak directory is --from DIR)")
 @verbosity_options
 @interruptible
 def replay(

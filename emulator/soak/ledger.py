@@ -20,7 +20,8 @@ from emulator.soak.progress import Progress
 from emulator.soak.protocol import Found, ItemResult
 from emulator.soak.queue import JobQueue
 from emulator.soak.rows import BatchRow, FindingRow, Hit
-from emulator.soak.store import CHECK_LANE, ORDER, RF, CovRow, Store
+from emulator.soak.store import CHECK_LANE, Store
+from emulator.soak.store_coverage import ORDER, RF, CovRow
 
 GROWTH_WINDOW = 60.0  # seconds: "+N in the last minute"
 

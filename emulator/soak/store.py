@@ -17,7 +17,8 @@ Tables:
 A batch row, its hits and the finding updates go in one transaction, so after a SIGKILL a batch
 is either wholly in the store or not at all: ``--resume`` re-runs exactly the batches that are
 not. Artifact paths are stored relative to the store's directory (``paths``), so a directory can
-be moved, copied out of a container or merged (``merge``).
+be moved, copied out of a container or merged (``merge``). The rows of the findings and coverage
+tables are written and read back in ``store_findings`` and ``store_coverage``.
 
 Nothing read from the file is trusted: a store that is empty, damaged, of another program or
 holds values of the wrong type is refused with one line naming the file and the fix, never
@@ -33,12 +34,10 @@ import time
 import uuid
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
 
 from emulator.engine.coverage import Coverage
 from emulator.errors import BadInput
-from emulator.soak import paths, schema
-from emulator.soak.findings import Finding
+from emulator.soak import paths, schema, store_coverage, store_findings
 from emulator.soak.plan import Committed
 from emulator.soak.rows import (
     BatchRow,
@@ -48,23 +47,14 @@ from emulator.soak.rows import (
     StoreDamaged,
     as_int,
     as_str,
-    as_time,
     merge_hits,
-    spec_from_json,
-    spec_json,
 )
 from emulator.soak.schema import FIX
+from emulator.soak.store_coverage import CovRow
 
 DB_NAME = "findings.db"
 FORMAT = 1
 CHECK_LANE = "selfcheck"
-RF, ORDER = "rf", "order"  # coverage row kinds: reads-from pair, conflict order
-CovRow = tuple[str, str, str, str]  # (scenario, kind, a, b)
-
-FINDING_COLS = (
-    "sig, kind, scenario, variant, oracle, label, message, expected, count, seed, strategy, "
-    "spec, log, trace, first_seen, last_seen, unsaved"
-)
 
 
 def one_line(exc: Exception, most: int = 120) -> str:
@@ -240,7 +230,7 @@ class Store:
         or nothing."""
         now = time.time()
         with self.tx() as db:
-            self._add_coverage(db, coverage, session, now)
+            store_coverage.add(db, coverage, session, now)
             cur = db.execute(
                 "INSERT OR IGNORE INTO batches VALUES (?,?,?,?,?,?,?,?,?,?)",
                 (
@@ -270,96 +260,25 @@ class Store:
             return result
 
     def _upsert(self, db: sqlite3.Connection, h: Hit, now: float, result: CommitResult) -> None:
-        f = h.finding
-        old = db.execute(
-            "SELECT seed, strategy, log, trace, unsaved FROM findings WHERE sig=?", (f.sig,)
-        ).fetchone()
-        if old is None:
-            db.execute(
-                f"INSERT INTO findings ({FINDING_COLS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    f.sig,
-                    f.kind,
-                    f.scenario,
-                    f.variant,
-                    f.oracle,
-                    f.label,
-                    f.message,
-                    int(f.expected),
-                    h.count,
-                    h.seed,
-                    h.strategy,
-                    spec_json(h.spec),
-                    h.log,
-                    h.trace,
-                    now,
-                    now,
-                    h.unsaved,
-                ),
-            )
-            result.new_sigs.append(f.sig)
-            return
         try:
-            rank = (as_int(old[0], "finding seed"), as_str(old[1], "finding strategy"))
-            owned = [p for p in (self.rel(old[2]), self.rel(old[3])) if p]
+            store_findings.upsert(db, h, now, result, self.rel)
         except StoreDamaged as exc:
             raise self.damaged(exc) from None
-        # A finding whose files could not be written takes the next reproducer that has them.
-        if h.rank < rank or (old[4] is not None and h.files and not owned):
-            db.execute(
-                "UPDATE findings SET count=count+?, last_seen=?, seed=?, strategy=?, spec=?,"
-                " log=?, trace=?, message=?, unsaved=? WHERE sig=?",
-                (
-                    h.count,
-                    now,
-                    h.seed,
-                    h.strategy,
-                    spec_json(h.spec),
-                    h.log,
-                    h.trace,
-                    f.message,
-                    h.unsaved,
-                    f.sig,
-                ),
-            )
-            result.stale_files += [p for p in owned if p not in h.files]
-        else:
-            db.execute(
-                "UPDATE findings SET count=count+?, last_seen=? WHERE sig=?",
-                (h.count, now, f.sig),
-            )
-            result.stale_files += [p for p in h.files if p not in owned]
 
     # -- coverage ---------------------------------------------------------------------------
-
-    def _add_coverage(
-        self, db: sqlite3.Connection, rows: Sequence[CovRow], session: int | None, now: float
-    ) -> None:
-        if rows:
-            db.executemany(
-                "INSERT OR IGNORE INTO coverage VALUES (?,?,?,?,?,?)",
-                [(*r, session, now) for r in rows],
-            )
 
     def add_coverage(self, rows: Sequence[CovRow], session: int | None = None) -> int:
         """Add coverage rows (a merge); how many were new."""
         with self.tx() as db:
             before = db.total_changes
-            self._add_coverage(db, rows, session, time.time())
+            store_coverage.add(db, rows, session, time.time())
             return db.total_changes - before
 
     def coverage_rows(self) -> list[CovRow]:
         """Every coverage row, each checked; none from a store written before coverage was
         kept (and opened read-only since)."""
         try:
-            cur = self.db.execute("SELECT scenario, kind, a, b FROM coverage ORDER BY 1, 2, 3, 4")
-            out: list[CovRow] = []
-            for r in cur.fetchall():
-                sc, kind, a, b = (as_str(v, "coverage field") for v in r)
-                if kind not in (RF, ORDER):
-                    raise StoreDamaged(f"coverage kind {kind[:20]!r}")
-                out.append((sc, kind, a, b))
-            return out
+            return store_coverage.read(self.db)
         except sqlite3.OperationalError as exc:
             if "no such table" in str(exc):
                 return []
@@ -369,11 +288,7 @@ class Store:
 
     def coverage(self) -> dict[str, Coverage]:
         """The coverage of every committed run, per scenario."""
-        out: dict[str, Coverage] = {}
-        for sc, kind, a, b in self.coverage_rows():
-            c = out.setdefault(sc, Coverage())
-            (c.reads_from if kind == RF else c.orders).add((a, b))
-        return out
+        return store_coverage.by_scenario(self.coverage_rows())
 
     def next_check_k(self, shard: str) -> int:
         row = self.db.execute(
@@ -396,54 +311,18 @@ class Store:
         where = "" if sigs is None else f" WHERE sig IN ({','.join('?' * len(sigs))})"
         try:
             cur = self.db.execute(
-                f"SELECT {FINDING_COLS} FROM findings{where} ORDER BY kind, scenario, variant,"
-                " oracle, label",
+                f"SELECT {store_findings.COLS} FROM findings{where}"
+                " ORDER BY kind, scenario, variant, oracle, label",
                 tuple(sigs or ()),
             )
-            return [self._row(r) for r in cur.fetchall()]
+            return [store_findings.read(r, self.rel) for r in cur.fetchall()]
         except (StoreDamaged, sqlite3.Error, UnicodeDecodeError) as exc:
             raise self.damaged(exc) from None
-
-    def _row(self, r: Sequence[Any]) -> FindingRow:
-        sig, kind, scenario, variant, oracle, label, message = (
-            as_str(v, f"finding {n}")
-            for n, v in zip(
-                ("sig", "kind", "scenario", "variant", "oracle", "label", "message"),
-                r[:7],
-                strict=True,
-            )
-        )
-        f = Finding(kind, scenario, variant, oracle, label, message, bool(as_int(r[7], "expected")))
-        if f.sig != sig:
-            raise StoreDamaged(f"finding {sig[:20]!r} does not match its fields")
-        spec = spec_from_json(r[11])
-        seed, strategy = as_int(r[9], "finding seed"), as_str(r[10], "finding strategy")
-        if (spec.seed, spec.strategy) != (seed, strategy):
-            raise StoreDamaged(f"finding {f.sig}: its spec is not its seed's")
-        return FindingRow(
-            sig=sig,
-            kind=kind,
-            scenario=scenario,
-            variant=variant,
-            oracle=oracle,
-            label=label,
-            message=message,
-            expected=f.expected,
-            count=as_int(r[8], "finding count"),
-            seed=seed,
-            strategy=strategy,
-            spec=spec,
-            log=self.rel(r[12]),
-            trace=self.rel(r[13]),
-            first_seen=as_time(r[14], "finding first_seen"),
-            last_seen=as_time(r[15], "finding last_seen"),
-            unsaved=None if r[16] is None else as_str(r[16], "finding unsaved"),
-        )
 
     def remove_files(self, rels: Iterable[str]) -> None:
         """Delete artifact files no finding refers to any more. Only paths of the shape the
         store writes, inside its directory, are ever deleted."""
-        referenced = self._referenced()
+        referenced = store_findings.referenced(self.db)
         for rel in rels:
             if rel in referenced or not paths.inside(self.dir, rel):
                 continue
@@ -456,9 +335,3 @@ class Store:
                 p.unlink()
             with contextlib.suppress(OSError):
                 p.parent.rmdir()  # the signature's folder, once empty
-
-    def _referenced(self) -> set[str]:
-        out: set[str] = set()
-        for log, trace in self.db.execute("SELECT log, trace FROM findings"):
-            out.update(str(p) for p in (log, trace) if p)
-        return out

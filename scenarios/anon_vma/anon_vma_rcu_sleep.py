@@ -27,7 +27,7 @@ puts A 1 -> 0 inside RCU: __put_anon_vma (root first, 3.0.1 rmap.c:1644) -> anon
 AF1 R is locked (CPU2's next walk) -> AF2 mutex_lock: INV-RCU-1 ("BUG: sleeping function called
 from invalid context" under CONFIG_PREEMPT, "Illegal context switch in RCU read-side critical
 section" with PROVE_RCU from 3.2). If nobody holds R at AF1, 3.0 frees A without sleeping: the
-same interleaving is clean (tests/scenarios/test_anon_vma_rcu_sleep.py).
+same interleaving is clean (tests/scenarios/facts/test_anon_vma_rcu_sleep.py).
 
 Variants: "buggy" = BUGGY-2 (88c22088bf23 / 3.0 - 3.15), "fixed" = eee0f252c653 + Hugh 2014 (with
 its unconditional might_sleep(), which is harmless outside RCU), and "buggy-naive" = BUGGY-1,

@@ -24,7 +24,7 @@ check finds no pte (try_to_unmap cleared them under the page lock), falls back t
 and faults the page back in. So by default this scenario runs with the model option
 ``reclaim_ignores_pins`` (scenario option ``reclaim=ignores-pins``): it shows what the commit
 log's assumption would mean. With ``-o reclaim=faithful`` every variant is clean
-(tests/scenarios/test_futex_shmem_efault.py pins this).
+(tests/scenarios/facts/test_futex_shmem_efault.py pins this).
 """
 
 from __future__ import annotations

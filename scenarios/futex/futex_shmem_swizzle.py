@@ -24,7 +24,7 @@ the cache's and the isolating caller's references (4.4 / 4.9 mm/vmscan.c:495, th
 path. The swizzle Peter asked about follows e6780f7243ed's stated assumption ("whatever the
 refcount"); 65d8fc777f6d kept the check defensively. The scenario therefore runs by default with
 ``reclaim_ignores_pins`` (``-o reclaim=ignores-pins``); ``-o reclaim=faithful`` makes BUGGY clean
-(tests/scenarios/test_futex_shmem_swizzle.py pins this).
+(tests/scenarios/facts/test_futex_shmem_swizzle.py pins this).
 """
 
 from __future__ import annotations

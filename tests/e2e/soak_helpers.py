@@ -211,6 +211,14 @@ def wait_for(pred: Callable[[], bool], timeout: float, what: str, soak: Soak | N
     raise AssertionError(f"timed out waiting for {what}" + (f":\n{soak.log()}" if soak else ""))
 
 
+def crash(soak: Soak) -> None:
+    """SIGKILL the supervisor, as a crash or the OOM killer would: no chance to clean up or
+    write a summary. Its workers notice they were orphaned and go away by themselves."""
+    os.kill(soak.proc.pid, signal.SIGKILL)
+    soak.proc.wait()
+    wait_for(lambda: not soak.workers(), 10, "the orphaned workers to exit")
+
+
 def query(out: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
     """Read the store the way another process would (the soak may be writing it)."""
     db = out / "findings.db"

@@ -11,18 +11,10 @@ from pathlib import Path
 import msgpack
 import pytest
 
-from emulator.cli import main
+from tests.e2e.invoke import pcemu
 from tests.e2e.recorded import record_run
 
 Case = tuple[str, Callable[[Path], list[str]], str]
-
-
-def pcemu(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as e:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    code = e.value.code
-    return (code if isinstance(code, int) else 1), out, err
 
 
 @pytest.fixture(scope="module")

@@ -10,20 +10,12 @@ import msgpack
 import pytest
 
 from emulator import __version__
-from emulator.cli import main
+from tests.e2e.invoke import pcemu
 
 
 @pytest.fixture(autouse=True)
 def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-
-
-def pcemu(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as e:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    code = e.value.code
-    return (code if isinstance(code, int) else 1), out, err
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.cli import main
+from tests.e2e.invoke import pcemu
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "invalidate_recheck.py"
 
@@ -16,14 +16,6 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "invalidate_recheck
 @pytest.fixture(autouse=True)
 def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-
-
-def pcemu(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as e:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    code = e.value.code
-    return (code if isinstance(code, int) else 1), out, err
 
 
 def test_hunt_in_parallel_reports_the_same_smallest_failing_seed(

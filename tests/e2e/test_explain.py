@@ -12,23 +12,20 @@ import json
 import os
 import re
 import shutil
-import struct
-import subprocess
-import zlib
 from pathlib import Path
 
 import pytest
 
-from emulator.cli import main
 from emulator.debug.explain import explain
 from emulator.debug.explain_text import render_text
 from emulator.debug.replay import replay_file
 from emulator.run.artifacts import save
 from emulator.run.catalog import builtin
 from emulator.run.session import RunSpec, execute
+from tests.e2e.browser import chromium, headless, screenshot
+from tests.e2e.invoke import pcemu
 
 GOLDEN = Path(__file__).parent / "golden"
-DOCS_IMG = Path(__file__).parents[2] / "docs" / "img"
 PINNED = ("anon-vma-reuse", "fuse-write-deadlock")
 
 
@@ -45,13 +42,6 @@ def directed_trace(name: str, tmp_path: Path, variant: str = "buggy") -> Path:
     return trace
 
 
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as e:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    return (e.value.code if isinstance(e.value.code, int) else 1), out, err
-
-
 def need(name: str) -> None:
     if name not in builtin():
         pytest.skip(f"scenario {name} is not in the catalogue yet")
@@ -63,7 +53,7 @@ def test_explain_text_is_pinned(
 ) -> None:
     need(name)
     trace = directed_trace(name, tmp_path)
-    code, out, err = run_cli(capsys, "explain", str(trace))
+    code, out, err = pcemu(capsys, "explain", str(trace))
     assert code == 0, err
     golden = GOLDEN / f"explain-{name}.txt"
     if os.environ.get("PCEMU_UPDATE_GOLDEN"):
@@ -121,7 +111,7 @@ def test_explain_of_a_user_script_shows_the_script_lines(
     script = tmp_path / "mine.py"
     shutil.copy(src, script)
     trace = directed_trace(str(script), tmp_path)
-    code, out, _ = run_cli(capsys, "explain", str(trace), "--script", str(script))
+    code, out, _ = pcemu(capsys, "explain", str(trace), "--script", str(script))
     assert code == 0
     line = next(x for x in out.splitlines() if 'trylock_page("R1"' in x)
     assert line.strip().startswith(f"{script}:")
@@ -136,7 +126,7 @@ def test_explain_refuses_a_trace_that_no_longer_replays(
     trace = directed_trace(str(script), tmp_path)
     script.write_text(script.read_text().replace('"R1"', '"R1x"'))
     # The edited script no longer matches the recorded sha256: --force replays it anyway.
-    code, out, err = run_cli(capsys, "explain", str(trace), "--script", str(script), "--force")
+    code, out, err = pcemu(capsys, "explain", str(trace), "--script", str(script), "--force")
     assert code == 1 and out == ""
     assert err.startswith(f"explain: {trace} does not replay on this pcemu:\n  diverged: choice ")
 
@@ -147,7 +137,7 @@ def test_explain_refuses_a_trace_that_no_longer_replays(
 def html_page(name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
     trace = directed_trace(name, tmp_path, TIMELINE_VARIANT.get(name, "buggy"))
     page = tmp_path / f"{name}.html"
-    code, out, err = run_cli(capsys, "explain", str(trace), "--format", "html", "--out", str(page))
+    code, out, err = pcemu(capsys, "explain", str(trace), "--format", "html", "--out", str(page))
     assert code == 0, err
     assert out == f"wrote {page}\n"
     return page
@@ -170,31 +160,6 @@ def test_html_is_self_contained_with_one_lane_per_actor(
     assert html.escape(vio.message) in page
 
 
-def chromium() -> str | None:
-    for exe in ("chromium", "chromium-browser"):
-        path = shutil.which(exe)
-        if path:
-            return path
-    return None
-
-
-def headless(exe: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    profile = tmp_path / f"profile-{len(list(tmp_path.iterdir()))}"
-    cmd = [
-        exe,
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        f"--user-data-dir={profile}",
-        *args,
-    ]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=180, check=False)
-
-
 def test_html_marks_the_deadlock_cycle_and_folds_a_livelock(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -215,49 +180,6 @@ def test_html_marks_the_deadlock_cycle_and_folds_a_livelock(
     fold = re.search(r'<div class="fold"[^>]*data-folded="(\d+)">\u00d7(\d+) iterations of', page)
     assert fold is not None and int(fold.group(2)) >= 64 and int(fold.group(1)) >= 4 * 64
     assert "INV-LIVE-1 fires here" in page
-
-
-def png_pixels(data: bytes) -> tuple[int, int, set[bytes]]:
-    """Width, height and the distinct colours of an 8-bit RGB or RGBA PNG (what Chromium
-    writes), decoded with zlib alone."""
-    assert data[:8] == b"\x89PNG\r\n\x1a\n"
-    pos, idat, width, height, channels = 8, b"", 0, 0, 0
-    while pos < len(data):
-        (length,) = struct.unpack(">I", data[pos : pos + 4])
-        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
-        if kind == b"IHDR":
-            width, height, depth, ctype = struct.unpack(">IIBB", body[:10])
-            assert depth == 8 and ctype in (2, 6)
-            channels = 3 if ctype == 2 else 4
-        elif kind == b"IDAT":
-            idat += body
-        pos += 12 + length
-    raw = zlib.decompress(idat)
-    stride = width * channels
-    prev = bytearray(stride)
-    colours: set[bytes] = set()
-    for y in range(height):
-        f, line = (
-            raw[y * (stride + 1)],
-            bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)]),
-        )
-        for x in range(stride):
-            a = line[x - channels] if x >= channels else 0
-            b, c = prev[x], prev[x - channels] if x >= channels else 0
-            if f == 1:
-                line[x] = (line[x] + a) & 0xFF
-            elif f == 2:
-                line[x] = (line[x] + b) & 0xFF
-            elif f == 3:
-                line[x] = (line[x] + (a + b) // 2) & 0xFF
-            elif f == 4:
-                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
-                pred = a if pa <= pb and pa <= pc else b if pb <= pc else c
-                line[x] = (line[x] + pred) & 0xFF
-        if y % 7 == 0:
-            colours.update(bytes(line[x : x + 3]) for x in range(0, stride, channels * 5))
-        prev = line
-    return width, height, colours
 
 
 @pytest.mark.parametrize("name", PINNED)
@@ -290,22 +212,4 @@ def test_html_renders_in_headless_chromium(
     assert oracle is not None
     shown = html.unescape(oracle.group(1))
     assert shown == f"{vio.oracle} at step {vio.step}, {vio.actor} [{vio.label}]: {vio.message}"
-    # A screenshot: its pixel size is the window's, and it is not blank (many colours: text,
-    # boxes, bars). Compared by these properties, not byte for byte: fonts, anti-aliasing and
-    # the PNG encoder differ between machines and Chromium versions.
-    shot = tmp_path / "shot.png"
-    done = headless(
-        exe,
-        tmp_path,
-        f"--screenshot={shot}",
-        "--hide-scrollbars",
-        "--window-size=1280,900",
-        page.as_uri(),
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    width, height, colours = png_pixels(shot.read_bytes())
-    assert (width, height) == (1280, 900)
-    assert len(colours) > 20, "the screenshot is (nearly) blank"
-    if os.environ.get("PCEMU_UPDATE_SCREENSHOTS"):
-        DOCS_IMG.mkdir(parents=True, exist_ok=True)
-        shutil.copy(shot, DOCS_IMG / f"timeline-{name}.png")
+    screenshot(exe, tmp_path, page, f"timeline-{name}.png")

@@ -9,9 +9,7 @@ pinned here: the scheduler may change what a seed does."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -26,7 +24,8 @@ from emulator.engine.facts import Fact
 from emulator.run.artifacts import save
 from emulator.run.catalog import builtin
 from emulator.run.session import RunSpec, execute
-from tests.e2e.test_explain import DOCS_IMG, chromium, headless, png_pixels, run_cli
+from tests.e2e.browser import chromium, headless, screenshot
+from tests.e2e.invoke import pcemu
 
 # (scenario, memory mode) whose BUGGY directed schedule fails through a stale read.
 FAILING = (
@@ -156,7 +155,7 @@ def weak_page(name: str, mem: str, tmp_path: Path, capsys: pytest.CaptureFixture
     trace = tmp_path / f"{name}-{mem}.pctrace"
     save(spec.header(scen), result, None, trace)
     page = tmp_path / f"{name}-{mem}.html"
-    code, _out, err = run_cli(capsys, "explain", str(trace), "--format", "html", "-o", str(page))
+    code, _out, err = pcemu(capsys, "explain", str(trace), "--format", "html", "-o", str(page))
     assert code == 0, err
     return page
 
@@ -202,22 +201,7 @@ def test_html_stale_link_renders_in_headless_chromium(
     body = dict(re.findall(r'data-([a-z-]+)="(\d+)"', re.search(r"<body[^>]*>", dom).group(0)))  # type: ignore[union-attr]
     assert body["spilled"] == "0"
     assert int(body["page-width"]) <= int(body["window-width"])
-    # A screenshot, kept in the docs on request (as test_explain does for its pages).
-    shot = tmp_path / "shot.png"
-    done = headless(
-        exe,
-        tmp_path,
-        f"--screenshot={shot}",
-        "--hide-scrollbars",
-        "--window-size=1280,900",
-        page.as_uri(),
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    width, height, colours = png_pixels(shot.read_bytes())
-    assert (width, height) == (1280, 900) and len(colours) > 20
-    if os.environ.get("PCEMU_UPDATE_SCREENSHOTS"):
-        DOCS_IMG.mkdir(parents=True, exist_ok=True)
-        shutil.copy(shot, DOCS_IMG / "timeline-futex-wake-barrier-tso.png")
+    screenshot(exe, tmp_path, page, "timeline-futex-wake-barrier-tso.png")
 
 
 SB = """C SB
@@ -234,10 +218,10 @@ def test_litmus_tso_witness_shows_both_stores_buffered(
     monkeypatch.chdir(tmp_path)
     f = tmp_path / "sb.litmus"
     f.write_text(SB)
-    code, out, _ = run_cli(capsys, "litmus", str(f), "--model", "tso")
+    code, out, _ = pcemu(capsys, "litmus", str(f), "--model", "tso")
     assert code == 0 and "Sometimes" in out, out
     where = tmp_path / "pcemu-runs" / "litmus"
-    code, out, _ = run_cli(
+    code, out, _ = pcemu(
         capsys, "explain", str(where / "sb.tso.pctrace"), "--script", str(where / "sb.litmus.py")
     )
     assert code == 0, out

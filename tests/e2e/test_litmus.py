@@ -17,7 +17,7 @@ import pytest
 
 from actors.litmus.check import MODES, Verdict, check
 from actors.litmus.parse import parse_file
-from emulator.cli import main
+from tests.e2e.invoke import pcemu
 
 BESIDE = Path(__file__).resolve().parents[3] / "shared" / "litmus"
 LITMUS = Path(os.environ.get("PCEMU_LITMUS_DIR", BESIDE))
@@ -94,14 +94,6 @@ def test_only_the_futex_core_is_buggy_under_tso() -> None:
 
 
 # -- the command -------------------------------------------------------------------------------
-
-
-def pcemu(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as e:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    code = e.value.code
-    return (code if isinstance(code, int) else 1), out, err
 
 
 LB = """C LB+test

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from emulator.cli import main
 from emulator.run.artifacts import save
 from emulator.run.session import RunSpec, execute
 from emulator.soak.findings import classify
 from emulator.soak.rows import BatchRow, Hit
 from emulator.soak.store import Store
+from tests.e2e.invoke import pcemu
 
 
 def soak_dir(tmp_path: Path, with_trace: bool = True, strategy: str = "mix") -> tuple[Path, str]:
@@ -41,19 +41,12 @@ def soak_dir(tmp_path: Path, with_trace: bool = True, strategy: str = "mix") -> 
     return out, found.sig
 
 
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as e:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    return (e.value.code if isinstance(e.value.code, int) else 1), out, err
-
-
 def test_replay_a_finding_by_id_and_by_prefix(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out, sig = soak_dir(tmp_path)
     for ident in (sig, sig[:6].upper()):
-        code, stdout, err = run_cli(capsys, "replay", "-q", "--finding", ident, "--from", str(out))
+        code, stdout, err = pcemu(capsys, "replay", "-q", "--finding", ident, "--from", str(out))
         assert code == 0, err
         assert stdout.startswith("replay: reproduced (violation, 37 steps")
 
@@ -62,19 +55,19 @@ def test_unknown_or_traceless_finding_is_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out, sig = soak_dir(tmp_path, with_trace=False)
-    code, _, err = run_cli(capsys, "replay", "--finding", "ffffffff", "--from", str(out))
+    code, _, err = pcemu(capsys, "replay", "--finding", "ffffffff", "--from", str(out))
     assert code == 2
     assert err == (
         f"pcemu: error: no finding 'ffffffff' in '{out}'; list ids with "
         f"pcemu findings {out} --json\n"
     )
-    code, _, err = run_cli(capsys, "replay", "--finding", sig, "--from", str(out))
+    code, _, err = pcemu(capsys, "replay", "--finding", sig, "--from", str(out))
     assert code == 2
     assert err.startswith(f"pcemu: error: finding {sig} (violation INV-LOCK-1 at W2) left no trace")
-    code, _, err = run_cli(capsys, "replay", "--finding", sig)
+    code, _, err = pcemu(capsys, "replay", "--finding", sig)
     assert code == 2
     assert err == "pcemu: error: --finding ID needs --from DIR (the soak directory) and no FILE\n"
-    code, _, err = run_cli(capsys, "replay")
+    code, _, err = pcemu(capsys, "replay")
     assert code == 2
     assert err == "pcemu: error: give a --log or --trace FILE, or --finding ID --from DIR\n"
 
@@ -83,6 +76,6 @@ def test_a_traceless_rff_finding_is_not_sent_to_pcemu_run(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out, sig = soak_dir(tmp_path, with_trace=False, strategy="rff")
-    code, _, err = run_cli(capsys, "replay", "--finding", sig, "--from", str(out))
+    code, _, err = pcemu(capsys, "replay", "--finding", sig, "--from", str(out))
     assert code == 2 and "reproduced only by its recorded choices" in err
     assert "pcemu run" not in err

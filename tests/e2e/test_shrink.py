@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from emulator.cli import main
 from emulator.debug.replay import replay_file
-from emulator.debug.shrink import Measure, directed_switches, shrink_file
+from emulator.debug.shrink import directed_switches, shrink_file
+from emulator.debug.shrinker import Measure
 from emulator.engine.events import switches
 from emulator.run.artifacts import save
 from emulator.run.catalog import builtin
 from emulator.run.session import RunSpec, execute
 from emulator.run.tracefile import read_trace
+from tests.e2e.invoke import pcemu
 
 # Every scenario the issue holds to the 2x target; one still being written is skipped only
 # while its module is absent from the catalogue.
@@ -89,18 +90,11 @@ def test_measure_counts_switches_and_injected_delays(tmp_path: Path) -> None:
     assert m.switches == switches(v.result.events)
 
 
-def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as e:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    return (e.value.code if isinstance(e.value.code, int) else 1), out, err
-
-
 def test_cli_shrink_reports_the_reduction(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _spec, trace = first_failure("anon-vma-reuse", tmp_path)
-    code, out, err = run_cli(capsys, "shrink", str(trace))
+    code, out, err = pcemu(capsys, "shrink", str(trace))
     assert code == 0, err
     lines = out.splitlines()
     assert lines[0].startswith("shrink: INV-LOCK-1 at CPU0 [W2] still fires; ")
@@ -108,7 +102,7 @@ def test_cli_shrink_reports_the_reduction(
     assert "(directed schedule: 7)" in lines[2]
     default = trace.with_name(trace.name.replace(".pctrace", ".min.pctrace"))
     assert lines[5].startswith(f"wrote {default}")
-    code, out, _ = run_cli(capsys, "replay", "-q", str(default))
+    code, out, _ = pcemu(capsys, "replay", "-q", str(default))
     assert code == 0 and out.startswith("replay: reproduced (violation")
 
 
@@ -118,7 +112,7 @@ def test_cli_shrink_refuses_a_clean_run(tmp_path: Path, capsys: pytest.CaptureFi
     assert not result.outcome.failed
     trace = tmp_path / "clean.pctrace"
     save(spec.header(scen), result, None, trace)
-    code, _out, err = run_cli(capsys, "shrink", str(trace))
+    code, _out, err = pcemu(capsys, "shrink", str(trace))
     assert code == 2
     assert err == (
         "pcemu: error: the recorded run ended 'clean', not in an oracle violation: nothing to "

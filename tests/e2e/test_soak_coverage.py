@@ -6,14 +6,12 @@ nondeterministic."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
 import urllib.request
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.soak_helpers import Soak, committed_batches, pcemu, query, wait_for
+from tests.e2e.soak_helpers import Soak, committed_batches, crash, pcemu, query, wait_for
 
 TWO = "fault-vs-invalidate2,anon-vma-reuse"
 
@@ -107,9 +105,7 @@ def test_coverage_after_sigkill_and_resume_is_never_lower(tmp_path: Path) -> Non
         "committed batches with coverage of both scenarios",
         first,
     )
-    os.kill(first.proc.pid, signal.SIGKILL)
-    first.proc.wait()
-    wait_for(lambda: not first.workers(), 10, "the orphaned workers to exit")
+    crash(first)
     before = stored(out)
 
     again = Soak(out, *args, "--duration", "2s", "--resume", cwd=tmp_path)

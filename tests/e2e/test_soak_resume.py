@@ -3,8 +3,6 @@ again, and the end result is exactly what an uninterrupted soak of the same seed
 
 from __future__ import annotations
 
-import os
-import signal
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ from emulator.soak.plan import Lane, Plan
 from tests.e2e.soak_helpers import (
     Soak,
     committed_batches,
+    crash,
     expected_findings,
     findings,
     pcemu,
@@ -50,10 +49,7 @@ def test_sigkill_then_resume_loses_nothing_and_reruns_no_committed_batch(tmp_pat
         "five committed batches and a finding",
         first,
     )
-    os.kill(first.proc.pid, signal.SIGKILL)
-    first.proc.wait()
-    # Its workers notice they were orphaned and go away by themselves.
-    wait_for(lambda: not first.workers(), 10, "the orphaned workers to exit")
+    crash(first)
     assert not (out / "summary.json").exists()  # killed: no chance to write one
 
     before = findings(out)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.cli import main
+from tests.e2e.invoke import pcemu
 
 SCRIPT = """
 from actors.generic import Final, Program, Thread, scenario
@@ -53,14 +53,6 @@ def script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     p = tmp_path / "lost.py"
     p.write_text(SCRIPT)
     return p
-
-
-def pcemu(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as e:
-        main(list(argv))
-    out, err = capsys.readouterr()
-    code = e.value.code
-    return (code if isinstance(code, int) else 1), out, err
 
 
 def test_fixed_is_proven_within_the_bound(script: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -19,6 +19,7 @@ FORBIDDEN = {
     "run": {"debug", "soak", "cli"},
     "debug": {"soak", "cli"},
     "soak": {"debug", "cli"},
+    "cli": set(),  # the top: every command may use every layer below it
 }
 
 
@@ -140,6 +141,25 @@ def test_the_sub_packages_exist() -> None:
     assert "emulator.cli.exits" in graph
     assert "emulator.engine.facts" in graph
     assert "emulator.engine.events" in graph
+
+
+def test_every_sub_package_has_its_place_in_the_layers() -> None:
+    # A sub-package missing from FORBIDDEN would have its imports checked by nothing.
+    pkgs = {p.parent.name for p in (ROOT / "emulator").glob("*/__init__.py")}
+    assert pkgs == set(FORBIDDEN)
+
+
+def test_errors_is_the_bottom_of_emulator() -> None:
+    # engine may import errors and nothing else of emulator/: so errors imports none of it.
+    graph = import_graph()
+    assert graph["emulator.errors"] <= {"emulator"}
+    assert all(
+        d.split(".")[1] in ("engine", "errors")
+        for m, deps in graph.items()
+        if m.startswith("emulator.engine")
+        for d in deps
+        if d != "emulator"
+    )
 
 
 def test_no_import_cycles_in_emulator() -> None:

@@ -14,7 +14,8 @@ from emulator.soak.plan import Lane
 from emulator.soak.protocol import Item, ItemResult, NewCoverage
 from emulator.soak.rows import BatchRow, FindingRow
 from emulator.soak.runner import Runner
-from emulator.soak.store import ORDER, RF, Store
+from emulator.soak.store import Store
+from emulator.soak.store_coverage import ORDER, RF
 from emulator.soak.summary import render_findings, repro
 from emulator.soak.worker import run_item
 

@@ -7,17 +7,16 @@ from __future__ import annotations
 import pytest
 
 from emulator.run.session import run_once
-from tests.scenarios.futex_checks import directed, first_violation, same_trace_twice
+from tests.scenarios.facts.runs import directed_violation
 
 SCEN = "swapin-reused-slot"
 
 
 @pytest.mark.parametrize("variant", ["buggy", "buggy-none"])
 def test_directed_buggy_maps_the_page_of_another_slot(variant: str) -> None:
-    o = directed(SCEN, variant)
-    assert o.violation is not None, o
-    assert (o.violation.oracle, o.violation.actor, o.violation.label) == ("INV-MAP-1", "B", "DS7")
-    assert "reused" in o.violation.message
+    v = directed_violation(SCEN, variant)
+    assert (v.oracle, v.actor, v.label) == ("INV-MAP-1", "B", "DS7")
+    assert "reused" in v.message
 
 
 def test_directed_fixed_backs_out_at_the_private_recheck() -> None:
@@ -29,14 +28,3 @@ def test_directed_fixed_backs_out_at_the_private_recheck() -> None:
     checks = [(d.op, d.result) for d in b if d.label == "DS4"]
     assert checks == [("page_flag", 1), ("page_private", 2)]
     assert not any(d.op == "swap_pte_map" for d in b)
-
-
-def test_default_strategy_finds_buggy() -> None:
-    hit = first_violation(SCEN, "mix", 200)
-    assert hit is not None
-    assert hit[1].violation is not None and hit[1].violation.oracle == "INV-MAP-1"
-
-
-def test_determinism() -> None:
-    assert same_trace_twice(SCEN, "buggy", 4)
-    assert same_trace_twice(SCEN, "fixed", 4)
