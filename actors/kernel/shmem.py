@@ -92,8 +92,8 @@ async def shrink_page(k: K, page: Ref, unmap_only: bool = False) -> None:
     unlock unless IO owns the lock, put back. A page already in swap cache (or being written)
     is left alone. ``unmap_only`` stops after R3 (the page was clean, or reclaim gave up on
     it): 001c's reclaim. Reclaim makes one pass: a swapped-out page stays in swap cache until
-    swap-in takes it back (the second pass, __remove_mapping from swap cache, is not modelled;
-    its page_ref_freeze would fail on a pinned page anyway)."""
+    swap-in takes it back (a second pass, __remove_mapping from swap cache, is reclaim.py's
+    shrink_page_list, for anonymous and file pages; its freeze fails on a pinned page)."""
     holder = f"isolate:{k.name}"
     await k.begin("R0", "shrink_page_list")
     if await k.trylock_page("R1", page):
