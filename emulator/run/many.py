@@ -1,21 +1,27 @@
-"""Many seeds of one scenario, many to one trio run (``run_many``): the results ``execute``
-gives seed by seed, at less cost per run. Used by ``hunt`` and the benchmarks."""
+"""Many runs to one trio run: many seeds of one scenario (``run_many``, used by ``hunt`` and the
+benchmarks) or any list of specs (``execute_all``, used by the soak worker), with the results
+``execute`` gives run by run, at less cost per run."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
+from emulator.engine.choices import Replay
+from emulator.engine.coverage import Coverage
 from emulator.engine.runtime import Job, RunConfig, RunResult, run_batch
 from emulator.engine.strategies import needs_profile, new_campaign
 from emulator.errors import ScenarioError
 from emulator.run.failures import build
+from emulator.run.scenario import Scenario
 from emulator.run.session import (
     RunSpec,
     build_options,
+    check_directed_reached,
     check_seed,
     execute,
+    prepare,
     profile_of,
     strategy_for,
     validate,
@@ -102,3 +108,32 @@ def run_many(
 
 class _OneByOne(Exception):
     """Run this batch seed by seed (see ``run_many``)."""
+
+
+Call = tuple[RunSpec, Replay | None, Coverage | None]
+"""One run for ``execute_all``: its spec, the choices it replays (or None), the coverage its
+reads-from pairs and conflict orders join (or None)."""
+
+
+def execute_all(calls: Sequence[Call]) -> list[tuple[Scenario, RunResult]] | None:
+    """``execute(spec, replay=..., coverage=...)`` of every call, in one trio run: each run
+    builds its own model, strategy and choices exactly as ``execute`` does, so each result is
+    the one ``execute`` gives. None when building or running one of them raised: the caller
+    then runs them one by one through ``execute``, which names the error and its run exactly
+    (running one again is harmless: a run is a function of its spec, and joining the same
+    coverage twice adds nothing). Strategies with cross-run state (a campaign) are not for it:
+    running one again would teach its campaign twice."""
+    try:
+        prepared = [prepare(spec, replay, coverage=cov) for spec, replay, cov in calls]
+        jobs = [(setup.model, setup.actors, cfg) for _scen, setup, cfg in prepared]
+        results = run_batch(jobs)
+        for (spec, replay, _cov), (scen, setup, _cfg), result in zip(
+            calls, prepared, results, strict=True
+        ):
+            if spec.schedule == "directed" and replay is None:
+                check_directed_reached(scen, spec, setup, result)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # run them one by one: execute reports it exactly
+        return None
+    return [(scen, result) for (scen, _setup, _cfg), result in zip(prepared, results, strict=True)]

@@ -259,6 +259,42 @@ def strategy_for(
     )
 
 
+def prepare(
+    spec: RunSpec,
+    replay: Replay | None = None,
+    facts: bool = False,
+    sites: bool = False,
+    coverage: Coverage | None = None,
+    campaign: Any = None,
+) -> tuple[Scenario, Setup, RunConfig]:
+    """What ``execute`` runs: the checked scenario, its fresh setup and the run's
+    configuration (building the setup may raise ``ScenarioError``)."""
+    scen = validate(spec)
+    opts = build_options(scen, spec)
+    setup = build(scen, spec.variant, opts)
+    if spec.schedule == "directed":
+        check_directed_actors(scen, setup)
+    strategy = strategy_for(
+        scen,
+        spec,
+        opts,
+        campaign=campaign,
+        replaying=replay is not None,
+        windows=bool(setup.windows),
+    )
+    cfg = RunConfig(
+        strategy=strategy,
+        budget=spec.budget or scen.budget,
+        windows=setup.windows,
+        directed=setup.directed if spec.schedule == "directed" else (),
+        replay=replay,
+        facts=facts,
+        sites=sites,
+        coverage=coverage,
+    )
+    return scen, setup, cfg
+
+
 def execute(
     spec: RunSpec,
     replay: Replay | None = None,
@@ -275,30 +311,7 @@ def execute(
     Python exceptions out of scenario or model code become ``ScenarioError`` (building the
     scenario, or a model step); an actor whose own code raises ends the run with outcome
     ``error`` (see ``crash_error``)."""
-    scen = validate(spec)
-    opts = build_options(scen, spec)
-    budget = spec.budget or scen.budget
-    setup = build(scen, spec.variant, opts)
-    if spec.schedule == "directed":
-        check_directed_actors(scen, setup)
-    strategy = strategy_for(
-        scen,
-        spec,
-        opts,
-        campaign=campaign,
-        replaying=replay is not None,
-        windows=bool(setup.windows),
-    )
-    cfg = RunConfig(
-        strategy=strategy,
-        budget=budget,
-        windows=setup.windows,
-        directed=setup.directed if spec.schedule == "directed" else (),
-        replay=replay,
-        facts=facts,
-        sites=sites,
-        coverage=coverage,
-    )
+    scen, setup, cfg = prepare(spec, replay, facts, sites, coverage, campaign)
     try:
         result = run_sync(setup.model, setup.actors, cfg)
     except Exception as exc:

@@ -13,12 +13,14 @@ changes nothing a run does), so its seed reproduces it under ``pcemu run``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from emulator.engine.choices import Replay
 from emulator.engine.coverage import Coverage
 from emulator.engine.runtime import RunResult
 from emulator.engine.strategies import has_campaign, new_campaign
+from emulator.run.many import execute_all
 from emulator.run.scenario import Scenario
 from emulator.run.session import RunSpec, execute
 from emulator.soak.protocol import NewCoverage
@@ -48,15 +50,38 @@ class Runner:
         campaign = None if replay is not None else self.campaign(spec)
         cov = Coverage() if track else None
         scen, result = execute_run(spec, cov, campaign, replay)
+        return scen, result, self._new(spec, cov)
+
+    def run_all(
+        self, calls: Sequence[tuple[RunSpec, bool, Replay | None]]
+    ) -> list[tuple[Scenario, RunResult, NewCoverage | None]] | None:
+        """``run`` of each (spec, track, replay), in order, made in one trio run (a job's runs
+        cost less so). None when that cannot be done (a strategy with a campaign, whose runs
+        must see each other in order, or a run that raised): the caller then calls ``run``
+        for each, which reports the error of its own run."""
+        if any(replay is None and has_campaign(spec.strategy) for spec, _t, replay in calls):
+            return None
+        covs = [Coverage() if track else None for _s, track, _r in calls]
+        pairs = zip(calls, covs, strict=True)
+        done = execute_all([(spec, replay, cov) for (spec, _t, replay), cov in pairs])
+        if done is None:
+            return None
+        return [
+            (scen, result, self._new(spec, cov))
+            for (spec, _t, _r), cov, (scen, result) in zip(calls, covs, done, strict=True)
+        ]
+
+    def _new(self, spec: RunSpec, cov: Coverage | None) -> NewCoverage | None:
+        """What of ``cov`` this worker had not seen for the spec's scenario (it is seen now)."""
         if cov is None:
-            return scen, result, None
+            return None
         seen = self.seen.setdefault(spec.scenario, Coverage())
         new = NewCoverage(
             tuple(sorted(cov.reads_from - seen.reads_from)),
             tuple(sorted(cov.orders - seen.orders)),
         )
         seen.add(cov)
-        return scen, result, new
+        return new
 
 
 def execute_run(

@@ -28,17 +28,21 @@ from pathlib import Path
 from typing import Any
 
 from emulator.engine.choices import Replay
+from emulator.engine.config import RunResult
 from emulator.engine.strategies import has_campaign
 from emulator.run.artifacts import save
+from emulator.run.scenario import Scenario
 from emulator.run.session import RunSpec
 from emulator.soak import paths, protocol
 from emulator.soak.findings import classify, from_exception
 from emulator.soak.paths import artifact_paths
 from emulator.soak.plan import Lane
-from emulator.soak.protocol import Choices, Exit, Found, Init, ItemResult, Job
+from emulator.soak.protocol import Choices, Exit, Found, Init, ItemResult, Job, NewCoverage
 from emulator.soak.runner import Runner
 
 __all__ = ["artifact_paths", "main", "run_item", "serve"]
+
+Ran = tuple[Scenario, RunResult, NewCoverage | None]
 
 
 def run_item(
@@ -50,17 +54,18 @@ def run_item(
     check: bool = False,
     runner: Runner | None = None,
     replay: Choices | None = None,
+    ran: Ran | None = None,
 ) -> ItemResult:
     """Run one seed of one lane. ``known`` maps signatures to the (seed, strategy) of their
     current reproducer; it is updated when this run writes a better one. ``runner`` is what the
     worker keeps across runs (coverage seen, rff campaigns); a self-check (``check``) tracks no
     coverage and, given the first run's choices (``replay``), replays them strictly instead of
-    running the seed."""
+    running the seed. ``ran``: what ``runner`` already made of this run (in a job's batch)."""
     runner = runner or Runner()
     spec = lane.spec(seed)
     try:
         rp = None if replay is None else Replay.strict(replay)
-        scen, result, cov = runner.run(spec, track=not check, replay=rp)
+        scen, result, cov = ran if ran is not None else runner.run(spec, track=not check, replay=rp)
     except BaseException as exc:  # even sys.exit() in scenario code is a finding, not a crash
         f = from_exception(lane.scenario, lane.variant, exc)
         return ItemResult(0, None, None if check else Found(f))
@@ -150,8 +155,8 @@ def _orphan_guard(interval: float = 0.5) -> None:
 
 def serve(chan: Channel) -> None:
     """The job loop: one process for the whole soak (the supervisor replaces it only when it
-    dies or hangs). Each run is its own trio run; the ``Runner`` keeps what lasts across them
-    (coverage seen per scenario, rff campaigns per scenario and variant)."""
+    dies or hangs). The runs of one job share a trio run; the ``Runner`` keeps what lasts
+    across them (coverage seen per scenario, rff campaigns per scenario and variant)."""
     lanes: tuple[Lane, ...] = ()
     out: Path | None = None
     known: dict[str, tuple[int, str]] = {}
@@ -167,12 +172,29 @@ def serve(chan: Channel) -> None:
                 mine = known.get(sig)
                 if mine is None or rank < mine:
                     known[sig] = rank
+            # The job's runs are made in one trio run when they can be (see Runner.run_all);
+            # what each result then leads to (saving a reproducer) is done item by item.
+            ran = _run_all(runner, lanes, msg)
             for i, (lane, seed, want, choices) in enumerate(msg.items):
-                r = run_item(lanes[lane], seed, want, out, known, msg.check, runner, choices)
+                done = ran[i] if ran is not None else None
+                r = run_item(lanes[lane], seed, want, out, known, msg.check, runner, choices, done)
                 chan.send(r.wire(i))
             chan.send({"op": protocol.DONE, "id": msg.jid})
         elif isinstance(msg, Exit):
             return
+
+
+def _run_all(runner: Runner, lanes: tuple[Lane, ...], job: Job) -> list[Ran] | None:
+    """The job's runs in one trio run, or None: then each item runs (and reports any error of
+    its own, as a finding) in ``run_item``."""
+    try:
+        calls = [
+            (lanes[lane].spec(seed), not job.check, None if ch is None else Replay.strict(ch))
+            for lane, seed, _want, ch in job.items
+        ]
+    except Exception:
+        return None
+    return runner.run_all(calls)
 
 
 def main() -> None:
