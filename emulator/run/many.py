@@ -13,12 +13,12 @@ from emulator.engine.coverage import Coverage
 from emulator.engine.runtime import Job, RunConfig, RunResult, run_batch
 from emulator.engine.strategies import needs_profile, new_campaign
 from emulator.errors import ScenarioError
+from emulator.run.directed import check_directed_reached
 from emulator.run.failures import build
 from emulator.run.scenario import Scenario
 from emulator.run.session import (
     RunSpec,
     build_options,
-    check_directed_reached,
     check_seed,
     execute,
     prepare,
