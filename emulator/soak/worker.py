@@ -23,7 +23,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +37,17 @@ from emulator.soak import paths, protocol
 from emulator.soak.findings import classify, from_exception
 from emulator.soak.paths import artifact_paths
 from emulator.soak.plan import Lane
-from emulator.soak.protocol import Choices, Exit, Found, Init, ItemResult, Job, NewCoverage
+from emulator.soak.protocol import Choices, Exit, Found, Init, Item, ItemResult, Job, NewCoverage
 from emulator.soak.runner import Runner
 
 __all__ = ["artifact_paths", "main", "run_item", "serve"]
 
 Ran = tuple[Scenario, RunResult, NewCoverage | None]
+
+# Runs of a job made in one trio run before their results are sent: enough to share a trio run
+# and its actor tasks, few enough that the supervisor keeps hearing from a healthy worker well
+# within --watchdog, and that a worker killed mid-job loses little of it.
+CHUNK = 16
 
 
 def run_item(
@@ -155,8 +160,8 @@ def _orphan_guard(interval: float = 0.5) -> None:
 
 def serve(chan: Channel) -> None:
     """The job loop: one process for the whole soak (the supervisor replaces it only when it
-    dies or hangs). The runs of one job share a trio run; the ``Runner`` keeps what lasts
-    across them (coverage seen per scenario, rff campaigns per scenario and variant)."""
+    dies or hangs). The runs of a job share trio runs (CHUNK each); the ``Runner`` keeps what
+    lasts across them (coverage seen per scenario, rff campaigns per scenario and variant)."""
     lanes: tuple[Lane, ...] = ()
     out: Path | None = None
     known: dict[str, tuple[int, str]] = {}
@@ -172,25 +177,30 @@ def serve(chan: Channel) -> None:
                 mine = known.get(sig)
                 if mine is None or rank < mine:
                     known[sig] = rank
-            # The job's runs are made in one trio run when they can be (see Runner.run_all);
+            # The job's runs are made CHUNK to a trio run when they can be (Runner.run_all);
             # what each result then leads to (saving a reproducer) is done item by item.
-            ran = _run_all(runner, lanes, msg)
-            for i, (lane, seed, want, choices) in enumerate(msg.items):
-                done = ran[i] if ran is not None else None
-                r = run_item(lanes[lane], seed, want, out, known, msg.check, runner, choices, done)
-                chan.send(r.wire(i))
+            for start in range(0, len(msg.items), CHUNK):
+                items = msg.items[start : start + CHUNK]
+                ran = _run_all(runner, lanes, items, msg.check)
+                for j, (li, seed, want, choices) in enumerate(items):
+                    done = ran[j] if ran is not None else None
+                    lane = lanes[li]
+                    r = run_item(lane, seed, want, out, known, msg.check, runner, choices, done)
+                    chan.send(r.wire(start + j))
             chan.send({"op": protocol.DONE, "id": msg.jid})
         elif isinstance(msg, Exit):
             return
 
 
-def _run_all(runner: Runner, lanes: tuple[Lane, ...], job: Job) -> list[Ran] | None:
-    """The job's runs in one trio run, or None: then each item runs (and reports any error of
+def _run_all(
+    runner: Runner, lanes: tuple[Lane, ...], items: Sequence[Item], check: bool
+) -> list[Ran] | None:
+    """The items' runs in one trio run, or None: then each item runs (and reports any error of
     its own, as a finding) in ``run_item``."""
     try:
         calls = [
-            (lanes[lane].spec(seed), not job.check, None if ch is None else Replay.strict(ch))
-            for lane, seed, _want, ch in job.items
+            (lanes[lane].spec(seed), not check, None if ch is None else Replay.strict(ch))
+            for lane, seed, _want, ch in items
         ]
     except Exception:
         return None
