@@ -13,9 +13,8 @@ from emulator.engine.coverage import Coverage
 from emulator.engine.runtime import Job, RunConfig, RunResult, run_batch
 from emulator.engine.strategies import needs_profile, new_campaign
 from emulator.errors import ScenarioError
-from emulator.run.directed import check_directed_reached
 from emulator.run.failures import build
-from emulator.run.scenario import Scenario
+from emulator.run.scenario import Scenario, Setup
 from emulator.run.session import (
     RunSpec,
     build_options,
@@ -115,25 +114,37 @@ Call = tuple[RunSpec, Replay | None, Coverage | None]
 reads-from pairs and conflict orders join (or None)."""
 
 
-def execute_all(calls: Sequence[Call]) -> list[tuple[Scenario, RunResult]] | None:
-    """``execute(spec, replay=..., coverage=...)`` of every call, in one trio run: each run
-    builds its own model, strategy and choices exactly as ``execute`` does, so each result is
-    the one ``execute`` gives. None when building or running one of them raised: the caller
-    then runs them one by one through ``execute``, which names the error and its run exactly
-    (running one again is harmless: a run is a function of its spec, and joining the same
-    coverage twice adds nothing). Strategies with cross-run state (a campaign) are not for it:
-    running one again would teach its campaign twice."""
+def execute_all(calls: Sequence[Call], each: Callable[[int, Scenario, RunResult], None]) -> int:
+    """``execute(spec, replay=..., coverage=...)`` of the calls, in order, in one trio run:
+    each run builds its own model, strategy and choices exactly as ``execute`` does, so each
+    result is the one ``execute`` gives. ``each(i, scenario, result)`` is called as soon as
+    run ``i`` has ended (inside the trio run: it must not start one). Returns how many calls
+    were run and handed to ``each``: it stops before a directed schedule (its checks need trio
+    runs of their own) and at the first run or ``each`` that raised; the caller runs the rest
+    through ``execute``, which names the error and its run exactly. Strategies with cross-run
+    state (a campaign) are not for it: a run made again would teach its campaign twice."""
+    prepared: list[tuple[Scenario, Setup, RunConfig]] = []
     try:
-        prepared = [prepare(spec, replay, coverage=cov) for spec, replay, cov in calls]
-        jobs = [(setup.model, setup.actors, cfg) for _scen, setup, cfg in prepared]
-        results = run_batch(jobs)
-        for (spec, replay, _cov), (scen, setup, _cfg), result in zip(
-            calls, prepared, results, strict=True
-        ):
-            if spec.schedule == "directed" and replay is None:
-                check_directed_reached(scen, spec, setup, result)
+        for spec, replay, cov in calls:
+            if spec.schedule == "directed":
+                break
+            prepared.append(prepare(spec, replay, coverage=cov))
     except KeyboardInterrupt:
         raise
-    except BaseException:  # run them one by one: execute reports it exactly
-        return None
-    return [(scen, result) for (scen, _setup, _cfg), result in zip(prepared, results, strict=True)]
+    except BaseException:  # run the rest one by one: execute reports it exactly
+        pass
+    done = 0
+
+    def handed(result: RunResult) -> bool:
+        nonlocal done
+        each(done, prepared[done][0], result)
+        done += 1
+        return False
+
+    try:
+        run_batch([(setup.model, setup.actors, cfg) for _s, setup, cfg in prepared], handed)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # the same: the rest one by one
+        pass
+    return done

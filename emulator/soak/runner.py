@@ -13,7 +13,7 @@ changes nothing a run does), so its seed reproduces it under ``pcemu run``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from emulator.engine.choices import Replay
@@ -53,23 +53,24 @@ class Runner:
         return scen, result, self._new(spec, cov)
 
     def run_all(
-        self, calls: Sequence[tuple[RunSpec, bool, Replay | None]]
-    ) -> list[tuple[Scenario, RunResult, NewCoverage | None]] | None:
-        """``run`` of each (spec, track, replay), in order, made in one trio run (a job's runs
-        cost less so). None when that cannot be done (a strategy with a campaign, whose runs
-        must see each other in order, or a run that raised): the caller then calls ``run``
-        for each, which reports the error of its own run."""
+        self,
+        calls: Sequence[tuple[RunSpec, bool, Replay | None]],
+        each: Callable[[int, tuple[Scenario, RunResult, NewCoverage | None]], None],
+    ) -> int:
+        """``run`` of each (spec, track, replay), in order, in one trio run, handing each to
+        ``each(i, (scenario, result, new coverage))`` as soon as it ends. Returns how many were
+        run so; the caller calls ``run`` for the rest (a strategy with a campaign, whose runs
+        must see each other in order, runs that way from the first; so does the rest after a
+        run that raised, which ``run`` then reports)."""
         if any(replay is None and has_campaign(spec.strategy) for spec, _t, replay in calls):
-            return None
+            return 0
         covs = [Coverage() if track else None for _s, track, _r in calls]
+
+        def handed(i: int, scen: Scenario, result: RunResult) -> None:
+            each(i, (scen, result, self._new(calls[i][0], covs[i])))
+
         pairs = zip(calls, covs, strict=True)
-        done = execute_all([(spec, replay, cov) for (spec, _t, replay), cov in pairs])
-        if done is None:
-            return None
-        return [
-            (scen, result, self._new(spec, cov))
-            for (spec, _t, _r), cov, (scen, result) in zip(calls, covs, done, strict=True)
-        ]
+        return execute_all([(spec, replay, cov) for (spec, _t, replay), cov in pairs], handed)
 
     def _new(self, spec: RunSpec, cov: Coverage | None) -> NewCoverage | None:
         """What of ``cov`` this worker had not seen for the spec's scenario (it is seen now)."""

@@ -23,7 +23,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +44,8 @@ __all__ = ["artifact_paths", "main", "run_item", "serve"]
 
 Ran = tuple[Scenario, RunResult, NewCoverage | None]
 
-# Runs of a job made in one trio run before their results are sent: enough to share a trio run
-# and its actor tasks, few enough that the supervisor keeps hearing from a healthy worker well
-# within --watchdog, and that a worker killed mid-job loses little of it.
+# Runs of a job made in one trio run: enough to share a trio run and its actor tasks, few
+# enough that the results of one trio run (kept until it ends) stay small.
 CHUNK = 16
 
 
@@ -177,34 +176,53 @@ def serve(chan: Channel) -> None:
                 mine = known.get(sig)
                 if mine is None or rank < mine:
                     known[sig] = rank
-            # The job's runs are made CHUNK to a trio run when they can be (Runner.run_all);
-            # what each result then leads to (saving a reproducer) is done item by item.
             for start in range(0, len(msg.items), CHUNK):
-                items = msg.items[start : start + CHUNK]
-                ran = _run_all(runner, lanes, items, msg.check)
-                for j, (li, seed, want, choices) in enumerate(items):
-                    done = ran[j] if ran is not None else None
-                    lane = lanes[li]
-                    r = run_item(lane, seed, want, out, known, msg.check, runner, choices, done)
-                    chan.send(r.wire(start + j))
+                _serve_chunk(chan, msg, start, lanes, out, known, runner)
             chan.send({"op": protocol.DONE, "id": msg.jid})
         elif isinstance(msg, Exit):
             return
 
 
+def _serve_chunk(
+    chan: Channel,
+    job: Job,
+    start: int,
+    lanes: tuple[Lane, ...],
+    out: Path | None,
+    known: dict[str, tuple[int, str]],
+    runner: Runner,
+) -> None:
+    """Items ``start`` to ``start + CHUNK`` of ``job``, in one trio run when they can be
+    (``Runner.run_all``). Each result is reported as soon as its run ends, as one run per trio
+    run did: the supervisor blames a hang or a death on the first item not reported."""
+    items = job.items[start : start + CHUNK]
+
+    def report(j: int, ran: Ran | None) -> None:
+        li, seed, want, choices = items[j]
+        r = run_item(lanes[li], seed, want, out, known, job.check, runner, choices, ran)
+        chan.send(r.wire(start + j))
+
+    for j in range(_run_all(runner, lanes, items, job.check, report), len(items)):
+        report(j, None)
+
+
 def _run_all(
-    runner: Runner, lanes: tuple[Lane, ...], items: Sequence[Item], check: bool
-) -> list[Ran] | None:
-    """The items' runs in one trio run, or None: then each item runs (and reports any error of
-    its own, as a finding) in ``run_item``."""
+    runner: Runner,
+    lanes: tuple[Lane, ...],
+    items: Sequence[Item],
+    check: bool,
+    each: Callable[[int, Ran], None],
+) -> int:
+    """The items' runs in one trio run, each handed to ``each`` as it ends; how many were run
+    so (``run_item`` runs the rest, and reports any error of its own as a finding)."""
     try:
         calls = [
             (lanes[lane].spec(seed), not check, None if ch is None else Replay.strict(ch))
             for lane, seed, _want, ch in items
         ]
     except Exception:
-        return None
-    return runner.run_all(calls)
+        return 0
+    return runner.run_all(calls, each)
 
 
 def main() -> None:
