@@ -12,7 +12,6 @@ import os
 import sys
 import traceback
 from collections.abc import Sequence
-from importlib.metadata import entry_points
 from typing import Any, NoReturn
 
 import click
@@ -21,6 +20,7 @@ from emulator import __version__
 from emulator.cli import exits
 from emulator.cli.catalog_cmds import list_cmd, show
 from emulator.cli.hunt import hunt
+from emulator.cli.lazy import LazyCommand
 from emulator.cli.lazy import debug as debug_cmds
 from emulator.cli.lazy import search as search_cmds
 from emulator.cli.lazy import soak as soak_cmds
@@ -41,6 +41,27 @@ def fail(msg: str, status: int = exits.BAD, prefix: str = "error") -> NoReturn:
 
 
 class Cli(click.Group):
+    """The group; commands of installed packages are looked up only when a name is not one of
+    pcemu's own, or when all are listed (finding them costs more than a hunt's first run)."""
+
+    _plugins = False
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        cmd = super().get_command(ctx, cmd_name)
+        if cmd is None and not self._plugins:
+            self._add_plugins()
+            cmd = super().get_command(ctx, cmd_name)
+        return cmd
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._add_plugins()
+        return super().list_commands(ctx)
+
+    def _add_plugins(self) -> None:
+        if not self._plugins:
+            Cli._plugins = True
+            add_plugin_commands()
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -71,12 +92,11 @@ cli.add_command(search_cmds.verify)
 # -- commands contributed by installed packages (pcemu litmus) ----------------------------------
 def add_plugin_commands() -> None:
     """Commands registered under the ``pcemu.commands`` entry point group: this package never
-    imports the domain packages that provide them."""
+    imports the domain packages that provide them, and imports each one only when it is used."""
+    from importlib.metadata import entry_points
+
     for ep in sorted(entry_points(group="pcemu.commands"), key=lambda e: e.name):
-        cli.add_command(ep.load())
-
-
-add_plugin_commands()
+        cli.add_command(LazyCommand(ep.name, ep.module, ep.attr))
 
 
 def _quiet_stdout() -> None:

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from emulator.engine.choices import ChoiceRecord
 from emulator.engine.config import RunResult
@@ -23,6 +22,9 @@ from emulator.errors import BadInput
 from emulator.run import interrupts
 from emulator.run.many import run_many
 from emulator.run.session import RunSpec, execute
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 
 @dataclass(frozen=True)
@@ -102,6 +104,11 @@ def _worker_init() -> None:
 
 def parallel(spec: RunSpec, start: int, n: int, stop_at_failure: bool, jobs: int) -> Iterator[Seen]:
     """The same seeds as ``sequential``, in the same order, computed by ``jobs`` processes."""
+    # Imported here: a process pool is most of what -j 1 (the usual hunt) would import for
+    # nothing before its first run.
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
     size = max(1, min(64, n // (jobs * 8) or 1))
     chunks = [(lo, min(lo + size, start + n)) for lo in range(start, start + n, size)]
     pending: dict[int, Future[list[Seen]]] = {}

@@ -4,7 +4,8 @@ The hub is the page-cache actor. It asks the strategy which pending request to a
 (recording every choice), applies it atomically to the model, and hands the baton, with the
 reply, to that actor only; the actor's task runs until its next ``Port.call`` and hands the
 baton back. Actor tasks come from the hub's ``Pool``, so a run starts and ends without
-spawning or cancelling tasks.
+spawning or cancelling tasks. ``control.py`` holds what the model sees of the hub and how a run
+ends; ``enabled.py`` the requests applied without a choice.
 
 Blocking primitives park the actor inside the model; the model wakes it later through
 ``Control.wake`` and the actor's same request is applied again as a *resume* step.
@@ -12,8 +13,7 @@ Blocking primitives park the actor inside the model; the model wakes it later th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Sequence
 from typing import Any
 
 import msgpack
@@ -22,10 +22,11 @@ import trio
 
 from emulator.engine.choices import ChoiceRecord, Divergence, Recorder, ReplayCursor
 from emulator.engine.config import RunConfig, RunResult
+from emulator.engine.control import HubControl, Stop
 from emulator.engine.coverage import Tracker
-from emulator.engine.events import PARKED_REPLY, VIOLATED_REPLY, StepEvent, trace_hash
+from emulator.engine.enabled import LOCAL_RUN, Enabled
+from emulator.engine.events import PARKED_REPLY, VIOLATED_REPLY, StepEvent
 from emulator.engine.facts import Fact
-from emulator.engine.footprint import UNKNOWN, Access
 from emulator.engine.model import PARKED, Model
 from emulator.engine.pool import Pool
 from emulator.engine.port import IDLE, ActorSpec, Port, SitePort, Slot, abort
@@ -38,17 +39,10 @@ from emulator.engine.strategies import (
     Strategy,
     delay_ns,
 )
-from emulator.engine.violations import (
-    CLEAN,
-    ERROR,
-    HANG,
-    VIOLATION,
-    Crash,
-    Outcome,
-    Violation,
-    ViolationReport,
-)
-from emulator.engine.waits import at_quiescence, cycle_from
+from emulator.engine.violations import CLEAN, ERROR, HANG, Crash, Outcome, Violation
+from emulator.engine.waits import cycle_from
+
+__all__ = ["LOCAL_RUN", "Runtime"]
 
 # The hot path builds records without NamedTuple's Python __new__ and calls trio and msgpack
 # through module globals.
@@ -59,17 +53,14 @@ _Value = outcome.Value
 _unpackb = msgpack.unpackb
 _SCALARS = frozenset((int, str, bool, type(None)))
 
-
-class _Stop(Exception):
-    def __init__(self, outcome: Outcome) -> None:
-        self.outcome = outcome
-
-
-# The most local steps one actor takes in a row without a choice.
-LOCAL_RUN = 64
+# The replies most steps give, packed once: (0, None), (0, False), (0, True) and (0, i) for
+# small non-negative ints (the bytes are exactly what packing them again would give).
+_REPLY_NONE = msgpack.packb((0, None))
+_REPLY_BOOL = (msgpack.packb((0, False)), msgpack.packb((0, True)))
+_REPLY_INT = tuple(msgpack.packb((0, i)) for i in range(128))
 
 
-class Runtime:
+class Runtime(HubControl, Enabled):
     def __init__(self, model: Model, actors: Sequence[ActorSpec], cfg: RunConfig) -> None:
         self.model = model
         self.cfg = cfg
@@ -84,8 +75,8 @@ class Runtime:
         strategy.attach(self)
         self.strategy = strategy
         self.src = Recorder(cfg.replay.records if cfg.replay is not None else None)
-        self._now = 0
-        self._steps = 0
+        self.now = 0
+        self.steps = 0
         self._current = -1
         # The actor listed first in a choice ("keep going"): the last one chosen or alone,
         # not one applied without a choice (a local step or a park does not switch).
@@ -103,132 +94,10 @@ class Runtime:
         self._step_facts: list[Fact] = []
         self.facts: list[tuple[Fact, ...]] = []
         self.sites: list[Site | None] = []
-        # Footprints and enabledness, when the model states them (see footprint.py).
-        fp = getattr(model, "footprint", None)
-        self._fp: Callable[[int, str, tuple[Any, ...]], tuple[Access, ...]] | None = (
-            fp if callable(fp) else None
-        )
-        wb = getattr(model, "would_block", None)
-        self._wb: Callable[[int, str, tuple[Any, ...], bool], bool] | None = (
-            wb if callable(wb) else None
-        )
-        self._blocking: frozenset[str] = (
-            frozenset(getattr(model, "blocking_ops", ())) if self._wb is not None else frozenset()
-        )
-        # Ops whose footprint may be empty, when the model says (the others are never local:
-        # their footprint need not be asked before a choice).
-        lo = getattr(model, "local_ops", None)
-        self._local_ops: frozenset[str] | None = frozenset(lo) if lo is not None else None
-        self.aware = self._fp is not None or self._wb is not None
-        self._parks = False  # the request _forced returned would block (else: it is local)
-        self.forced = 0  # steps applied without a choice (parks that block, local steps)
-        # Local steps of one actor in a row: an actor that spins on steps touching nothing the
-        # model owns (it waits on state outside the model) would otherwise never yield.
-        self._local_actor = -1
-        self._local_run = 0
+        self._init_enabled(model)
         self.tracker: Tracker | None = (
             Tracker() if (cfg.coverage or strategy.wants_coverage) else None
         )
-
-    # -- Control ---------------------------------------------------------------------------
-
-    @property
-    def now(self) -> int:
-        return self._now
-
-    @property
-    def steps(self) -> int:
-        return self._steps
-
-    @property
-    def facts_on(self) -> bool:
-        return self._facts_on
-
-    def fact(self, f: Fact) -> None:
-        if self._facts_on:
-            self._step_facts.append(f)
-
-    def actor_name(self, actor: int) -> str:
-        return self.names[actor]
-
-    def choose(self, n: int, kind: str) -> int:
-        if n <= 1:
-            return 0
-        slot = self.slots[self._current]
-        try:
-            v = self.strategy.other(kind, n)
-            self.src.record(v, n, kind, (self._steps, slot.name, slot.label))
-        except Divergence as d:
-            if d.step >= 0:
-                raise
-            found = f"{d.found} for {slot.name} [{slot.label}]"
-            raise replace(d, found=found, step=self._steps) from None
-        return v
-
-    def wake(self, actor: int) -> None:
-        slot = self.slots[actor]
-        if slot.parked:
-            slot.parked = False
-            slot.resumed = True
-            slot.at = 0  # its parked request is applied again, as a resume step
-            self.wakes.append((self._steps, actor))
-
-    # -- pending requests ------------------------------------------------------------------
-
-    def pending_args(self, actor: int) -> tuple[Any, ...]:
-        slot = self.slots[actor]
-        args = slot.args
-        if args is None:
-            args = slot.args = _unpackb(slot.raw, use_list=False)[5]
-        return args
-
-    def footprint(self, actor: int) -> tuple[Access, ...]:
-        """What the pending request of ``actor`` touches (UNKNOWN without model footprints)."""
-        slot = self.slots[actor]
-        fp = slot.fp
-        if fp is None:
-            f = self._fp
-            fp = slot.fp = f(actor, slot.op, self.pending_args(actor)) if f is not None else UNKNOWN
-        return fp
-
-    def label(self, actor: int) -> str:
-        return self.slots[actor].label
-
-    def _forced(self, runnable: list[int]) -> Slot | None:
-        """A runnable request to apply without a choice: one that would block (it parks, as a
-        real thread blocking on a lock leaves the run queue) or a local one (it commutes with
-        everything). The lowest actor index first, so the order is fixed."""
-        slots = self.slots
-        wb = self._wb
-        blocking = self._blocking
-        local_ops = self._local_ops
-        for idx in runnable:
-            s = slots[idx]
-            if (
-                wb is not None
-                and s.op in blocking
-                and wb(idx, s.op, self.pending_args(idx), s.resumed)
-            ):
-                self._parks = True
-                return s
-            if local_ops is not None and s.op not in local_ops:
-                continue
-            fp = s.fp
-            if fp is None:
-                fp = self.footprint(idx)
-            if not fp:
-                if idx == self._local_actor:
-                    if self._local_run >= LOCAL_RUN:
-                        continue  # a choice like any other step this time
-                    self._local_run += 1
-                else:
-                    self._local_actor, self._local_run = idx, 1
-                self._parks = False
-                return s
-        self._local_actor = -1
-        return None
-
-    # -- running -----------------------------------------------------------------------------
 
     def port(self, slot: Slot) -> Port:
         return SitePort(self, slot) if self.cfg.sites else Port(self, slot)
@@ -248,7 +117,7 @@ class Runtime:
                 w.job = (self, slot)
                 await self._hand(slot, b"")
             result = await self._loop()
-        except _Stop as stop:
+        except Stop as stop:
             result = stop.outcome
         await pool.release(self.slots, workers)
         cov = self.tracker.cov if self.tracker is not None else None
@@ -283,7 +152,7 @@ class Runtime:
             if isinstance(exc, Violation):
                 self._violation(exc, slot)
             crash = Crash.of(slot.name, exc)
-            raise _Stop(self._outcome(ERROR, error=f"{slot.name}: {crash.traceback}", crash=crash))
+            raise Stop(self._outcome(ERROR, error=f"{slot.name}: {crash.traceback}", crash=crash))
         if not slot.daemon:
             self._live -= 1
         try:
@@ -300,6 +169,8 @@ class Runtime:
             self.sites.append(slot.site)
 
     async def _loop(self) -> Outcome:
+        # Everything the loop reads per step is a local; what the model, the strategies or the
+        # end of the run read (now, steps, _current, lead, forced) is kept on self as it changes.
         slots = self.slots
         record = self.src.record
         # Outside strict replay a choice is only appended: no method call, no checks.
@@ -317,17 +188,17 @@ class Runtime:
         append = self.events.append
         pack = self.packer.pack
         noting = self.cfg.facts or self.cfg.sites
-        aware = self.aware
+        forced_of = self._forced if self.aware else None
         applied = None if type(strategy).applied is Strategy.applied else strategy.applied
         tracker = self.tracker
+        steps = self.steps
+        now = self.now
         while True:
-            steps = self._steps
             if steps >= budget:
                 return self._outcome(HANG, error=f"step budget {budget} exhausted")
-            now = self._now
             runnable = [s.idx for s in slots if s.at <= now]
             n = len(runnable)
-            forced = self._forced(runnable) if aware and n else None
+            forced = forced_of(runnable) if forced_of is not None and n else None
             try:
                 if forced is not None:
                     slot = forced
@@ -338,6 +209,7 @@ class Runtime:
                     where = None
                 elif n == 0:
                     if self._advance_time():
+                        now = self.now
                         continue
                     return self._quiescent()
                 else:
@@ -369,8 +241,8 @@ class Runtime:
                 d = self._asked_among(d, runnable)
                 self.divergence = str(d)
                 return self._outcome(HANG, error=f"replay diverged: {d}")
-            self._steps = steps = steps + 1
-            self._now = vtime = now + STEP_NS
+            self.steps = steps = steps + 1
+            self.now = now = now + STEP_NS
             self._current = idx = slot.idx
             if forced is None:
                 self.lead = idx
@@ -380,7 +252,7 @@ class Runtime:
             try:
                 res = apply(idx, slot.op, slot.label, args, slot.resumed)
             except Violation as v:
-                append(_new_event(StepEvent, (idx, vtime, slot.raw, VIOLATED_REPLY)))
+                append(_new_event(StepEvent, (idx, now, slot.raw, VIOLATED_REPLY)))
                 if noting:
                     self._noted(slot)
                 self._violation(v, slot)
@@ -393,15 +265,23 @@ class Runtime:
                 slot.parked = True
                 slot.resumed = False
                 slot.at = IDLE
-                append(_new_event(StepEvent, (idx, vtime, slot.raw, PARKED_REPLY)))
+                append(_new_event(StepEvent, (idx, now, slot.raw, PARKED_REPLY)))
                 if noting:
                     self._noted(slot)
                 cycle = cycle_from(model, slots, idx)
                 if cycle is not None:
                     self._violation(cycle, slot)
                 continue
-            reply = pack((0, res))
-            append(_new_event(StepEvent, (idx, vtime, slot.raw, reply)))
+            t = type(res)
+            if res is None:
+                reply = _REPLY_NONE
+            elif t is bool:
+                reply = _REPLY_BOOL[res]
+            elif t is int and 0 <= res < 128:
+                reply = _REPLY_INT[res]
+            else:
+                reply = pack((0, res))
+            append(_new_event(StepEvent, (idx, now, slot.raw, reply)))
             if noting:
                 self._noted(slot)
             if tracker is not None:
@@ -419,7 +299,7 @@ class Runtime:
             # Hand the baton and the reply to this actor; it returns with its next request. The
             # actor gets the reply decoded from its bytes, as a copy; an immutable scalar is
             # its own copy, so it is passed as it is.
-            if type(res) not in _SCALARS:
+            if t not in _SCALARS:
                 res = _unpackb(reply, use_list=False)[1]
             _reschedule(slot.task, _Value(res))
             await _wait(abort)
@@ -431,57 +311,3 @@ class Runtime:
                 except Violation as v:
                     self._violation(v, None)
                 return self._outcome(CLEAN)
-
-    def _asked_among(self, d: Divergence, runnable: list[int]) -> Divergence:
-        """A kind/range mismatch is found before any actor is picked: name the live candidates
-        (error path only, so the hot loop builds no strings)."""
-        if d.step >= 0:
-            return d
-        cands = ", ".join(f"{self.slots[i].name} [{self.slots[i].label}]" for i in runnable)
-        return replace(d, found=f"{d.found} among {cands}", step=self._steps + 1)
-
-    def _advance_time(self) -> bool:
-        pending = [s.at for s in self.slots if s.at != IDLE]
-        if not pending:
-            return False
-        self._now = max(self._now, min(pending))
-        return True
-
-    def _quiescent(self) -> Outcome:
-        if not self._live:
-            return self._outcome(CLEAN)
-        v, slot = at_quiescence(self.model, self.slots)
-        return self._report(v, self.slots[slot.idx] if slot is not None else None)
-
-    # -- outcomes ----------------------------------------------------------------------------
-
-    def _violation(self, v: Violation, slot: Slot | None) -> None:
-        raise _Stop(self._report(v, slot))
-
-    def _report(self, v: Violation, slot: Slot | None) -> Outcome:
-        rep = ViolationReport(
-            oracle=v.oracle,
-            message=v.message,
-            step=self._steps,
-            vtime=self._now,
-            actor=slot.name if slot else "-",
-            label=slot.label if slot else "-",
-        )
-        return self._outcome(VIOLATION, violation=rep)
-
-    def _outcome(
-        self,
-        status: str,
-        violation: ViolationReport | None = None,
-        error: str | None = None,
-        crash: Crash | None = None,
-    ) -> Outcome:
-        return Outcome(
-            status=status,
-            steps=self._steps,
-            vtime=self._now,
-            trace_hash=trace_hash(self.events),
-            violation=violation,
-            error=error,
-            crash=crash,
-        )

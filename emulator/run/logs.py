@@ -16,8 +16,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-import structlog
-
 from emulator import __version__
 from emulator.errors import BadInput
 from emulator.run.inputs import MiB, input_file, q, reading, writing
@@ -34,6 +32,10 @@ FIX = "give the --log file of a run"
 
 
 def _logger(out: Any) -> Any:
+    # Imported when a log is written: it (and what it imports) is most of what `pcemu hunt`
+    # would otherwise import before its first run, and most hunts write no log.
+    import structlog
+
     return structlog.wrap_logger(
         structlog.PrintLogger(out),
         processors=[structlog.processors.JSONRenderer(sort_keys=True)],

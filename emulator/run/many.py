@@ -1,21 +1,26 @@
-"""Many seeds of one scenario, many to one trio run (``run_many``): the results ``execute``
-gives seed by seed, at less cost per run. Used by ``hunt`` and the benchmarks."""
+"""Many runs to one trio run: many seeds of one scenario (``run_many``, used by ``hunt`` and the
+benchmarks) or any list of specs (``execute_all``, used by the soak worker), with the results
+``execute`` gives run by run, at less cost per run."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 from typing import Any
 
+from emulator.engine.choices import Replay
+from emulator.engine.coverage import Coverage
 from emulator.engine.runtime import Job, RunConfig, RunResult, run_batch
 from emulator.engine.strategies import needs_profile, new_campaign
 from emulator.errors import ScenarioError
 from emulator.run.failures import build
+from emulator.run.scenario import Scenario, Setup
 from emulator.run.session import (
     RunSpec,
     build_options,
     check_seed,
     execute,
+    prepare,
     profile_of,
     strategy_for,
     validate,
@@ -102,3 +107,44 @@ def run_many(
 
 class _OneByOne(Exception):
     """Run this batch seed by seed (see ``run_many``)."""
+
+
+Call = tuple[RunSpec, Replay | None, Coverage | None]
+"""One run for ``execute_all``: its spec, the choices it replays (or None), the coverage its
+reads-from pairs and conflict orders join (or None)."""
+
+
+def execute_all(calls: Sequence[Call], each: Callable[[int, Scenario, RunResult], None]) -> int:
+    """``execute(spec, replay=..., coverage=...)`` of the calls, in order, in one trio run:
+    each run builds its own model, strategy and choices exactly as ``execute`` does, so each
+    result is the one ``execute`` gives. ``each(i, scenario, result)`` is called as soon as
+    run ``i`` has ended (inside the trio run: it must not start one). Returns how many calls
+    were run and handed to ``each``: it stops before a directed schedule (its checks need trio
+    runs of their own) and at the first run or ``each`` that raised; the caller runs the rest
+    through ``execute``, which names the error and its run exactly. Strategies with cross-run
+    state (a campaign) are not for it: a run made again would teach its campaign twice."""
+    prepared: list[tuple[Scenario, Setup, RunConfig]] = []
+    try:
+        for spec, replay, cov in calls:
+            if spec.schedule == "directed":
+                break
+            prepared.append(prepare(spec, replay, coverage=cov))
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # run the rest one by one: execute reports it exactly
+        pass
+    done = 0
+
+    def handed(result: RunResult) -> bool:
+        nonlocal done
+        each(done, prepared[done][0], result)
+        done += 1
+        return False
+
+    try:
+        run_batch([(setup.model, setup.actors, cfg) for _s, setup, cfg in prepared], handed)
+    except KeyboardInterrupt:
+        raise
+    except BaseException:  # the same: the rest one by one
+        pass
+    return done

@@ -13,12 +13,14 @@ changes nothing a run does), so its seed reproduces it under ``pcemu run``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from emulator.engine.choices import Replay
 from emulator.engine.coverage import Coverage
 from emulator.engine.runtime import RunResult
 from emulator.engine.strategies import has_campaign, new_campaign
+from emulator.run.many import execute_all
 from emulator.run.scenario import Scenario
 from emulator.run.session import RunSpec, execute
 from emulator.soak.protocol import NewCoverage
@@ -48,15 +50,39 @@ class Runner:
         campaign = None if replay is not None else self.campaign(spec)
         cov = Coverage() if track else None
         scen, result = execute_run(spec, cov, campaign, replay)
+        return scen, result, self._new(spec, cov)
+
+    def run_all(
+        self,
+        calls: Sequence[tuple[RunSpec, bool, Replay | None]],
+        each: Callable[[int, tuple[Scenario, RunResult, NewCoverage | None]], None],
+    ) -> int:
+        """``run`` of each (spec, track, replay), in order, in one trio run, handing each to
+        ``each(i, (scenario, result, new coverage))`` as soon as it ends. Returns how many were
+        run so; the caller calls ``run`` for the rest (a strategy with a campaign, whose runs
+        must see each other in order, runs that way from the first; so does the rest after a
+        run that raised, which ``run`` then reports)."""
+        if any(replay is None and has_campaign(spec.strategy) for spec, _t, replay in calls):
+            return 0
+        covs = [Coverage() if track else None for _s, track, _r in calls]
+
+        def handed(i: int, scen: Scenario, result: RunResult) -> None:
+            each(i, (scen, result, self._new(calls[i][0], covs[i])))
+
+        pairs = zip(calls, covs, strict=True)
+        return execute_all([(spec, replay, cov) for (spec, _t, replay), cov in pairs], handed)
+
+    def _new(self, spec: RunSpec, cov: Coverage | None) -> NewCoverage | None:
+        """What of ``cov`` this worker had not seen for the spec's scenario (it is seen now)."""
         if cov is None:
-            return scen, result, None
+            return None
         seen = self.seen.setdefault(spec.scenario, Coverage())
         new = NewCoverage(
             tuple(sorted(cov.reads_from - seen.reads_from)),
             tuple(sorted(cov.orders - seen.orders)),
         )
         seen.add(cov)
-        return scen, result, new
+        return new
 
 
 def execute_run(

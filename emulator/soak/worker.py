@@ -23,22 +23,30 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from emulator.engine.choices import Replay
+from emulator.engine.config import RunResult
 from emulator.engine.strategies import has_campaign
 from emulator.run.artifacts import save
+from emulator.run.scenario import Scenario
 from emulator.run.session import RunSpec
 from emulator.soak import paths, protocol
 from emulator.soak.findings import classify, from_exception
 from emulator.soak.paths import artifact_paths
 from emulator.soak.plan import Lane
-from emulator.soak.protocol import Choices, Exit, Found, Init, ItemResult, Job
+from emulator.soak.protocol import Choices, Exit, Found, Init, Item, ItemResult, Job, NewCoverage
 from emulator.soak.runner import Runner
 
 __all__ = ["artifact_paths", "main", "run_item", "serve"]
+
+Ran = tuple[Scenario, RunResult, NewCoverage | None]
+
+# Runs of a job made in one trio run: enough to share a trio run and its actor tasks, few
+# enough that the results of one trio run (kept until it ends) stay small.
+CHUNK = 16
 
 
 def run_item(
@@ -50,17 +58,18 @@ def run_item(
     check: bool = False,
     runner: Runner | None = None,
     replay: Choices | None = None,
+    ran: Ran | None = None,
 ) -> ItemResult:
     """Run one seed of one lane. ``known`` maps signatures to the (seed, strategy) of their
     current reproducer; it is updated when this run writes a better one. ``runner`` is what the
     worker keeps across runs (coverage seen, rff campaigns); a self-check (``check``) tracks no
     coverage and, given the first run's choices (``replay``), replays them strictly instead of
-    running the seed."""
+    running the seed. ``ran``: what ``runner`` already made of this run (in a job's batch)."""
     runner = runner or Runner()
     spec = lane.spec(seed)
     try:
         rp = None if replay is None else Replay.strict(replay)
-        scen, result, cov = runner.run(spec, track=not check, replay=rp)
+        scen, result, cov = ran if ran is not None else runner.run(spec, track=not check, replay=rp)
     except BaseException as exc:  # even sys.exit() in scenario code is a finding, not a crash
         f = from_exception(lane.scenario, lane.variant, exc)
         return ItemResult(0, None, None if check else Found(f))
@@ -150,8 +159,8 @@ def _orphan_guard(interval: float = 0.5) -> None:
 
 def serve(chan: Channel) -> None:
     """The job loop: one process for the whole soak (the supervisor replaces it only when it
-    dies or hangs). Each run is its own trio run; the ``Runner`` keeps what lasts across them
-    (coverage seen per scenario, rff campaigns per scenario and variant)."""
+    dies or hangs). The runs of a job share trio runs (CHUNK each); the ``Runner`` keeps what
+    lasts across them (coverage seen per scenario, rff campaigns per scenario and variant)."""
     lanes: tuple[Lane, ...] = ()
     out: Path | None = None
     known: dict[str, tuple[int, str]] = {}
@@ -167,12 +176,53 @@ def serve(chan: Channel) -> None:
                 mine = known.get(sig)
                 if mine is None or rank < mine:
                     known[sig] = rank
-            for i, (lane, seed, want, choices) in enumerate(msg.items):
-                r = run_item(lanes[lane], seed, want, out, known, msg.check, runner, choices)
-                chan.send(r.wire(i))
+            for start in range(0, len(msg.items), CHUNK):
+                _serve_chunk(chan, msg, start, lanes, out, known, runner)
             chan.send({"op": protocol.DONE, "id": msg.jid})
         elif isinstance(msg, Exit):
             return
+
+
+def _serve_chunk(
+    chan: Channel,
+    job: Job,
+    start: int,
+    lanes: tuple[Lane, ...],
+    out: Path | None,
+    known: dict[str, tuple[int, str]],
+    runner: Runner,
+) -> None:
+    """Items ``start`` to ``start + CHUNK`` of ``job``, in one trio run when they can be
+    (``Runner.run_all``). Each result is reported as soon as its run ends, as one run per trio
+    run did: the supervisor blames a hang or a death on the first item not reported."""
+    items = job.items[start : start + CHUNK]
+
+    def report(j: int, ran: Ran | None) -> None:
+        li, seed, want, choices = items[j]
+        r = run_item(lanes[li], seed, want, out, known, job.check, runner, choices, ran)
+        chan.send(r.wire(start + j))
+
+    for j in range(_run_all(runner, lanes, items, job.check, report), len(items)):
+        report(j, None)
+
+
+def _run_all(
+    runner: Runner,
+    lanes: tuple[Lane, ...],
+    items: Sequence[Item],
+    check: bool,
+    each: Callable[[int, Ran], None],
+) -> int:
+    """The items' runs in one trio run, each handed to ``each`` as it ends; how many were run
+    so (``run_item`` runs the rest, and reports any error of its own as a finding)."""
+    try:
+        calls = [
+            (lanes[lane].spec(seed), not check, None if ch is None else Replay.strict(ch))
+            for lane, seed, _want, ch in items
+        ]
+    except Exception:
+        return 0
+    return runner.run_all(calls, each)
 
 
 def main() -> None:
