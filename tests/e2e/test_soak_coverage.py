@@ -6,7 +6,9 @@ nondeterministic."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -26,8 +28,9 @@ def metrics(out: Path) -> dict[tuple[str, str], float]:
 
 
 def heartbeats(soak: Soak) -> list[dict[str, Any]]:
+    """The heartbeat lines, then the closing line (the snapshot the summary is made from)."""
     lines = [json.loads(ln) for ln in soak.stderr.read_text().splitlines() if ln.startswith("{")]
-    return [d for d in lines if d.get("event") == "soak.heartbeat"]
+    return [d for d in lines if d.get("event") in ("soak.heartbeat", "soak.end")]
 
 
 def stored(out: Path) -> dict[str, set[tuple[str, str, str]]]:
@@ -53,9 +56,11 @@ def test_coverage_grows_and_shows_live_on_metrics_and_in_the_summary(tmp_path: P
     soak = Soak(
         out,
         "--scenarios", TWO, "--variants", "buggy", "--strategies", "chaos,rff",
-        "--workers", "2", "--duration", "4s", "--selfcheck", "0",
+        "--workers", "2", "--duration", "10m", "--selfcheck", "0",
         cwd=tmp_path,
     )  # fmt: skip
+    # Stopped by SIGTERM once /metrics was read, not by a short --duration: on a loaded machine
+    # a short soak could end before the test looked at its endpoint.
     wait_for(lambda: (out / "endpoint").exists(), 60, "the status endpoint", soak)
     wait_for(
         lambda: metrics(out).get(("pcemu_coverage_reads_from", "fault-vs-invalidate2"), 0) > 0,
@@ -64,7 +69,8 @@ def test_coverage_grows_and_shows_live_on_metrics_and_in_the_summary(tmp_path: P
         soak,
     )
     live = metrics(out)
-    assert soak.wait(60) == 0, soak.log()
+    os.kill(soak.proc.pid, signal.SIGTERM)
+    assert soak.wait(60) == 143, soak.log()
 
     s = soak.summary()
     by = counts(stored(out))
@@ -81,7 +87,7 @@ def test_coverage_grows_and_shows_live_on_metrics_and_in_the_summary(tmp_path: P
         assert 0 <= v <= by[sc][key]
     # The heartbeat lines carry it too, and it only ever grows.
     beats = heartbeats(soak)
-    assert beats, soak.log()
+    assert beats and beats[-1]["event"] == "soak.end", soak.log()
     totals = [(b["coverage_reads_from"], b["coverage_conflict_orders"]) for b in beats]
     assert totals == sorted(totals)
     assert totals[-1] == (s["coverage_reads_from"], s["coverage_conflict_orders"])
