@@ -58,6 +58,28 @@ def _reads(args: tuple[Any, ...]) -> tuple[Access, ...]:
     return _READS_ANY
 
 
+def _rwsem(args: tuple[Any, ...]) -> tuple[Access, ...]:
+    """``op(ref, name="mmap_sem")``: the semaphore's lock-table entry (count, waiters, the
+    readers it grants on release). Granting wakes parked actors only: their frames are touched
+    by no other step until they run."""
+    return (((args[0][0], args[1] if len(args) > 1 else "mmap_sem"), True),)
+
+
+# put_page: the refcount (and the holder ledger that goes with it, as for get_page); at zero
+# the page is freed: its mapping and ANON bit are cleared, after reading mapcount, PG_reserved
+# and PG_locked for the bad-page checks. A struct page is never freed as memory (a stale
+# reference still dereferences) and only alloc_page, which is UNKNOWN, reads the free list.
+_PUT_PAGE_WRITES = ("_refcount", "mapping", "anon")
+_PUT_PAGE_READS = ("mapcount", "reserved", "locked")
+
+
+def _put_page(args: tuple[Any, ...]) -> tuple[Access, ...]:
+    oid = args[0][0]
+    return tuple(((oid, f), True) for f in _PUT_PAGE_WRITES) + tuple(
+        ((oid, f), False) for f in _PUT_PAGE_READS
+    )
+
+
 def _rcu(args: tuple[Any, ...]) -> tuple[Access, ...]:
     return ((("rcu", ""), True),)
 
@@ -111,6 +133,22 @@ FOOTPRINTS: dict[str, Fp] = {
     "mutex_trylock": _named("lock", True),
     "mutex_lock": _named("lock", True),
     "mutex_is_locked": _named("lock", False),
+    # mutex_unlock's hooks (anon_vma's INV-AV-1 ledger: the caller's own commitments, the
+    # frees under a held root lock) are read and written otherwise only by commit,
+    # kmem_cache_free and avc_walk, which are UNKNOWN: the lock word is all it shares.
+    "mutex_unlock": _named("lock", True),
+    "down_read": _rwsem,
+    "down_read_trylock": _rwsem,
+    "up_read": _rwsem,
+    "down_write": _rwsem,
+    "up_write": _rwsem,
+    "put_page": _put_page,
+    # i_count: the inode's life (alloc_inode, destroy_inode, the grace period) and the futex
+    # keys that iput's INV-FUTEX-1 check reads change only in UNKNOWN steps. ihold's WARN_ON
+    # messages are a diagnosis list, not state a step reads.
+    "ihold": _named("i_count", True),
+    "inode_inc_not_zero": _named("i_count", True),
+    "inode_iput_dec": _named("i_count", True),
     "spin_lock": _field(True),
     "spin_unlock": _field(True),
     "spin_trylock": _field(True),
@@ -143,14 +181,14 @@ FOOTPRINTS: dict[str, Fp] = {
 # Everything else touches more than its arguments say (frees, allocations, tree and rmap
 # walks, grace periods, swap, fuse queues, unlock hooks): conflicts with every step.
 _CONFLICTS_WITH_ALL = (
-    "commit retry mutex_unlock mutex_trylock_via mutex_lock_via mutex_unlock_via "
-    "call_rcu synchronize_rcu gp_idle gp_start gp_wait gp_end put_page "
+    "commit retry mutex_trylock_via mutex_lock_via mutex_unlock_via "
+    "call_rcu synchronize_rcu gp_idle gp_start gp_wait gp_end "
     "alloc_page pte_install pte_zap "
     "gup_map_zero detach_vmas_to_be_unmapped fault_lookup fault_lookup_from "
     "add_to_page_cache_locked add_to_page_cache_lru "
     "delete_from_page_cache cache_remove trunc_vmas zap_page_range truncate_complete_page "
     "trunc_done trunc_invalidate_done anon_vma_alloc kmem_cache_free anon_vma_chain_link "
-    "avc_unlink avc_walk page_add_anon_rmap ihold inode_inc_not_zero inode_iput_dec "
+    "avc_unlink avc_walk page_add_anon_rmap "
     "iput_final destroy_inode alloc_inode get_swap_page add_to_swap_cache shmem_swap_out "
     "swap_writepage swap_io_wait swap_io_done find_get_entry lookup_swap_cache swap_confirm "
     "shmem_add_to_page_cache delete_from_swap_cache reclaim_rmap reclaim_pageout_ok "
@@ -159,9 +197,8 @@ _CONFLICTS_WITH_ALL = (
     # waits and wake-ups reach other actors' wait queues
     "complete wait_for_completion wait_on_page_locked page_lock_to_io futex_queue "
     "futex_schedule futex_wake_queued set_pte_at "
-    # the reader/writer semaphore hands over to queued readers and writers; writeback and
-    # fatal signals wake waiters; the pte updates of do_wp_page and GUP-fast
-    "down_read down_read_trylock down_write up_read up_write set_page_writeback "
+    # writeback and fatal signals wake waiters; the pte updates of do_wp_page and GUP-fast
+    "set_page_writeback "
     "end_page_writeback wait_on_page_writeback lock_page_killable send_fatal_signal "
     "gup_fast_pte pte_cow_replace pte_mkwrite "
     # anonymous swap and reclaim: swap map, swap cache, frees, the block layer's queue

@@ -43,6 +43,13 @@ from emulator.run.session import build_options, validate
     help="the preemption bound: switches away from an actor that could still run",
 )
 @click.option(
+    "--delays",
+    type=BoundedInt(0, 16, "--delays"),
+    default=None,
+    help="bound the delays of a round-robin scheduler instead of the preemptions "
+    "(delay-bounded scheduling; docs/verify.md)",
+)
+@click.option(
     "--set", "options", multiple=True, help="scenario option KEY=VALUE (see pcemu show NAME)"
 )
 @click.option("--mem", default=None, help="memory mode sc | tso | weak (default: scenario's)")
@@ -95,6 +102,7 @@ def verify_cmd(
     name: str,
     variant: str,
     preemptions: int,
+    delays: int | None,
     options: Sequence[str],
     mem: str | None,
     budget: int | None,
@@ -105,8 +113,11 @@ def verify_cmd(
     reduction: str,
     as_json: bool,
 ) -> None:
-    """Explore every execution of NAME's VARIANT with at most N preemptions (depth first).
+    """Explore every execution of NAME's VARIANT with at most N preemptions (depth first), or
+    with --delays D every run of a round-robin scheduler delayed at most D times.
     Exit 0: none fails; 1: a counterexample (saved); 2: bad input, or the limit was reached."""
+    counting = "preemptions" if delays is None else "delays"
+    bound = preemptions if delays is None else delays
     spec = make_spec(name, variant, 0, "random", (), options, budget, mem=mem)
     scen = validate(spec)
     opts = build_options(scen, spec)
@@ -127,7 +138,7 @@ def verify_cmd(
     v = verify(
         program,
         lambda r: r.outcome.failed,
-        preemptions,
+        bound,
         steps,
         limit,
         progress,
@@ -136,18 +147,19 @@ def verify_cmd(
             or (max_seconds is not None and time.monotonic() - t0 > max_seconds)
         ),
         reduction=reduction,
+        counting=counting,
     )
     secs = time.monotonic() - t0  # display only: the exploration itself never reads a clock
     if v.witness is None and interrupts.received() is not None:
         raise Interrupted(
             interrupts.received() or 2,
-            f"verify: {v.executions:,} executions with <= {preemptions} preemptions, "
+            f"verify: {v.executions:,} executions with <= {bound} {counting}, "
             "no violation; interrupted before the bound was exhausted",
         )
     result: dict[str, Any] = {
         "scenario": scen.name,
         "variant": variant,
-        "preemptions": preemptions,
+        counting: bound,
         "executions": v.executions,
         "complete": v.complete,
         "seconds": round(secs, 1),
@@ -162,7 +174,8 @@ def verify_cmd(
         path = trace
         if path is None:
             output_dir(save_dir, "-o/--out")
-            path = save_dir / f"{scen.name}-{variant}-verify-p{preemptions}.pctrace"
+            tag = f"p{bound}" if delays is None else f"d{bound}"
+            path = save_dir / f"{scen.name}-{variant}-verify-{tag}.pctrace"
         keep(spec, spec.header(scen), r, None, path)
         o = r.outcome
         what = o.violation.oracle if o.violation is not None else o.status
@@ -177,7 +190,7 @@ def verify_cmd(
         code = exits.FOUND
     elif v.complete:
         text = (
-            f"no violation in any execution with <= {preemptions} preemptions: "
+            f"no violation in any execution with <= {bound} {counting}: "
             f"{v.executions:,} executions, {secs:.1f} s"
         )
         if v.cut:
@@ -185,14 +198,14 @@ def verify_cmd(
     elif v.executions < limit:
         text = (
             f"inconclusive: stopped after --max-seconds {max_seconds} ({v.executions:,} "
-            f"executions with <= {preemptions} preemptions and no violation, {secs:.1f} s); "
-            "raise --max-seconds or lower --preemptions"
+            f"executions with <= {bound} {counting} and no violation, {secs:.1f} s); "
+            f"raise --max-seconds or lower --{counting}"
         )
         code = exits.BAD
     else:
         text = (
-            f"inconclusive: stopped at --limit {limit:,} executions with <= {preemptions} "
-            f"preemptions and no violation, {secs:.1f} s; raise --limit or lower --preemptions"
+            f"inconclusive: stopped at --limit {limit:,} executions with <= {bound} "
+            f"{counting} and no violation, {secs:.1f} s; raise --limit or lower --{counting}"
         )
         code = exits.BAD
     if as_json:

@@ -32,6 +32,17 @@ with at most P preemptions", and invariants checked on intermediate states (step
 covered too. What it rests on is the footprints' correctness, which the hub already relies on
 to apply local steps without a choice. ``reduction="none"`` runs the plain search.
 
+Delay bounding (``counting="delays"``; Emmi, Qadeer and Rakamaric, POPL 2011): the runs are
+those of one deterministic round-robin scheduler (keep running the actor that made the last
+chosen step while it can; when it cannot, the next runnable actor after it in index order,
+cyclically) that may be *delayed* at most D times. A delay at a scheduling choice skips the
+actor the scheduler would run and takes the next in the round-robin order; skipping j actors
+costs j delays. A choice value in this mode is the number of delays spent at that choice; the
+runtime still records the actor's position among the runnable ones, so a counterexample
+replays like any trace. Model choices cost nothing, as under the preemption bound. The state
+reduction applies unchanged: the round-robin scheduler's next move depends only on the lead
+actor and the runnable set, both part of the key or determined by it.
+
 Domain-free; deterministic (keys are blake2b digests of plain tuples, no ``hash()`` order).
 """
 
@@ -51,6 +62,7 @@ from emulator.engine.port import ActorSpec
 Build = Callable[[], tuple[Model, Sequence[ActorSpec]]]
 
 REDUCTIONS = ("state", "none")
+BOUNDS = ("preemptions", "delays")
 
 _MASK = (1 << 128) - 1
 _blake = hashlib.blake2b
@@ -132,9 +144,15 @@ class _Bounded(Strategy):
     name = "random"
     delays = False
 
-    def __init__(self, prefix: Sequence[int], seen: dict[tuple[int, ...], int] | None) -> None:
+    def __init__(
+        self,
+        prefix: Sequence[int],
+        seen: dict[tuple[int, ...], int] | None,
+        delays: bool = False,
+    ) -> None:
         super().__init__(0)
         self.prefix = prefix
+        self.delays_bound = delays  # values are delays of a round-robin scheduler
         self.values: list[int] = []
         self.ns: list[int] = []
         self.costs: list[int] = []  # preemptions before this choice
@@ -157,7 +175,8 @@ class _Bounded(Strategy):
         self.costs.append(self.used)
         self.preemptive.append(preemptive)
         if preemptive and v:
-            self.used += 1
+            # A delay bound charges each skipped actor; a preemption bound one per switch.
+            self.used += v if self.delays_bound else 1
         return v
 
     def pick(self, runnable: Sequence[int], step: int) -> int:
@@ -178,6 +197,9 @@ class _Bounded(Strategy):
                 self.cut = True
                 raise _Cut(len(self.values), "", "", step)
             self.seen[key] = self.used
+        if self.delays_bound:
+            order = _round_robin(runnable, cur)
+            return runnable.index(order[self._next(len(runnable), True)])
         return self._next(len(runnable), runnable[0] == cur)
 
     def other(self, kind: str, n: int) -> int:
@@ -193,6 +215,14 @@ class _Bounded(Strategy):
             self._choices.clear()
 
 
+def _round_robin(runnable: Sequence[int], cur: int) -> list[int]:
+    """The runnable actors in the order a round-robin scheduler that last ran ``cur`` takes
+    them: ``cur`` itself while it can run, then the actors after it by index, cyclically."""
+    after = sorted(a for a in runnable if a > cur)
+    before = sorted(a for a in runnable if a < cur)
+    return ([cur] if cur in runnable else []) + after + before
+
+
 @dataclass
 class Verdict:
     executions: int = 0  # runs made, the cut ones included
@@ -205,6 +235,7 @@ class Verdict:
     states: int = 0  # distinct (partial order, lead) keys at choice points
     reduction: str = "state"
     steps: int = 0  # steps applied, over all runs
+    kind: str = "preemptions"  # what the bound counts (BOUNDS)
 
 
 def verify(
@@ -216,16 +247,21 @@ def verify(
     progress: Callable[[Verdict], None] | None = None,
     stop: Callable[[], bool] | None = None,
     reduction: str = "state",
+    counting: str = "preemptions",
 ) -> Verdict:
     """Run every execution of ``build``'s program with at most ``preemptions`` preemptions
     (up to the ``reduction``), fewest preemptions first and depth first within a count, until
     one ``failed`` (the witness), all were run (complete) or ``limit`` runs were made, or
-    ``stop()`` said so (checked between runs)."""
+    ``stop()`` said so (checked between runs). With ``counting="delays"`` the number bounds the
+    delays of a round-robin scheduler instead (see the module docstring)."""
     from emulator.engine.runtime import run_batch
 
     if reduction not in REDUCTIONS:
         raise ValueError(f"reduction {reduction!r}: one of {', '.join(REDUCTIONS)}")
-    v = Verdict(bound=preemptions, reduction=reduction)
+    if counting not in BOUNDS:
+        raise ValueError(f"counting {counting!r}: one of {', '.join(BOUNDS)}")
+    delays = counting == "delays"
+    v = Verdict(bound=preemptions, reduction=reduction, kind=counting)
     # One stack of prefixes per preemption count; the lowest non-empty one is taken first.
     stacks: list[list[list[int]]] = [[] for _ in range(preemptions + 1)]
     stacks[0].append([])
@@ -243,7 +279,7 @@ def verify(
             stack = pending()
             if stack is None:
                 return
-            s = _Bounded(stack.pop(), seen)
+            s = _Bounded(stack.pop(), seen, delays)
             strategies.append(s)
             model, actors = build()
             v.executions += 1
@@ -258,13 +294,12 @@ def verify(
         # at the choice it was cut at: that choice was never made); the deepest is pushed last
         # so that it is explored first.
         for i in range(len(s.prefix), len(vals)):
-            c = costs[i] + 1 if pre[i] else costs[i]
-            if c > preemptions:
-                continue
-            stack = stacks[c]
             head = vals[:i]
             for alt in range(ns[i] - 1, 0, -1):
-                stack.append([*head, alt])
+                # Under a delay bound, the alt-th actor in round-robin order costs alt delays.
+                c = costs[i] + ((alt if delays else 1) if pre[i] else 0)
+                if c <= preemptions:
+                    stacks[c].append([*head, alt])
         if s.cut:
             v.cut += 1
             st = "cut"

@@ -10,14 +10,14 @@ from emulator.cli import main
 
 
 def record_run(d: Path) -> Path:
-    """Record anon-vma-reuse seed 144 (a failing run) as ``d/r.jsonl`` and ``d/r.pctrace``."""
+    """Record anon-vma-reuse seed 662 (a failing run) as ``d/r.jsonl`` and ``d/r.pctrace``."""
     with pytest.raises(SystemExit):
         main(
             [
                 "run",
                 "anon-vma-reuse",
                 "--seed",
-                "144",
+                "662",
                 "--log",
                 str(d / "r.jsonl"),
                 "--trace",

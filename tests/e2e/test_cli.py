@@ -28,7 +28,7 @@ def failing_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Pat
         "--variant",
         "buggy",
         "--seed",
-        "144",
+        "662",
         "--log",
         str(log),
         "--trace",
@@ -50,7 +50,7 @@ def test_run_reports_the_interleaving_and_how_to_reproduce(
     log, trace, out = failing_run
     assert out.startswith("INVARIANT INV-LOCK-1 violated: unlock of anon_vma#6.lock not held")
     assert "Interleaving:" in out and "[A5b] mutex_trylock" in out
-    assert "pcemu run anon-vma-reuse --variant buggy --seed 144 --strategy mix" in out
+    assert "pcemu run anon-vma-reuse --variant buggy --seed 662 --strategy mix" in out
     assert f"pcemu replay {log}" in out and f"pcemu replay {trace}" in out
 
 
@@ -63,7 +63,7 @@ def test_log_first_and_last_events(failing_run: tuple[Path, Path, str]) -> None:
         "pcemu": __version__,
         "scenario": "anon-vma-reuse",
         "variant": "buggy",
-        "seed": 144,
+        "seed": 662,
         "strategy": "mix",
     }
     assert "budget" in start and "mem" in start and "strategy_params" in start
@@ -83,7 +83,7 @@ def test_replay_reproduces_from_log_and_trace(
     for f in (log, trace):
         code, out, _ = pcemu(capsys, "replay", str(f), "-q")
         assert code == 0, out
-        assert out.startswith("replay: reproduced (violation, 37 steps")
+        assert out.startswith("replay: reproduced (violation, 51 steps")
 
 
 def test_replay_detects_a_doctored_outcome(
@@ -102,7 +102,7 @@ def test_replay_detects_a_doctored_outcome(
 def test_hunt_finds_the_first_failing_seed_and_keeps_its_log(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    code, out, _ = pcemu(capsys, "hunt", "anon-vma-reuse", "--seeds", "200")
+    code, out, _ = pcemu(capsys, "hunt", "anon-vma-reuse", "--seeds", "300")
     assert code == 1
     assert out.startswith("hunt: seed ")
     seed = out.split()[2]

@@ -20,7 +20,7 @@ def soak_dir(tmp_path: Path, with_trace: bool = True, strategy: str = "mix") -> 
     """A findings store holding one finding of anon-vma-reuse, as a soak worker leaves it."""
     out = tmp_path / "soak"
     out.mkdir()
-    spec = RunSpec(scenario="anon-vma-reuse", variant="buggy", seed=144)
+    spec = RunSpec(scenario="anon-vma-reuse", variant="buggy", seed=662)
     scen, result = execute(spec)
     found = classify(scen, spec.scenario, spec.variant, result)
     assert found is not None
@@ -31,9 +31,9 @@ def soak_dir(tmp_path: Path, with_trace: bool = True, strategy: str = "mix") -> 
     try:
         store.commit_batch(
             BatchRow(
-                f"anon-vma-reuse|buggy|{strategy}", "0/1", 0, 144, 145, 1, result.outcome.steps, 1
+                f"anon-vma-reuse|buggy|{strategy}", "0/1", 0, 662, 663, 1, result.outcome.steps, 1
             ),
-            [Hit(found, 1, 144, strategy, replace(spec, strategy=strategy), None, trace)],
+            [Hit(found, 1, 662, strategy, replace(spec, strategy=strategy), None, trace)],
             None,
         )
     finally:
@@ -48,7 +48,7 @@ def test_replay_a_finding_by_id_and_by_prefix(
     for ident in (sig, sig[:6].upper()):
         code, stdout, err = pcemu(capsys, "replay", "-q", "--finding", ident, "--from", str(out))
         assert code == 0, err
-        assert stdout.startswith("replay: reproduced (violation, 37 steps")
+        assert stdout.startswith("replay: reproduced (violation, 51 steps")
 
 
 def test_unknown_or_traceless_finding_is_one_line(

@@ -84,6 +84,24 @@ def test_buggy_needs_one_preemption_and_its_trace_replays(
     assert "replay: reproduced (violation" in out and "ASSERT" in out
 
 
+def test_buggy_needs_one_delay_and_its_trace_replays(
+    script: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = pcemu(capsys, "verify", str(script), "--variant", "buggy", "--delays", "0")
+    assert code == 0, out
+    assert "no violation in any execution with <= 0 delays" in out
+    trace = tmp_path / "cex.pctrace"
+    code, out, _ = pcemu(
+        capsys, "verify", str(script), "--variant", "buggy", "--delays", "1", "--json",
+        "--trace", str(trace),
+    )  # fmt: skip
+    d = json.loads(out)
+    assert code == 1 and d["delays"] == 1 and d["found"] == "ASSERT"
+    code, out, _ = pcemu(capsys, "replay", str(trace), "--script", str(script))
+    assert code == 0, out
+    assert "replay: reproduced (violation" in out
+
+
 def test_the_plain_search_and_the_limit(script: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = pcemu(
         capsys, "verify", str(script), "--variant", "fixed", "-p", "2", "--reduction", "none"

@@ -29,7 +29,11 @@ def _build(p: Program) -> object:
 
 
 def run_verify(
-    p: Program, bound: int, reduction: str = "state", stop_at_bug: bool = True
+    p: Program,
+    bound: int,
+    reduction: str = "state",
+    stop_at_bug: bool = True,
+    counting: str = "preemptions",
 ) -> Verdict:
     return verify(
         _build(p),  # type: ignore[arg-type]
@@ -37,6 +41,7 @@ def run_verify(
         bound,
         p.budget,
         reduction=reduction,
+        counting=counting,
     )
 
 
@@ -47,16 +52,16 @@ def what(r: RunResult) -> tuple[str, str, str]:
 
 
 def all_outcomes(
-    p: Program, bound: int, reduction: str
+    p: Program, bound: int, reduction: str, counting: str = "preemptions"
 ) -> tuple[frozenset[tuple[str, str, str]], Verdict]:
     """Every outcome of every (uncut) execution within the bound (computed once per test
     session: several tests compare the same searches)."""
-    return _all_outcomes(p.name, bound, reduction)
+    return _all_outcomes(p.name, bound, reduction, counting)
 
 
 @cache
 def _all_outcomes(
-    name: str, bound: int, reduction: str
+    name: str, bound: int, reduction: str, counting: str
 ) -> tuple[frozenset[tuple[str, str, str]], Verdict]:
     p = next(q for q in PROGRAMS if q.name == name)
     seen: set[tuple[str, str, str]] = set()
@@ -66,7 +71,7 @@ def _all_outcomes(
             seen.add(what(r))
         return False
 
-    v = verify(_build(p), note, bound, p.budget, reduction=reduction)  # type: ignore[arg-type]
+    v = verify(_build(p), note, bound, p.budget, reduction=reduction, counting=counting)  # type: ignore[arg-type]
     assert v.complete
     return frozenset(seen), v
 
@@ -246,6 +251,40 @@ def test_the_limit_makes_the_search_inconclusive() -> None:
     v = verify(_build(LOCKED), lambda r: r.outcome.failed, 3, LOCKED.budget, 2)  # type: ignore[arg-type]
     assert v.executions == 2
     assert not v.complete and v.witness is None
+
+
+def test_a_lost_update_needs_one_delay_of_the_round_robin_scheduler() -> None:
+    """Round robin runs each incrementer to its end: no delay, no lost update. One delay
+    (the second incrementer goes between the first one's load and store) loses it."""
+    v0 = run_verify(LOST, 0, counting="delays")
+    assert v0.witness is None and v0.complete
+    v1 = run_verify(LOST, 1, counting="delays")
+    assert v1.witness is not None
+    assert what(v1.witness)[1] == "ASSERT"
+
+
+@pytest.mark.parametrize("p", PROGRAMS, ids=lambda p: p.name)
+@pytest.mark.parametrize("bound", [0, 1, 2])
+def test_the_delay_bound_reaches_no_more_than_the_preemption_bound(p: Program, bound: int) -> None:
+    """A delay is at most one preemption, so D delays reach a subset of what D preemptions
+    reach; the state reduction loses nothing under the delay bound either."""
+    by_delays, vd = all_outcomes(p, bound, "none", "delays")
+    reduced, _ = all_outcomes(p, bound, "state", "delays")
+    by_preemptions, vp = all_outcomes(p, bound, "none")
+    assert reduced == by_delays
+    assert by_delays <= by_preemptions
+    assert vd.executions <= vp.executions
+
+
+def test_the_delay_bound_grows_with_the_bound_until_it_covers_the_program() -> None:
+    outcomes = [all_outcomes(THREE, b, "none", "delays")[0] for b in (0, 1, 2)]
+    assert outcomes[0] <= outcomes[1] <= outcomes[2]
+    assert outcomes[0] != outcomes[2]
+
+
+def test_an_unknown_bound_is_refused() -> None:
+    with pytest.raises(ValueError, match="counting"):
+        verify(_build(LOCKED), lambda r: False, 1, counting="context")  # type: ignore[arg-type]
 
 
 def test_an_unknown_reduction_is_refused() -> None:
