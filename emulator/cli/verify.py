@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from emulator.cli import exits
+from emulator.cli.options import path_option
 from emulator.cli.output import BoundedInt, echo_err, emit_json, verbosity, verbosity_options
 from emulator.cli.recordings import interruptible
 from emulator.cli.runs import keep, make_spec, out_dir
@@ -73,19 +74,11 @@ from emulator.run.session import build_options, validate
     help="stop (inconclusive) after this many seconds of wall time (the result is then not "
     "reproducible; --limit is)",
 )
-@click.option(
-    "--trace",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="where a counterexample's trace is written (default: under -o/--out)",
+@path_option(
+    "--trace", "trace", help="where a counterexample's trace is written (default: under -o/--out)"
 )
-@click.option(
-    "-o",
-    "--out",
-    "out",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="directory for a counterexample's trace [default: pcemu-runs]",
+@path_option(
+    "-o", "--out", "out", help="directory for a counterexample's trace [default: pcemu-runs]"
 )
 @click.option(
     "--reduction",
