@@ -107,6 +107,9 @@ class Memory:
 
     # -- routing (wired by PageCacheModel) -------------------------------------------------------
 
+    ROUTED = (*FIELD_OPS, "page_mapped")
+    """The ops ``routes`` replaces in SC (in weak modes it wraps every op)."""
+
     def routes(self, ops: dict[str, Fn]) -> dict[str, Fn]:
         """Replacements for existing ops: field ops on weak locations come here; outside SC,
         lock-word reads read the memory model and every op's lock acquisitions and releases
