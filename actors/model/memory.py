@@ -102,6 +102,9 @@ class Memory:
                 if lk.owner is not None:  # locked at setup (a page under IO)
                     self.mem.init(lock_loc(key), 1)
 
+    def unbind(self) -> None:
+        self.mem.unbind()
+
     def finish(self) -> None:
         self.mem.finish()
 

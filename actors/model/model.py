@@ -137,10 +137,25 @@ class PageCacheModel:
         self.locks.bind()
         self.memory.bind(control)  # memory modes
 
+    def unbind(self) -> None:
+        """The run has ended: keep no reference to its control, so that the model and the
+        run's records it reaches form no reference cycle and go with their result, by
+        reference counting, instead of waiting for the cyclic collector."""
+        self.core.unbind()
+        self.memory.unbind()
+        # The cross-family wiring: bound methods kept by a component that they refer back to
+        # (mm's pte checks are mm's own; locks calls anon, which holds locks). Not used once
+        # the run has ended.
+        self.mm.pte_checks = []
+        self.locks.mutex_hooks = []
+
     def apply(self, actor: int, op: str, label: str, args: tuple[Any, ...], resumed: bool) -> Any:
         ctl = self.core.ctl
         assert ctl is not None
-        res = self._ops[op](Step(actor, label, resumed, ctl.steps), *args)
+        fn = self._ops.get(op)
+        if fn is None:
+            fn = self._op(op)
+        res = fn(Step(actor, label, resumed, ctl.steps), *args)
         if self.step_checks:
             for check in self.step_checks:
                 check()
