@@ -64,6 +64,11 @@ class MemoryModel:
         self.choose = choose
         self.fact = fact
 
+    def unbind(self) -> None:
+        """The run has ended: keep no reference to it (see ``Model.unbind``)."""
+        self.choose = _never
+        self.fact = None
+
     # -- setup ----------------------------------------------------------------------------------
     def init(self, loc: Loc, value: Value) -> None:
         """The value ``loc`` holds before the run (default 0). Call before any access."""

@@ -89,6 +89,11 @@ class Core:
         self.facts_on = bool(getattr(control, "facts_on", False)) and callable(sink)
         self._fact = sink if self.facts_on else None
 
+    def unbind(self) -> None:
+        """The run has ended: drop the control (reports read the state only)."""
+        self.ctl = None
+        self._fact = None
+
     def fact(
         self,
         kind: str,

@@ -102,10 +102,16 @@ class Memory:
                 if lk.owner is not None:  # locked at setup (a page under IO)
                     self.mem.init(lock_loc(key), 1)
 
+    def unbind(self) -> None:
+        self.mem.unbind()
+
     def finish(self) -> None:
         self.mem.finish()
 
     # -- routing (wired by PageCacheModel) -------------------------------------------------------
+
+    ROUTED = (*FIELD_OPS, "page_mapped")
+    """The ops ``routes`` replaces in SC (in weak modes it wraps every op)."""
 
     def routes(self, ops: dict[str, Fn]) -> dict[str, Fn]:
         """Replacements for existing ops: field ops on weak locations come here; outside SC,

@@ -115,10 +115,20 @@ class PageCacheModel:
         self.end_checks.append(memory.finish)
         # -- end of memory modes
         self.swap = Swap(core, locks, pages, cache, mm, self.shmem)
-        self._ops: dict[str, Callable[..., Any]] = {
-            name: getattr(getattr(self, attr), name) for name, attr in OPS.items()
-        }
-        self._ops = memory.routes(self._ops)  # memory modes
+        # Only the ops memory modes route are bound now (all of them when lock words are
+        # weak); every other op is bound on its first use in the run (``_op``): a run uses a
+        # few dozen of the 170 ops, and binding them all was 1-4 % of a short run.
+        routed = OPS if memory.weak_mode else memory.ROUTED
+        self._ops: dict[str, Callable[..., Any]] = memory.routes(
+            {name: getattr(getattr(self, OPS[name]), name) for name in routed}
+        )
+
+    def _op(self, op: str) -> Callable[..., Any]:
+        """The callable applying ``op`` (KeyError for an op no component declares)."""
+        fn = self._ops.get(op)
+        if fn is None:
+            fn = self._ops[op] = getattr(getattr(self, OPS[op]), op)
+        return fn
 
     # -- Model protocol ----------------------------------------------------------------------
 
@@ -127,10 +137,25 @@ class PageCacheModel:
         self.locks.bind()
         self.memory.bind(control)  # memory modes
 
+    def unbind(self) -> None:
+        """The run has ended: keep no reference to its control, so that the model and the
+        run's records it reaches form no reference cycle and go with their result, by
+        reference counting, instead of waiting for the cyclic collector."""
+        self.core.unbind()
+        self.memory.unbind()
+        # The cross-family wiring: bound methods kept by a component that they refer back to
+        # (mm's pte checks are mm's own; locks calls anon, which holds locks). Not used once
+        # the run has ended.
+        self.mm.pte_checks = []
+        self.locks.mutex_hooks = []
+
     def apply(self, actor: int, op: str, label: str, args: tuple[Any, ...], resumed: bool) -> Any:
         ctl = self.core.ctl
         assert ctl is not None
-        res = self._ops[op](Step(actor, label, resumed, ctl.steps), *args)
+        fn = self._ops.get(op)
+        if fn is None:
+            fn = self._op(op)
+        res = fn(Step(actor, label, resumed, ctl.steps), *args)
         if self.step_checks:
             for check in self.step_checks:
                 check()
@@ -139,10 +164,9 @@ class PageCacheModel:
     def op_signature(self, op: str) -> inspect.Signature | None:
         """A primitive's parameters as actor code passes them (reports use it to tell which
         arguments are addresses and which results may be None)."""
-        fn = self._ops.get(op)
-        if fn is None:
+        if op not in OPS and op not in self._ops:
             return None
-        sig = inspect.signature(fn)
+        sig = inspect.signature(self._op(op))
         return sig.replace(parameters=list(sig.parameters.values())[1:])  # drop the Step
 
     # Footprints and enabledness for the engine's strategies (declared in footprints.py).

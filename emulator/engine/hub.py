@@ -124,6 +124,12 @@ class Runtime(HubControl, Enabled):
         if cov is not None and self.cfg.coverage is not None:
             self.cfg.coverage.add(cov)
         self.strategy.finish(result, self.src.records, cov)
+        # A model that holds this run's control (so, this runtime) may let go of it now: the
+        # result keeps the model for reports, and without the cycle a dropped result is freed
+        # at once instead of by the cyclic collector (suspended during batches).
+        unbind = getattr(self.model, "unbind", None)
+        if unbind is not None:
+            unbind()
         return RunResult(
             outcome=result,
             actor_names=self.names,

@@ -58,6 +58,9 @@ def test_api_modules_are_marked_for_source_attribution() -> None:
 
 def test_op_table_is_built_once_and_refuses_duplicates() -> None:
     a, b = PageCacheModel(), PageCacheModel()
+    # A model binds an op on its first use: every op of the table resolves on every model.
+    for name in OPS:
+        assert callable(a._op(name)) and callable(b._op(name))
     assert a._ops.keys() == b._ops.keys() == OPS.keys()
 
     class One:
