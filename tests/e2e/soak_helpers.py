@@ -3,6 +3,7 @@ user scenario scripts that misbehave under some seeds only."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -19,7 +20,7 @@ from emulator.soak.findings import classify
 from emulator.soak.plan import Lane
 
 # CPU0 looks a page up, locks it and finds it truncated under it: that happens under some
-# schedules only (chaos seeds 2, 5, 6, 8, ... of 0..9). What CPU0 then does is the MODE.
+# schedules only (tests find those seeds with truncated_seeds). What CPU0 then does is the MODE.
 SCRIPT = """
 from __future__ import annotations
 
@@ -139,7 +140,12 @@ class Soak:
     """A ``pcemu soak`` process in its own session (so a test can signal its process group,
     as a terminal's Ctrl-C does, and find its workers)."""
 
+    # Every soak a test started; tests/e2e/conftest.py kills those still running when the test
+    # ends, so a failed assertion does not leave a soak (and its workers) running for good.
+    started: list[Soak] = []
+
     def __init__(self, out: Path, *args: str, cwd: Path) -> None:
+        Soak.started.append(self)
         self.out = out
         self.stdout = out.parent / f"{out.name}.stdout"
         self.stderr = out.parent / f"{out.name}.stderr"
@@ -165,6 +171,13 @@ class Soak:
                 stderr=e,
                 start_new_session=True,
             )
+
+    def kill(self) -> None:
+        """SIGKILL the soak's whole process group (supervisor and workers) if it still runs."""
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait()
 
     def wait(self, timeout: float = 120) -> int:
         try:
