@@ -99,13 +99,17 @@ class PageWaits:
     @op
     def wait_on_page_locked(self, cx: Step, page: Ref) -> Any:
         """wait_on_page_locked (a non-exclusive wait_on_page_bit): sleep until PG_locked is
-        clear, without taking it; every unlock_page wakes all such waiters, and a waiter that
-        finds the page locked again sleeps again."""
+        clear, without taking it; every unlock_page wakes all such waiters. Before 5.9 a waiter
+        that finds the page locked again sleeps again (3.0.1 kernel/wait.c:194
+        __wait_on_bit's loop); from 5.9 a woken shared waiter is done, locked again or not
+        (5.9.1 mm/filemap.c:1257, "If we were non-exclusive, we're done")."""
         o = self.core.deref(cx, page)
         key = self.locks.page_key(page)
         lk = self.locks.lock(key, "page")
         if not cx.resumed:
             self.locks.sleeps(cx, "wait_on_page_locked")
+        elif self.form == "5.9":
+            return None
         if lk.owner is None:
             return None
         lk.shared.append(cx.actor)
