@@ -137,9 +137,10 @@ def test_grace_runs_out_then_the_stuck_batch_is_abandoned_and_resume_reruns_it(
     os.kill(soak.proc.pid, signal.SIGTERM)
     assert soak.wait(60) == 143, soak.log()
     s = soak.summary()
-    # Batches of 1, 2 and 1 seeds: seed 0's is committed; the one stuck in its seed, and the one
-    # queued behind it in the worker's pipe, are abandoned.
-    assert s["batches_abandoned"] == 2 and s["batches_committed"] == 1
+    # Batches of 1, 2 and 1 seeds: seed 0's is committed; the one stuck in its seed is
+    # abandoned, and so is the last one if it was already queued behind it in the worker's pipe
+    # (with the stuck seed first in its batch, SIGTERM can come before it is sent).
+    assert s["batches_committed"] == 1 and s["batches_abandoned"] in (1, 2)
     assert committed_batches(out) == 1
     assert not soak.workers()
 
