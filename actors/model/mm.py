@@ -112,6 +112,12 @@ class Mm:
     ) -> bool:
         """Under the pte lock: if pte_none, page_add_*_rmap and set the pte; the caller's page
         reference (``holder``) becomes the pte's. False if somebody else won the race."""
+        return self.set_pte(cx, mm, addr, page, writable, holder)
+
+    def set_pte(self, cx: Step, mm: Ref, addr: int, page: Ref, writable: int, holder: str) -> bool:
+        """The step every pte installation shares (pte_install, rmap_order's set_pte_at): under
+        the pte lock, if pte_none, the caller's page reference becomes the pte's, the pte counts
+        in ``mapcount`` and the installation checks run. False if somebody else won the race."""
         core = self.core
         m = core.deref(cx, mm)
         self._need_ptl(cx, m)

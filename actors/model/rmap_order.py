@@ -9,10 +9,9 @@ model's compound steps and oracles check.
 from __future__ import annotations
 
 from actors.model.core import Core, Step
-from actors.model.mm import Mm, pte_holder
+from actors.model.mm import Mm
 from actors.model.ops import op
 from actors.objects import Ref
-from emulator.engine.violations import Violation
 
 
 class RmapOrder:
@@ -24,21 +23,4 @@ class RmapOrder:
     def set_pte_at(self, cx: Step, mm: Ref, addr: int, page: Ref, holder: str) -> bool:
         """Under the pte lock, with the page's mapcount already raised by the caller: if
         pte_none, set the pte (the caller's reference becomes the pte's). False if taken."""
-        core = self.core
-        m = core.deref(cx, mm)
-        self.mm._need_ptl(cx, m)
-        if addr in m.f["ptes"]:
-            return False
-        p = core.deref(cx, page)
-        holders: list[str] = p.f["holders"]
-        if holder not in holders:
-            raise Violation(
-                "INV-REF-3", f"pte install of {p.name()} without a reference ({holder})"
-            )
-        holders[holders.index(holder)] = pte_holder(m.oid, addr)
-        m.f["ptes"][addr] = (p.oid, 0)
-        core.set(cx, p, "mapcount", p.f["mapcount"] + 1)
-        core.wrote(cx, m, f"pte@{addr:#x}", p.name())
-        for check in self.mm.pte_checks:
-            check(m, addr, p)
-        return True
+        return self.mm.set_pte(cx, mm, addr, page, 0, holder)
