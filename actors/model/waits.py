@@ -123,6 +123,18 @@ class PageWaits:
         lk.shared.append(cx.actor)
         return self.core.park(cx, what, key)
 
+    def _killable_wait(self, cx: Step, page: Ref, name: str) -> tuple[LockKey, Lock, bool, str]:
+        """What both killable waits start with: the page's lock, whether a fatal signal is
+        pending, and (on the first entry) the sleep's record with no wake-up left over."""
+        o = self.core.deref(cx, page)
+        key = self.locks.page_key(page)
+        lk = self.locks.lock(key, "page")
+        fatal = self.core.frames[cx.actor].fatal
+        if not cx.resumed:
+            self.locks.sleeps(cx, name)
+            self.locks.woken.discard(cx.actor)
+        return key, lk, fatal, f"{name}({o.name()})"
+
     def _resumed(self, cx: Step, queue: list[int]) -> tuple[bool, bool]:
         """A killable waiter runs again: (woken by the queue, still on the queue), and it is off
         the queue from now on (finish_wait / abort_exclusive_wait's list_del)."""
@@ -141,15 +153,9 @@ class PageWaits:
         locked, or -EINTR (-4) when a fatal signal is pending as it would sleep or arrives
         while it sleeps (the era's rules: module docstring). A free page is taken even with a
         signal pending."""
-        core, locks = self.core, self.locks
-        o = core.deref(cx, page)
-        key = locks.page_key(page)
-        lk = locks.lock(key, "page")
-        fatal = core.frames[cx.actor].fatal
-        what = f"lock_page_killable({o.name()})"
+        locks = self.locks
+        key, lk, fatal, what = self._killable_wait(cx, page, "lock_page_killable")
         if not cx.resumed:
-            locks.sleeps(cx, "lock_page_killable")
-            locks.woken.discard(cx.actor)
             if lk.owner is None:
                 locks.acquire(cx, key, lk)
                 return 0
@@ -178,15 +184,8 @@ class PageWaits:
         mm/filemap.c:576 wait_on_page_bit_killable; 5.9.1 mm/filemap.c:1318): sleep until the
         page is unlocked, without taking it: 0, or -EINTR (-4) when a fatal signal ends the
         wait (3.0 / 4.9: any signal pending after the sleep; 5.9: only if no unlock woke it)."""
-        core, locks = self.core, self.locks
-        o = core.deref(cx, page)
-        key = locks.page_key(page)
-        lk = locks.lock(key, "page")
-        fatal = core.frames[cx.actor].fatal
-        what = f"wait_on_page_locked_killable({o.name()})"
+        key, lk, fatal, what = self._killable_wait(cx, page, "wait_on_page_locked_killable")
         if not cx.resumed:
-            locks.sleeps(cx, "wait_on_page_locked_killable")
-            locks.woken.discard(cx.actor)
             if lk.owner is None:
                 return 0  # !PageLocked(page)
             if fatal:
