@@ -88,6 +88,15 @@ from emulator.run.session import build_options, validate
     help="state: cut a run at a state (partial order of its steps) already explored with no "
     "more preemptions; none: the plain search (docs/verify.md)",
 )
+@click.option(
+    "-j",
+    "--jobs",
+    type=BoundedInt(1, 256, "-j/--jobs"),
+    default=1,
+    show_default=True,
+    help="processes: the search is cut into subtrees that run in parallel (the verdict is "
+    "the same; the count of executions varies)",
+)
 @click.option("--json", "as_json", is_flag=True, help="one JSON object instead of text")
 @verbosity_options
 @interruptible
@@ -104,6 +113,7 @@ def verify_cmd(
     trace: Path | None,
     out: Path | None,
     reduction: str,
+    jobs: int,
     as_json: bool,
 ) -> None:
     """Explore every execution of NAME's VARIANT with at most N preemptions (depth first), or
@@ -128,20 +138,29 @@ def verify_cmd(
             echo_err(f"verify: {v.executions:,} executions, no violation yet")
 
     t0 = time.monotonic()
-    v = verify(
-        program,
-        lambda r: r.outcome.failed,
-        bound,
-        steps,
-        limit,
-        progress,
-        stop=lambda: (
-            interrupts.received() is not None
-            or (max_seconds is not None and time.monotonic() - t0 > max_seconds)
-        ),
-        reduction=reduction,
-        counting=counting,
-    )
+
+    def stop() -> bool:
+        return interrupts.received() is not None or (
+            max_seconds is not None and time.monotonic() - t0 > max_seconds
+        )
+
+    if jobs > 1:
+        from emulator.run.verifying import Search, parallel_verify
+
+        task = Search(spec, bound, steps, counting, reduction)
+        v = parallel_verify(task, jobs, limit, stop, progress)
+    else:
+        v = verify(
+            program,
+            lambda r: r.outcome.failed,
+            bound,
+            steps,
+            limit,
+            progress,
+            stop=stop,
+            reduction=reduction,
+            counting=counting,
+        )
     secs = time.monotonic() - t0  # display only: the exploration itself never reads a clock
     if v.witness is None and interrupts.received() is not None:
         raise Interrupted(
@@ -160,6 +179,7 @@ def verify_cmd(
         "cut": v.cut,
         "states": v.states,
         "outcomes": dict(sorted(v.outcomes.items())),
+        "jobs": jobs,
     }
     code = exits.CLEAN
     if v.witness is not None:

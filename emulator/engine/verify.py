@@ -236,6 +236,10 @@ class Verdict:
     reduction: str = "state"
     steps: int = 0  # steps applied, over all runs
     kind: str = "preemptions"  # what the bound counts (BOUNDS)
+    # Prefixes left to explore when the search stopped early, with the preemptions each uses,
+    # in the order it would have taken them.
+    frontier: list[tuple[tuple[int, ...], int]] = field(default_factory=list)
+    witness_choices: tuple[int, ...] = ()  # the witness's choice values (a root replays it)
 
 
 def verify(
@@ -248,12 +252,23 @@ def verify(
     stop: Callable[[], bool] | None = None,
     reduction: str = "state",
     counting: str = "preemptions",
+    roots: Sequence[tuple[Sequence[int], int]] = (((), 0),),
+    seen: dict[tuple[int, ...], int] | None = None,
 ) -> Verdict:
     """Run every execution of ``build``'s program with at most ``preemptions`` preemptions
     (up to the ``reduction``), fewest preemptions first and depth first within a count, until
     one ``failed`` (the witness), all were run (complete) or ``limit`` runs were made, or
     ``stop()`` said so (checked between runs). With ``counting="delays"`` the number bounds the
-    delays of a round-robin scheduler instead (see the module docstring)."""
+    delays of a round-robin scheduler instead (see the module docstring).
+
+    A search can be taken up again, elsewhere (``pcemu verify -j``): one that stops before
+    the end leaves in ``Verdict.frontier`` the prefixes it had yet to explore, each with the
+    preemptions it uses; a search given them as ``roots`` explores every execution that begins
+    with one of them (alternatives are taken only past a root). ``seen`` is the state table to
+    use, so that one process's searches share theirs. The cuts stay sound when the prefixes are
+    spread over processes: a cut needs only that every continuation of the earlier visit of
+    the same state is explored, and each one is, by the search that met it or by the one that
+    took the prefix it left."""
     from emulator.engine.runtime import run_batch
 
     if reduction not in REDUCTIONS:
@@ -264,8 +279,13 @@ def verify(
     v = Verdict(bound=preemptions, reduction=reduction, kind=counting)
     # One stack of prefixes per preemption count; the lowest non-empty one is taken first.
     stacks: list[list[list[int]]] = [[] for _ in range(preemptions + 1)]
-    stacks[0].append([])
-    seen: dict[tuple[int, ...], int] | None = {} if reduction == "state" else None
+    # Pushed in reverse so that the first root is taken first.
+    for root, cost in reversed(roots):
+        stacks[min(cost, preemptions)].append(list(root))
+    if reduction != "state":
+        seen = None
+    elif seen is None:
+        seen = {}
     strategies: list[_Bounded] = []
 
     def pending() -> list[list[int]] | None:
@@ -309,6 +329,7 @@ def verify(
         if progress is not None and v.executions % 500 == 0:
             progress(v)
         if not s.cut and failed(r):
+            v.witness_choices = tuple(vals)
             v.witness = r
             return True
         return False
@@ -316,4 +337,7 @@ def verify(
     run_batch(jobs(), done)
     v.states = len(seen) if seen is not None else 0
     v.complete = v.witness is None and pending() is None
+    if not v.complete and v.witness is None:
+        # In the order this search would have taken them (a root list keeps that order).
+        v.frontier = [(tuple(p), c) for c, stack in enumerate(stacks) for p in reversed(stack)]
     return v

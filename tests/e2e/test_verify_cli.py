@@ -112,3 +112,26 @@ def test_the_plain_search_and_the_limit(script: Path, capsys: pytest.CaptureFixt
     )
     assert code == 2
     assert "inconclusive" in out
+
+
+def test_two_processes_give_the_same_verdicts(
+    script: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``-j 2``: the proof, the counterexample (saved, and it replays) and the limit."""
+    code, out, _ = pcemu(
+        capsys, "verify", str(script), "--variant", "fixed", "-p", "2", "-j", "2", "--json"
+    )
+    d = json.loads(out)
+    assert code == 0 and d["complete"] and d["jobs"] == 2, out
+    trace = tmp_path / "cex-j2.pctrace"
+    code, out, _ = pcemu(
+        capsys, "verify", str(script), "--variant", "buggy", "-p", "1", "-j", "2",
+        "--trace", str(trace),
+    )  # fmt: skip
+    assert code == 1 and "ASSERT" in out, out
+    code, out, _ = pcemu(capsys, "replay", str(trace), "--script", str(script))
+    assert code == 0 and "replay: reproduced (violation" in out, out
+    code, out, _ = pcemu(
+        capsys, "verify", str(script), "--variant", "fixed", "-p", "2", "-j", "2", "--limit", "1"
+    )
+    assert code == 2 and "inconclusive" in out, out

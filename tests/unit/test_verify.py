@@ -299,3 +299,63 @@ def test_the_reduction_never_loses_an_outcome_at_higher_bounds(bound: int) -> No
         plain, _ = all_outcomes(p, bound, "none")  # minutes for "three" at bound 4
         reduced, _ = all_outcomes(p, bound, "state")
         assert reduced == plain, p.name
+
+
+# -- a search cut into pieces (pcemu verify -j) ------------------------------------------------
+
+
+Outcome = tuple[str, str, str]
+Roots = Sequence[tuple[Sequence[int], int]]
+
+
+def _outcomes_of(
+    p: Program, bound: int, roots: Roots, seen: dict[tuple[int, ...], int], limit: int
+) -> tuple[set[Outcome], Verdict]:
+    found: set[Outcome] = set()
+
+    def note(r: RunResult) -> bool:
+        if r.divergence is None:
+            found.add(what(r))
+        return False
+
+    v = verify(_build(p), note, bound, p.budget, limit, roots=roots, seen=seen)  # type: ignore[arg-type]
+    return found, v
+
+
+@pytest.mark.parametrize("p", PROGRAMS, ids=lambda p: p.name)
+@pytest.mark.parametrize("stop_after", [1, 3, 7])
+def test_a_search_taken_up_from_its_frontier_is_the_same_search(
+    p: Program, stop_after: int
+) -> None:
+    """Stopped after a few executions and taken up from the prefixes it left, with the same
+    state table, the search makes the same executions and reaches the same outcomes."""
+    whole, w = all_outcomes(p, 2, "state")
+    seen: dict[tuple[int, ...], int] = {}
+    first, a = _outcomes_of(p, 2, (((), 0),), seen, stop_after)
+    assert not a.complete and a.frontier
+    rest, b = _outcomes_of(p, 2, a.frontier, seen, 10**6)
+    assert b.complete and not b.frontier
+    assert first | rest == whole
+    assert a.executions + b.executions == w.executions
+
+
+@pytest.mark.parametrize("p", PROGRAMS, ids=lambda p: p.name)
+def test_a_frontier_spread_over_searches_with_their_own_tables_loses_nothing(p: Program) -> None:
+    """What ``verify -j`` does: the prefixes left by one search are taken up by several, each
+    with its own state table, and the pieces left by those again; together they reach every
+    outcome of the whole search."""
+    whole, _ = all_outcomes(p, 2, "state")
+    plain, _ = all_outcomes(p, 2, "none")
+    assert whole == plain
+    tables: list[dict[tuple[int, ...], int]] = [{}, {}]
+    reached, v = _outcomes_of(p, 2, (((), 0),), tables[0], 2)
+    queue = list(v.frontier)
+    turn = 0
+    while queue:
+        # Two prefixes at a time, to alternate tables, three executions each.
+        roots, queue = queue[:2], queue[2:]
+        found, v = _outcomes_of(p, 2, roots, tables[turn % 2], 3)
+        reached |= found
+        queue = v.frontier + queue
+        turn += 1
+    assert reached == whole
