@@ -208,6 +208,9 @@ def parallel_verify(
             if progress is not None and done:
                 progress(v)
     except BrokenProcessPool:
+        if stop():  # a signal to the process group ends the workers too: the caller reports it
+            v.complete = False
+            return v
         raise BadInput("a verify worker process died; run again with -j 1 to see why") from None
     finally:
         stopping.set()
