@@ -56,14 +56,20 @@ async def run_actors(model: Model, actors: Sequence[ActorSpec], cfg: RunConfig) 
     return result
 
 
+# Runs between two collections of the young generations when a batch keeps no results.
+_SWEEP = 512
+
+
 def run_batch(
-    jobs: Iterable[Job], until: Callable[[RunResult], bool] | None = None
+    jobs: Iterable[Job], until: Callable[[RunResult], bool] | None = None, keep: bool = True
 ) -> list[RunResult]:
     """Run ``jobs`` one after another in one trio run; each job is taken from ``jobs`` only
     when the previous run has ended. Stops after the first result ``until`` accepts (the last
-    one returned). An exception raised while taking a job is raised as is."""
+    one returned). An exception raised while taking a job is raised as is. With ``keep=False``
+    only the last result is returned (a search of a million runs reads each in ``until``)."""
     results: list[RunResult] = []
     failed: list[Exception] = []
+    count = [0]
 
     async def main() -> None:
         async with trio.open_nursery() as nursery:
@@ -78,7 +84,15 @@ def run_batch(
                 if job is None:
                     break
                 result = await Runtime(*job).run(pool)
-                results.append(result)
+                if keep:
+                    results.append(result)
+                else:
+                    results[:] = [result]
+                    count[0] += 1
+                    if count[0] % _SWEEP == 0:
+                        # No result is kept, so what is young is the cycles of the last runs:
+                        # freeing them keeps a long search's memory flat, for a few ms.
+                        gc.collect(1)
                 if until is not None and until(result):
                     break
             pool.close()

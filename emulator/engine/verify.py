@@ -334,7 +334,7 @@ def verify(
             return True
         return False
 
-    run_batch(jobs(), done)
+    run_batch(jobs(), done, keep=False)
     v.states = len(seen) if seen is not None else 0
     v.complete = v.witness is None and pending() is None
     if not v.complete and v.witness is None:
