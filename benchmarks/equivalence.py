@@ -45,11 +45,11 @@ def row(name: str, variant: str, strategy: str, seed: int | None) -> dict[str, A
     }
 
 
-def rows(seeds: int) -> list[dict[str, Any]]:
+def rows(seeds: int, strategies: tuple[str, ...] = STRATEGIES) -> list[dict[str, Any]]:
     out = []
     for name, scen in sorted(builtin().items()):
         for variant in scen.variants:
-            for strategy in STRATEGIES:
+            for strategy in strategies:
                 for seed in range(seeds):
                     out.append(row(name, variant, strategy, seed))
             out.append(row(name, variant, "chaos", None))
@@ -65,8 +65,13 @@ def main() -> int:
         action="store_true",
         help="compare everything but the trace hash (for a deliberate rename of ops on the wire)",
     )
+    ap.add_argument(
+        "--strategies",
+        default=",".join(STRATEGIES),
+        help="comma-separated strategies to record (default: %(default)s; mix: the default's)",
+    )
     args = ap.parse_args()
-    now = rows(args.seeds)
+    now = rows(args.seeds, tuple(args.strategies.split(",")))
     if not args.compare:
         for r in now:
             print(json.dumps(r, sort_keys=True))

@@ -1,10 +1,11 @@
 """Profiling runs: what a program does under uniform random scheduling, measured once.
 
 PCT needs the number of scheduling decisions of a run (its ``k``), URW and SURW the number of
-steps each actor makes (in all and per key), and chaos the labels of steps that conflict with
-another actor's. A profile is a pure function of the program: a few runs of a fixed-seed random
-walk, so every run that uses it stays a function of its own seed (and replays from its recorded
-choices alone).
+steps each actor makes (in all and per key), chaos the labels of steps that conflict with
+another actor's, and ``mix`` whether a random walk already fails. A profile is a pure function
+of the program: a few runs of a fixed-seed random walk, so every run that uses it stays a
+function of its own seed (and replays from its recorded choices alone; a ``mix`` replay also
+needs the profile, which decides the strategy that ran).
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class Profile:
     parents: dict[str, str]  # actor name -> the actor whose step first woke it (spawned it)
     racy_labels: tuple[str, ...]  # labels of steps that conflicted with another actor's
     coverage: Coverage = field(default_factory=Coverage)
+    failures: int = 0  # runs that ended in a violation (or a hang): a random walk finds the bug
 
 
 class _Profiler(RandomStrategy):
@@ -74,7 +76,7 @@ def profile(build: Build, budget: int, runs: int = PROFILE_RUNS) -> Profile:
             yield model, actors, RunConfig(strategy=p, budget=budget)
 
     results = run_batch(jobs())
-    decisions = steps = 0
+    decisions = steps = failures = 0
     counts: dict[str, int] = {}
     key_counts: dict[str, dict[Hashable, int]] = {}
     parents: dict[str, str] = {}
@@ -83,6 +85,7 @@ def profile(build: Build, budget: int, runs: int = PROFILE_RUNS) -> Profile:
         names = r.actor_names
         decisions = max(decisions, p.decisions)
         steps = max(steps, r.outcome.steps)
+        failures += r.outcome.failed
         for a, c in p.counts.items():
             counts[names[a]] = max(counts.get(names[a], 0), c)
         for a, per in p.keys.items():
@@ -97,7 +100,7 @@ def profile(build: Build, budget: int, runs: int = PROFILE_RUNS) -> Profile:
     for first, then in sorted(cov.orders):
         racy[first] = None
         racy[then] = None
-    return Profile(runs, decisions, steps, counts, key_counts, parents, tuple(racy), cov)
+    return Profile(runs, decisions, steps, counts, key_counts, parents, tuple(racy), cov, failures)
 
 
 def _parents(events: Sequence[Any], wakes: Sequence[tuple[int, int]]) -> dict[int, int]:

@@ -19,7 +19,13 @@ from emulator.engine.choices import Replay
 from emulator.engine.coverage import Coverage
 from emulator.engine.profile import Profile, profile
 from emulator.engine.runtime import RunConfig, RunResult, run_sync
-from emulator.engine.strategies import STRATEGIES, Strategy, make_strategy, needs_profile
+from emulator.engine.strategies import (
+    STRATEGIES,
+    Strategy,
+    make_strategy,
+    needs_profile,
+    picks_by_profile,
+)
 from emulator.errors import BadInput, ScenarioError
 from emulator.run.catalog import did_you_mean, load
 from emulator.run.directed import check_directed_actors, check_directed_reached
@@ -117,10 +123,10 @@ def strategy_for(
 ) -> Strategy:
     """The strategy of ``spec`` (for ``seed``, default the spec's), measured against the
     profile of the program when it uses one. A replay answers from its recording, so it needs
-    no profile."""
+    no profile, unless the profile decides which strategy ran (``mix``)."""
     budget = spec.budget or scen.budget
     prof = None
-    if needs_profile(spec.strategy) and not replaying:
+    if needs_profile(spec.strategy) and (not replaying or picks_by_profile(spec.strategy)):
         prof = profile_of(scen, spec.variant, opts, budget)
     return make_strategy(
         spec.strategy,
