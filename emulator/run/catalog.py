@@ -20,10 +20,10 @@ import types
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from functools import cache
-from importlib.metadata import entry_points
 from pathlib import Path
 
 from emulator.errors import BadInput
+from emulator.run import entrypoints
 from emulator.run.inputs import input_file
 from emulator.run.scenario import Scenario
 
@@ -35,8 +35,8 @@ Provider = Callable[..., list[Scenario]]
 
 @cache
 def providers() -> list[Provider]:
-    found = sorted(entry_points(group="pcemu.scenarios"), key=lambda e: e.name)
-    return [ep.load() for ep in found]
+    found = sorted(entrypoints.entry_points("pcemu.scenarios"), key=lambda ep: ep[0])
+    return [entrypoints.load(value) for _name, value in found]
 
 
 @cache
