@@ -5,6 +5,7 @@ time, never a wrong or missing scenario."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ import pytest
 
 import scenarios
 from emulator.run.catalog import builtin
+from emulator.run.session import run_once
 from scenarios import catalog, index_source
 from scenarios.index import MODULES
 
@@ -72,3 +74,34 @@ def test_python_m_scenarios_check_says_the_index_is_up_to_date() -> None:
     )
     assert done.stdout.strip().endswith("index.py: up to date")
     assert Path(scenarios.__file__).parent == ROOT / "scenarios"
+
+
+# One process per scenario, which imports that scenario's module alone (as pcemu run NAME does),
+# runs the same seeds as this process, which has imported every scenario: a scenario must not
+# depend on what another scenario's import left behind.
+ALONE = """
+import json, sys
+from emulator.run.session import run_once
+from scenarios.index import MODULES
+name = sys.argv[1]
+hashes = [run_once(name, v, seed, s).outcome.trace_hash
+          for v in ("buggy", "fixed") for s in ("mix", "chaos") for seed in range(3)]
+others = [m for n, m in MODULES.items() if n != name and m in sys.modules]
+assert len(others) <= 1, others  # at most one whose code paths it shares
+print(json.dumps(hashes))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_a_scenario_alone_runs_as_in_the_whole_catalogue(name: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", ALONE, name], capture_output=True, text=True, check=True
+    )
+    want = [
+        run_once(name, v, seed, s).outcome.trace_hash
+        for v in ("buggy", "fixed")
+        for s in ("mix", "chaos")
+        for seed in range(3)
+    ]
+    assert json.loads(done.stdout) == want
