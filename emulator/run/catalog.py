@@ -13,7 +13,6 @@ never because a log or trace file names it. The bytes that are hashed are the by
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import sys
 import types
@@ -68,6 +67,8 @@ def is_script(name: str) -> bool:
 
 def did_you_mean(value: str, known: Iterable[str]) -> str:
     """`` (did you mean 'x'?)`` for a near miss, else empty."""
+    import difflib  # an error's suggestion: a run or a hunt that starts never needs it
+
     close = difflib.get_close_matches(value, list(known), n=1, cutoff=0.6)
     return f"; did you mean {close[0]!r}?" if close else ""
 

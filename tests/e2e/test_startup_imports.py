@@ -31,6 +31,7 @@ NOT_FOR_A_HUNT = (
     "rich",
     "prometheus_client",
     "concurrent.futures",  # hunt -j N only
+    "difflib",  # suggestions for bad input (and click's, for any short option such as -o)
     "emulator.debug",  # replay, shrink, explain
     "emulator.soak",
     "emulator.cli.debug",
@@ -64,7 +65,7 @@ def within(mods: list[str], prefix: str) -> list[str]:
 
 
 def test_a_hunt_imports_its_scenario_and_nothing_it_does_not_use(tmp_path: Path) -> None:
-    mods = modules(tmp_path, "hunt", "anon-vma-reuse", "--seeds", "1", "-o", str(tmp_path))
+    mods = modules(tmp_path, "hunt", "anon-vma-reuse", "--seeds", "1", "--out", str(tmp_path))
     assert within(mods, "scenarios") == [
         "scenarios",
         "scenarios.anon_vma",
