@@ -42,7 +42,7 @@ def fail(msg: str, status: int = exits.BAD, prefix: str = "error") -> NoReturn:
 
 class Cli(click.Group):
     """The group; commands of installed packages are looked up only when a name is not one of
-    pcemu's own, or when all are listed (finding them costs more than a hunt's first run)."""
+    pcemu's own, or when all are listed (a run or a hunt needs none of them)."""
 
     _plugins = False
 
@@ -93,10 +93,10 @@ cli.add_command(search_cmds.verify)
 def add_plugin_commands() -> None:
     """Commands registered under the ``pcemu.commands`` entry point group: this package never
     imports the domain packages that provide them, and imports each one only when it is used."""
-    from importlib.metadata import entry_points
+    from emulator.run.entrypoints import entry_points, parts
 
-    for ep in sorted(entry_points(group="pcemu.commands"), key=lambda e: e.name):
-        cli.add_command(LazyCommand(ep.name, ep.module, ep.attr))
+    for name, value in sorted(entry_points("pcemu.commands"), key=lambda ep: ep[0]):
+        cli.add_command(LazyCommand(name, *parts(value)))
 
 
 def _quiet_stdout() -> None:

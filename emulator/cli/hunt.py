@@ -38,11 +38,10 @@ from emulator.engine.strategies import has_campaign
 from emulator.engine.violations import ERROR
 from emulator.errors import BadInput, Interrupted
 from emulator.run import interrupts
-from emulator.run.artifacts import repro_commands
 from emulator.run.failures import crash_error
 from emulator.run.inputs import output_dir
-from emulator.run.recording import SEED_LIMIT
 from emulator.run.session import RunSpec, execute
+from emulator.run.spec import SEED_LIMIT
 
 
 def seed_span(start: int, last: int) -> str:
@@ -166,6 +165,8 @@ def hunt(
         trace = where / f"hunt-{failing.seed}.pctrace"  # shrinking reads the failure's trace
     log, trace = kept_paths(spec, scen, True, log, trace, where, no_save)
     keep(spec, header, result, log, trace)
+    from emulator.run.artifacts import repro_commands  # a failure's: clean hunts never need it
+
     repro = repro_commands(spec, log, trace)
     if as_json:
         d = result_dict(header, result, repro)

@@ -26,18 +26,16 @@ from emulator.cli.recordings import (
     recording_options,
     resolve_recording,
 )
-from emulator.debug.replay import replay_file
 from emulator.engine.config import RunResult
 from emulator.engine.strategies import STRATEGIES
 from emulator.engine.violations import ERROR
 from emulator.errors import BadInput
 from emulator.run import interrupts
-from emulator.run.artifacts import repro_commands, run_command, save
 from emulator.run.failures import crash_error
 from emulator.run.inputs import output_dir, output_file
-from emulator.run.recording import MAX_BUDGET, SEED_LIMIT
 from emulator.run.scenario import Scenario
 from emulator.run.session import PARAMS, RunSpec, execute, param_help, validate
+from emulator.run.spec import MAX_BUDGET, SEED_LIMIT
 
 SEED = BoundedInt(0, SEED_LIMIT - 1, "--seed")
 
@@ -176,6 +174,12 @@ def keep(
 ) -> None:
     """Save a run; if the disk refuses, say so in one line that still names what reproduces
     the run (nothing recorded is lost: the run is deterministic)."""
+    if log is None and trace is None:
+        return
+    # The writers (and the schemas of what they write) are imported when a run is kept: a
+    # hunt's clean seeds never need them.
+    from emulator.run.artifacts import run_command, save
+
     try:
         save(header, result, log, trace, log_steps)
     except BadInput as exc:
@@ -237,6 +241,8 @@ def run(
     header = spec.header(scen)
     log, trace = kept_paths(spec, scen, result.outcome.failed, log, trace, where, no_save)
     keep(spec, header, result, log, trace, log_steps)
+    from emulator.run.artifacts import repro_commands
+
     repro = repro_commands(spec, log, trace)
     if as_json:
         emit_json(result_dict(header, result, repro))
@@ -286,6 +292,8 @@ def replay(
         # The spelling of an earlier version, kept for one version: say what it is now.
         echo_err(f"pcemu: note: replay --finding ID --out DIR is now --from {str(old_out)!r}")
         source = old_out
+    from emulator.debug.replay import replay_file
+
     path = resolve_recording(file, finding, source)
     v = replay_file(path, force, facts=verbosity() >= 0, script=script)
     interrupts.check("replay stopped; no verdict")

@@ -28,8 +28,8 @@ from emulator.run import interrupts
 from emulator.run.artifacts import replay_command
 from emulator.run.failures import build
 from emulator.run.inputs import output_dir, output_file
-from emulator.run.recording import MAX_BUDGET
 from emulator.run.session import build_options, validate
+from emulator.run.spec import MAX_BUDGET
 
 
 @click.command("verify")

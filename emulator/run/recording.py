@@ -17,9 +17,9 @@ from emulator.engine.config import RunResult
 from emulator.engine.events import StepEvent
 from emulator.engine.violations import CLEAN, ERROR, HANG, VIOLATION
 from emulator.run.schema import DictOf, Int, Map, Opt, Str
+from emulator.run.spec import MAX_BUDGET as MAX_BUDGET
+from emulator.run.spec import SEED_LIMIT as SEED_LIMIT
 
-SEED_LIMIT = 1 << 64  # seeds are 0 <= seed < 2**64 everywhere (the PRNG takes 64 bits)
-MAX_BUDGET = 1_000_000  # steps; a run costs ~20 us a step
 BIG = 1 << 63
 
 SEED = Int(0, SEED_LIMIT, "0 <= seed < 2**64")

@@ -30,11 +30,11 @@ from emulator.errors import BadInput, ScenarioError
 from emulator.run.catalog import did_you_mean, load
 from emulator.run.directed import check_directed_actors, check_directed_reached
 from emulator.run.failures import _loop_slot, build, leaf
-from emulator.run.recording import MAX_BUDGET
 from emulator.run.scenario import Scenario, Setup
 
 # What determines a run and the checks of its values live in spec.py; they are named here too,
 # where most callers have always found them.
+from emulator.run.spec import MAX_BUDGET
 from emulator.run.spec import PARAMS as PARAMS
 from emulator.run.spec import SCHEDULES as SCHEDULES
 from emulator.run.spec import RunSpec as RunSpec
