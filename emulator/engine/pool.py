@@ -18,10 +18,8 @@ import msgpack
 import outcome
 import trio
 
-from emulator.engine.port import IDLE, Port, Slot, abort
-
-_reschedule = trio.lowlevel.reschedule
-_wait = trio.lowlevel.wait_task_rescheduled
+from emulator.engine.baton import NONE, rescheduler, wait
+from emulator.engine.port import IDLE, Port, Slot
 
 
 class RunOver(BaseException):
@@ -44,12 +42,13 @@ class Worker:
 
 
 class Pool:
-    """The hub's actor tasks, and the one msgpack packer all their requests are encoded with
-    (only the running task packs, so one is enough)."""
+    """The hub's actor tasks, the trio run's reschedule (baton.py), and the one msgpack packer
+    all their requests are encoded with (only the running task packs, so one is enough)."""
 
     def __init__(self, nursery: trio.Nursery) -> None:
         self.nursery = nursery
         self.hub = trio.lowlevel.current_task()
+        self.reschedule = rescheduler()
         self.packer = msgpack.Packer()
         self.workers: list[Worker] = []
         self._stuck = 0
@@ -59,16 +58,17 @@ class Pool:
         while len(self.workers) < n:
             w = Worker()
             self.nursery.start_soon(self._main, w, name=f"pcemu-actor-{len(self.workers)}")
-            await _wait(abort)  # the new task hands the baton back once it has parked
+            await wait()  # the new task hands the baton back once it has parked
             self.workers.append(w)
         return self.workers[:n]
 
     async def _main(self, w: Worker) -> None:
         w.task = trio.lowlevel.current_task()
         hub = self.hub
-        _reschedule(hub)
+        reschedule = self.reschedule
+        reschedule(hub, NONE)
         while True:
-            await _wait(abort)
+            await wait()
             job = w.job
             if job is None:
                 return
@@ -77,7 +77,7 @@ class Pool:
                 await slot.program(rt.port(slot))
             except RunOver:
                 w.job = None
-                _reschedule(hub)
+                reschedule(hub, NONE)
                 continue
             except trio.Cancelled:
                 raise
@@ -86,15 +86,15 @@ class Pool:
             slot.done = True
             slot.at = IDLE  # no request left to apply
             w.job = None
-            _reschedule(hub)
+            reschedule(hub, NONE)
 
     async def release(self, slots: Sequence[Slot], workers: Sequence[Worker]) -> None:
         """Unwind the programs of a finished run that are still suspended, in slot order."""
         for slot, w in zip(slots, workers, strict=False):
             if w.job is None or slot.done:
                 continue
-            _reschedule(w.task, outcome.Error(RunOver()))
-            await _wait(abort)
+            self.reschedule(w.task, outcome.Error(RunOver()))
+            await wait()
             if w.job is not None:
                 # The program caught RunOver and asked for another step: that task is lost
                 # to the pool (close() cancels it); a fresh one will take its place.
@@ -105,6 +105,6 @@ class Pool:
         """Let every idle worker return; cancel the ones a program kept."""
         for w in self.workers:
             w.job = None
-            _reschedule(w.task)
+            self.reschedule(w.task, NONE)
         if self._stuck:
             self.nursery.cancel_scope.cancel()

@@ -7,32 +7,30 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import trio
-
+from emulator.engine.baton import NONE, wait
 from emulator.engine.sites import Site, caller_site
 
 IDLE = 1 << 62
 """``Slot.at`` of an actor with no request the hub may apply (none sent, parked, or done)."""
 
-_reschedule = trio.lowlevel.reschedule
-_wait = trio.lowlevel.wait_task_rescheduled
-
 
 class Hub(Protocol):
-    """The runtime as a port sees it: the task to hand the baton back to, and the packer
-    every request of the run is encoded with."""
+    """The runtime as a port sees it: the task to hand the baton back to, how (the trio run's
+    reschedule, see baton.py), and the packer every request of the run is encoded with."""
 
     hub_task: Any
+    reschedule: Callable[[Any, Any], None]
     packer: Any
 
 
 class Port:
     """An actor's endpoint. ``call`` is the only way actor code may block."""
 
-    __slots__ = ("_hub", "_pack", "_seq", "_slot", "name")
+    __slots__ = ("_hub", "_pack", "_reschedule", "_seq", "_slot", "name")
 
     def __init__(self, rt: Hub, slot: Slot) -> None:
         self._hub = rt.hub_task
+        self._reschedule = rt.reschedule
         self._pack = rt.packer.pack
         self._slot = slot
         self._seq = 0
@@ -47,8 +45,8 @@ class Port:
         slot.args = None  # decoded lazily by the hub, from the bytes (no shared references)
         slot.fp = None  # its footprint, asked of the model when the hub first needs it
         slot.at = 0  # a new request is ready at once (a delay, if any, is chosen by the hub)
-        _reschedule(self._hub)
-        return await _wait(abort)  # the reply, decoded by the hub from its envelope
+        self._reschedule(self._hub, NONE)
+        return await wait()  # the reply, decoded by the hub from its envelope
 
 
 class SitePort(Port):
@@ -60,10 +58,6 @@ class SitePort(Port):
     async def call(self, op: str, label: str, *args: Any) -> Any:
         self._slot.site = caller_site()
         return await Port.call(self, op, label, *args)
-
-
-def abort(_: Any) -> trio.lowlevel.Abort:
-    return trio.lowlevel.Abort.SUCCEEDED
 
 
 @dataclass(slots=True)

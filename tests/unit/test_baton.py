@@ -1,0 +1,128 @@
+"""The baton handoff (engine/baton.py): values and errors cross it both ways, through trio's
+trap used directly and through trio's public functions alike; cancellation still reaches a
+parked task; and a finished run leaves nothing in reference cycles."""
+
+from __future__ import annotations
+
+import gc
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import outcome
+import pytest
+import trio
+
+from emulator.engine import baton
+from emulator.engine.runtime import ActorSpec, Port, RunConfig, run_batch
+from emulator.engine.strategies import make_strategy
+from tests.unit.toy import ToyModel
+
+PAIRS = {
+    "trap": (baton.rescheduler, baton.wait),
+    "public": (baton.public_rescheduler, baton.public_wait),
+}
+
+
+def test_the_installed_trio_takes_the_trap_directly() -> None:
+    """The speed of every step rests on it; a trio that moved its internals shows up here."""
+    assert baton.FAST
+
+
+@pytest.mark.parametrize("pair", sorted(PAIRS))
+def test_values_and_errors_cross_the_baton(pair: str) -> None:
+    make, wait = PAIRS[pair]
+    got: list[Any] = []
+
+    async def main() -> None:
+        reschedule = make()
+        hub = trio.lowlevel.current_task()
+        tasks: list[Any] = []
+
+        async def worker() -> None:
+            tasks.append(trio.lowlevel.current_task())
+            reschedule(hub, baton.NONE)
+            got.append(await wait())  # a plain value
+            reschedule(hub, ("up",))
+            try:
+                await wait()
+            except KeyError as exc:  # an error sent as an outcome is raised
+                got.append(exc.args[0])
+            reschedule(hub, baton.NONE)
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(worker)
+            assert await wait() is None
+            reschedule(tasks[0], ((1, "two"),))
+            got.append(await wait())
+            reschedule(tasks[0], outcome.Error(KeyError("boom")))
+            await wait()
+
+    trio.run(main)
+    assert got == [(1, "two"), "up", "boom"]
+
+
+@pytest.mark.parametrize("pair", sorted(PAIRS))
+def test_cancellation_reaches_a_parked_task(pair: str) -> None:
+    _make, wait = PAIRS[pair]
+    cancelled: list[bool] = []
+
+    async def parked() -> None:
+        try:
+            await wait()
+        except trio.Cancelled:
+            cancelled.append(True)
+            raise
+
+    async def main() -> None:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(parked)
+            await trio.testing.wait_all_tasks_blocked()
+            nursery.cancel_scope.cancel()
+
+    trio.run(main)
+    assert cancelled == [True]
+
+
+class _Unbinding(ToyModel):
+    def unbind(self) -> None:
+        del self.ctl
+
+
+@pytest.fixture
+def no_collector() -> Iterator[None]:
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def test_a_dropped_run_is_freed_without_the_cyclic_collector(no_collector: None) -> None:
+    """A run whose programs are unwound while suspended (a daemon, an actor preempted at the
+    end) and whose strategy saw its hub: once its result is dropped, its model is gone by
+    reference counting alone. A cycle would keep every run of a batch for the collector."""
+
+    def prog(n: int) -> Callable[[Port], Any]:
+        async def body(p: Port) -> None:
+            for _ in range(n):
+                await p.call("inc", "I")
+
+        return body
+
+    async def daemon(p: Port) -> None:
+        while True:
+            await p.call("inc", "D")
+
+    actors = [ActorSpec("a", prog(5)), ActorSpec("b", prog(3)), ActorSpec("d", daemon, True)]
+    models = [_Unbinding() for _ in range(4)]
+    refs = [weakref.ref(m) for m in models]
+    jobs = [
+        (m, actors, RunConfig(make_strategy("chaos", s), budget=500)) for s, m in enumerate(models)
+    ]
+    results = run_batch(jobs)
+    assert {r.outcome.status for r in results} == {"clean"}
+    del models, jobs, results
+    assert [r() for r in refs] == [None] * 4
