@@ -36,7 +36,10 @@ class Port:
         self._seq = 0
         self.name = slot.name
 
-    async def call(self, op: str, label: str, *args: Any) -> Any:
+    def call(self, op: str, label: str, *args: Any) -> Awaitable[Any]:
+        """Send one request and hand the baton to the hub: ``await port.call(...)`` is the
+        reply. A plain function returning the baton's awaitable, not a coroutine: one frame
+        less per step (every caller awaits it at once, as the only way to use it)."""
         self._seq = seq = self._seq + 1
         slot = self._slot
         slot.raw = self._pack((seq, slot.idx, 0, op, label, args))
@@ -46,7 +49,7 @@ class Port:
         slot.fp = None  # its footprint, asked of the model when the hub first needs it
         slot.at = 0  # a new request is ready at once (a delay, if any, is chosen by the hub)
         self._reschedule(self._hub, NONE)
-        return await wait()  # the reply, decoded by the hub from its envelope
+        return wait()  # the reply, decoded by the hub from its envelope
 
 
 class SitePort(Port):
@@ -55,9 +58,9 @@ class SitePort(Port):
 
     __slots__ = ()
 
-    async def call(self, op: str, label: str, *args: Any) -> Any:
+    def call(self, op: str, label: str, *args: Any) -> Awaitable[Any]:
         self._slot.site = caller_site()
-        return await Port.call(self, op, label, *args)
+        return Port.call(self, op, label, *args)
 
 
 @dataclass(slots=True)
