@@ -14,6 +14,24 @@ IDLE = 1 << 62
 """``Slot.at`` of an actor with no request the hub may apply (none sent, parked, or done)."""
 
 
+# What msgpack decodes to an equal value of the same type (a float is a double both ways).
+_SCALARS = frozenset((int, str, bool, float, bytes, type(None)))
+
+
+def _plain(args: tuple[Any, ...]) -> bool:
+    """Whether decoding ``args`` from its envelope (use_list=False) gives back equal values of
+    the same types: scalars, and tuples (exactly) of scalars, at most two levels deep."""
+    for a in args:
+        t = type(a)
+        if t is tuple:
+            for b in a:
+                if type(b) not in _SCALARS:
+                    return False
+        elif t not in _SCALARS:
+            return False
+    return True
+
+
 class Hub(Protocol):
     """The runtime as a port sees it: the task to hand the baton back to, how (the trio run's
     reschedule, see baton.py), and the packer every request of the run is encoded with."""
@@ -45,7 +63,11 @@ class Port:
         slot.raw = self._pack((seq, slot.idx, 0, op, label, args))
         slot.op = op
         slot.label = label
-        slot.args = None  # decoded lazily by the hub, from the bytes (no shared references)
+        # The hub applies what the envelope decodes to: these arguments themselves when they
+        # are what decoding would give back (immutable scalars, plain tuples of them: equal,
+        # of the same types, and nothing the actor could change), else None: decoded by the
+        # hub from the bytes, so that the model never shares a mutable object with an actor.
+        slot.args = args if _plain(args) else None
         slot.fp = None  # its footprint, asked of the model when the hub first needs it
         slot.at = 0  # a new request is ready at once (a delay, if any, is chosen by the hub)
         self._reschedule(self._hub, NONE)

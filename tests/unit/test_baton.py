@@ -126,3 +126,25 @@ def test_a_dropped_run_is_freed_without_the_cyclic_collector(no_collector: None)
     assert {r.outcome.status for r in results} == {"clean"}
     del models, jobs, results
     assert [r() for r in refs] == [None] * 4
+
+
+def test_a_batch_leaves_the_collector_on_and_nothing_frozen() -> None:
+    """run_batch moves what a batch left alive to the oldest generation (gc.freeze, then
+    gc.unfreeze); the results are intact, the collector is on again, nothing stays frozen."""
+
+    async def prog(p: Port) -> None:
+        for _ in range(3):
+            await p.call("inc", "I")
+
+    jobs = [
+        (
+            _Unbinding(),
+            [ActorSpec("a", prog), ActorSpec("b", prog)],
+            RunConfig(make_strategy("chaos", s)),
+        )
+        for s in range(10)
+    ]
+    assert gc.isenabled()
+    results = run_batch(jobs)
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert [r.outcome.steps for r in results] == [6] * 10
