@@ -27,7 +27,7 @@ from emulator.engine.enabled import LOCAL_RUN, Enabled
 from emulator.engine.events import PARKED_REPLY, VIOLATED_REPLY, StepEvent
 from emulator.engine.facts import Fact
 from emulator.engine.model import PARKED, Model
-from emulator.engine.pool import Pool
+from emulator.engine.pool import Pool, Worker
 from emulator.engine.port import IDLE, ActorSpec, Port, SitePort, Slot
 from emulator.engine.sites import Site
 from emulator.engine.strategies import (
@@ -109,11 +109,7 @@ class Runtime(HubControl, Enabled):
         workers = await pool.borrow(len(self.slots))
         result: Outcome
         try:
-            # Each actor runs its local code up to its first request, one at a time.
-            for slot, w in zip(self.slots, workers, strict=True):
-                slot.task = w.task
-                w.job = (self, slot)
-                await self._hand(slot, b"")
+            await self._start(workers)
             result = await self._loop()
         except Stop as stop:
             result = stop.outcome
@@ -145,13 +141,28 @@ class Runtime(HubControl, Enabled):
             coverage=cov,
         )
 
-    async def _hand(self, slot: Slot, reply: bytes) -> None:
-        """Give the baton to ``slot`` and wait until it sends its next request or ends."""
-        self._current = slot.idx
-        self.reschedule(slot.task, (reply,))
+    async def _start(self, workers: Sequence[Worker]) -> None:
+        """Each actor runs its local code up to its first request, one at a time, in slot
+        order: each hands the baton on to the next, the last one back to the hub (one trio
+        pass per actor, not two). An actor that ended or failed on the way is dealt with
+        afterwards, in slot order, before any step."""
+        slots = self.slots
+        if not slots:
+            return
+        ports = [self.port(slot) for slot in slots]
+        for slot, w, port, nxt in zip(slots, workers, ports, [*workers[1:], None], strict=True):
+            slot.task = w.task
+            w.job = (port, slot)
+            if nxt is not None:
+                port.hands_to = nxt.task
+        self.reschedule(workers[0].task, (b"",))
         await wait()
-        if slot.done:
-            self._exited(slot)
+        hub = self.hub_task
+        for port in ports:
+            port.hands_to = hub
+        for slot in slots:
+            if slot.done:
+                self._exited(slot)
 
     def _exited(self, slot: Slot) -> None:
         if slot.error is not None:

@@ -12,7 +12,7 @@ started and stopped once per trio run, however many runs it serves.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import msgpack
 import outcome
@@ -27,18 +27,12 @@ class RunOver(BaseException):
     ``BaseException`` so that actor code catching ``Exception`` does not swallow it."""
 
 
-class Runs(Protocol):
-    """The runtime as a worker sees it: it makes the port of the actor the worker runs."""
-
-    def port(self, slot: Slot) -> Port: ...
-
-
 class Worker:
     __slots__ = ("job", "task")
 
     def __init__(self) -> None:
         self.task: Any = None
-        self.job: tuple[Runs, Slot] | None = None  # None: idle (or, when woken, stop)
+        self.job: tuple[Port, Slot] | None = None  # None: idle (or, when woken, stop)
 
 
 class Pool:
@@ -72,9 +66,9 @@ class Pool:
             job = w.job
             if job is None:
                 return
-            rt, slot = job
+            port, slot = job
             try:
-                await slot.program(rt.port(slot))
+                await slot.program(port)
             except RunOver:
                 w.job = None
                 reschedule(hub, NONE)
@@ -86,7 +80,7 @@ class Pool:
             slot.done = True
             slot.at = IDLE  # no request left to apply
             w.job = None
-            reschedule(hub, NONE)
+            reschedule(port.hands_to, NONE)  # the hub, or the next actor while the run starts
 
     async def release(self, slots: Sequence[Slot], workers: Sequence[Worker]) -> None:
         """Unwind the programs of a finished run that are still suspended, in slot order."""

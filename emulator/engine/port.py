@@ -44,10 +44,12 @@ class Hub(Protocol):
 class Port:
     """An actor's endpoint. ``call`` is the only way actor code may block."""
 
-    __slots__ = ("_hub", "_pack", "_reschedule", "_seq", "_slot", "name")
+    __slots__ = ("_pack", "_reschedule", "_seq", "_slot", "hands_to", "name")
 
     def __init__(self, rt: Hub, slot: Slot) -> None:
-        self._hub = rt.hub_task
+        # The task the baton goes to when this actor sends a request or ends: the hub, or
+        # while the run starts, the next actor (``Runtime._start``).
+        self.hands_to = rt.hub_task
         self._reschedule = rt.reschedule
         self._pack = rt.packer.pack
         self._slot = slot
@@ -70,7 +72,7 @@ class Port:
         slot.args = args if _plain(args) else None
         slot.fp = None  # its footprint, asked of the model when the hub first needs it
         slot.at = 0  # a new request is ready at once (a delay, if any, is chosen by the hub)
-        self._reschedule(self._hub, NONE)
+        self._reschedule(self.hands_to, NONE)
         return wait()  # the reply, decoded by the hub from its envelope
 
 

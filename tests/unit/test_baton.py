@@ -148,3 +148,34 @@ def test_a_batch_leaves_the_collector_on_and_nothing_frozen() -> None:
     results = run_batch(jobs)
     assert gc.isenabled() and gc.get_freeze_count() == 0
     assert [r.outcome.steps for r in results] == [6] * 10
+
+
+def test_actors_start_in_slot_order_and_the_first_failure_names_the_run() -> None:
+    """At the start each actor runs to its first request and hands the baton to the next one
+    (Runtime._start): in slot order, one at a time; an actor that failed on the way ends the
+    run with its error, as if the actors after it had not started."""
+    order: list[str] = []
+
+    def prog(name: str, fail: bool) -> Callable[[Port], Any]:
+        async def body(p: Port) -> None:
+            order.append(name)
+            assert trio.lowlevel.current_statistics().tasks_runnable == 0
+            if fail:
+                raise KeyError(name)
+            await p.call("inc", "I")
+
+        return body
+
+    actors = [ActorSpec(n, prog(n, n in ("b", "c"))) for n in ("a", "b", "c", "d")]
+    clean = [actors[0], actors[3]]
+    results = run_batch(
+        [
+            (_Unbinding(), actors, RunConfig(make_strategy("chaos", 1))),
+            (_Unbinding(), clean, RunConfig(make_strategy("chaos", 1))),  # the same pool
+        ]
+    )
+    assert order == ["a", "b", "c", "d", "a", "d"]
+    o = results[0].outcome
+    assert o.status == "error" and o.steps == 0
+    assert o.error is not None and o.error.startswith("b: ")
+    assert results[1].outcome.status == "clean" and results[1].outcome.steps == 2
