@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from actors.objects import FREE, LIVE, NEVER_FREED, POINTERS, RCU_PENDING, TYPESAFE, Obj, Ref
 from emulator.engine import facts as F
@@ -26,16 +26,14 @@ LockKey = tuple[int, str]
 HISTORY = 5  # last writes kept per field, for reports
 
 
-class Step:
-    """The request being applied."""
+class Step(NamedTuple):
+    """The request being applied (one per step: a tuple, which ``PageCacheModel.apply`` makes
+    without a Python ``__init__``)."""
 
-    __slots__ = ("actor", "label", "resumed", "step")
-
-    def __init__(self, actor: int, label: str, resumed: bool, step: int) -> None:
-        self.actor = actor
-        self.label = label
-        self.resumed = resumed
-        self.step = step
+    actor: int
+    label: str
+    resumed: bool
+    step: int
 
 
 @dataclass

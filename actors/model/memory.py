@@ -89,7 +89,8 @@ class Memory:
     # -- setup ---------------------------------------------------------------------------------
 
     def weak(self, o: Obj, fld: str) -> None:
-        """Declare ``o.fld`` a weak location; its current value is the initial one."""
+        """Declare ``o.fld`` a weak location; its current value is the initial one. At setup
+        only: binding the run decides whether field ops are routed at all."""
         loc = (o.oid, fld)
         self.weak_locs[loc] = None
         v = o.f[fld]

@@ -66,6 +66,8 @@ COMPONENTS: tuple[tuple[str, type], ...] = (
     ("swap", Swap),
 )
 
+_new_step = tuple.__new__  # a Step without NamedTuple's Python __new__ (one per step)
+
 OPS: dict[str, str] = op_table(COMPONENTS)
 """Every op of the wire protocol -> the component attribute that implements it."""
 
@@ -115,12 +117,16 @@ class PageCacheModel:
         self.end_checks.append(memory.finish)
         # -- end of memory modes
         self.swap = Swap(core, locks, pages, cache, mm, self.shmem)
-        # Only the ops memory modes route are bound now (all of them when lock words are
-        # weak); every other op is bound on its first use in the run (``_op``): a run uses a
-        # few dozen of the 170 ops, and binding them all was 1-4 % of a short run.
-        routed = OPS if memory.weak_mode else memory.ROUTED
-        self._ops: dict[str, Callable[..., Any]] = memory.routes(
-            {name: getattr(getattr(self, OPS[name]), name) for name in routed}
+        # Outside SC every op is routed, so all are bound now; in SC only the field ops on
+        # weak locations are, once setup has declared them (``bind``). Every other op is bound
+        # on its first use in the run (``_op``): a run uses a few dozen of the 170 ops, and
+        # binding them all was 1-4 % of a short run.
+        self._ops: dict[str, Callable[..., Any]] = (
+            memory.routes(
+                {name: getattr(getattr(self, name_of), name) for name, name_of in OPS.items()}
+            )
+            if memory.weak_mode
+            else {}
         )
 
     def _op(self, op: str) -> Callable[..., Any]:
@@ -135,7 +141,14 @@ class PageCacheModel:
     def bind(self, control: Control, actor_names: Sequence[str]) -> None:
         self.core.bind(control, actor_names)
         self.locks.bind()
-        self.memory.bind(control)  # memory modes
+        memory = self.memory
+        memory.bind(control)  # memory modes
+        if not memory.weak_mode and memory.weak_locs:
+            # SC with weak locations (declared at setup): their field ops go through the
+            # memory model. Without any, a route would only pass each field op on (it was
+            # ~1 % of a run's CPU time), so the ops stay as they are.
+            ops = {name: getattr(getattr(self, OPS[name]), name) for name in memory.ROUTED}
+            self._ops.update(memory.routes(ops))
 
     def unbind(self) -> None:
         """The run has ended: keep no reference to its control, so that the model and the
@@ -155,7 +168,7 @@ class PageCacheModel:
         fn = self._ops.get(op)
         if fn is None:
             fn = self._op(op)
-        res = fn(Step(actor, label, resumed, ctl.steps), *args)
+        res = fn(_new_step(Step, (actor, label, resumed, ctl.steps)), *args)
         if self.step_checks:
             for check in self.step_checks:
                 check()

@@ -17,9 +17,8 @@ from collections.abc import Sequence
 from typing import Any
 
 import msgpack
-import outcome
-import trio
 
+from emulator.engine.baton import wait
 from emulator.engine.choices import ChoiceRecord, Divergence, Recorder, ReplayCursor
 from emulator.engine.config import RunConfig, RunResult
 from emulator.engine.control import HubControl, Stop
@@ -28,8 +27,8 @@ from emulator.engine.enabled import LOCAL_RUN, Enabled
 from emulator.engine.events import PARKED_REPLY, VIOLATED_REPLY, StepEvent
 from emulator.engine.facts import Fact
 from emulator.engine.model import PARKED, Model
-from emulator.engine.pool import Pool
-from emulator.engine.port import IDLE, ActorSpec, Port, SitePort, Slot, abort
+from emulator.engine.pool import Pool, Worker
+from emulator.engine.port import IDLE, ActorSpec, Port, SitePort, Slot
 from emulator.engine.sites import Site
 from emulator.engine.strategies import (
     DELAY_BUCKETS,
@@ -44,12 +43,9 @@ from emulator.engine.waits import cycle_from
 
 __all__ = ["LOCAL_RUN", "Runtime"]
 
-# The hot path builds records without NamedTuple's Python __new__ and calls trio and msgpack
-# through module globals.
+# The hot path builds records without NamedTuple's Python __new__ and calls msgpack through
+# module globals.
 _new_event = _new_record = tuple.__new__
-_reschedule = trio.lowlevel.reschedule
-_wait = trio.lowlevel.wait_task_rescheduled
-_Value = outcome.Value
 _unpackb = msgpack.unpackb
 _SCALARS = frozenset((int, str, bool, type(None)))
 
@@ -83,6 +79,7 @@ class Runtime(HubControl, Enabled):
         self.lead = -1
         self._live = sum(1 for a in actors if not a.daemon)  # non-daemon actors not finished
         self.hub_task: Any = None
+        self.reschedule: Any = None
         self.packer: Any = None
         self.events: list[StepEvent] = []
         self._win_start = {s for s, _ in cfg.windows}
@@ -105,17 +102,14 @@ class Runtime(HubControl, Enabled):
     async def run(self, pool: Pool) -> RunResult:
         """Run to the end on ``pool``'s tasks; the calling task is the hub."""
         self.hub_task = pool.hub
+        self.reschedule = pool.reschedule
         self.packer = pool.packer
         self.model.bind(self, self.names)
         self.strategy.start(len(self.slots))
         workers = await pool.borrow(len(self.slots))
         result: Outcome
         try:
-            # Each actor runs its local code up to its first request, one at a time.
-            for slot, w in zip(self.slots, workers, strict=True):
-                slot.task = w.task
-                w.job = (self, slot)
-                await self._hand(slot, b"")
+            await self._start(workers)
             result = await self._loop()
         except Stop as stop:
             result = stop.outcome
@@ -124,6 +118,9 @@ class Runtime(HubControl, Enabled):
         if cov is not None and self.cfg.coverage is not None:
             self.cfg.coverage.add(cov)
         self.strategy.finish(result, self.src.records, cov)
+        # The strategy (which the run's config keeps) refers to this runtime: let go, so that a
+        # dropped result is freed by reference counting, not by the cyclic collector.
+        self.strategy.attach(None)
         # A model that holds this run's control (so, this runtime) may let go of it now: the
         # result keeps the model for reports, and without the cycle a dropped result is freed
         # at once instead of by the cyclic collector (suspended during batches).
@@ -144,13 +141,28 @@ class Runtime(HubControl, Enabled):
             coverage=cov,
         )
 
-    async def _hand(self, slot: Slot, reply: bytes) -> None:
-        """Give the baton to ``slot`` and wait until it sends its next request or ends."""
-        self._current = slot.idx
-        _reschedule(slot.task, _Value(reply))
-        await _wait(abort)
-        if slot.done:
-            self._exited(slot)
+    async def _start(self, workers: Sequence[Worker]) -> None:
+        """Each actor runs its local code up to its first request, one at a time, in slot
+        order: each hands the baton on to the next, the last one back to the hub (one trio
+        pass per actor, not two). An actor that ended or failed on the way is dealt with
+        afterwards, in slot order, before any step."""
+        slots = self.slots
+        if not slots:
+            return
+        ports = [self.port(slot) for slot in slots]
+        for slot, w, port, nxt in zip(slots, workers, ports, [*workers[1:], None], strict=True):
+            slot.task = w.task
+            w.job = (port, slot)
+            if nxt is not None:
+                port.hands_to = nxt.task
+        self.reschedule(workers[0].task, (b"",))
+        await wait()
+        hub = self.hub_task
+        for port in ports:
+            port.hands_to = hub
+        for slot in slots:
+            if slot.done:
+                self._exited(slot)
 
     def _exited(self, slot: Slot) -> None:
         if slot.error is not None:
@@ -193,6 +205,7 @@ class Runtime(HubControl, Enabled):
         windows = bool(win_start or win_end)
         append = self.events.append
         pack = self.packer.pack
+        reschedule = self.reschedule
         noting = self.cfg.facts or self.cfg.sites
         forced_of = self._forced if self.aware else None
         applied = None if type(strategy).applied is Strategy.applied else strategy.applied
@@ -307,8 +320,8 @@ class Runtime(HubControl, Enabled):
             # its own copy, so it is passed as it is.
             if t not in _SCALARS:
                 res = _unpackb(reply, use_list=False)[1]
-            _reschedule(slot.task, _Value(res))
-            await _wait(abort)
+            reschedule(slot.task, (res,))
+            await wait()
             if slot.done:
                 self._exited(slot)
             if not self._live:

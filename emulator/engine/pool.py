@@ -12,16 +12,14 @@ started and stopped once per trio run, however many runs it serves.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import msgpack
 import outcome
 import trio
 
-from emulator.engine.port import IDLE, Port, Slot, abort
-
-_reschedule = trio.lowlevel.reschedule
-_wait = trio.lowlevel.wait_task_rescheduled
+from emulator.engine.baton import NONE, rescheduler, wait
+from emulator.engine.port import IDLE, Port, Slot
 
 
 class RunOver(BaseException):
@@ -29,27 +27,22 @@ class RunOver(BaseException):
     ``BaseException`` so that actor code catching ``Exception`` does not swallow it."""
 
 
-class Runs(Protocol):
-    """The runtime as a worker sees it: it makes the port of the actor the worker runs."""
-
-    def port(self, slot: Slot) -> Port: ...
-
-
 class Worker:
     __slots__ = ("job", "task")
 
     def __init__(self) -> None:
         self.task: Any = None
-        self.job: tuple[Runs, Slot] | None = None  # None: idle (or, when woken, stop)
+        self.job: tuple[Port, Slot] | None = None  # None: idle (or, when woken, stop)
 
 
 class Pool:
-    """The hub's actor tasks, and the one msgpack packer all their requests are encoded with
-    (only the running task packs, so one is enough)."""
+    """The hub's actor tasks, the trio run's reschedule (baton.py), and the one msgpack packer
+    all their requests are encoded with (only the running task packs, so one is enough)."""
 
     def __init__(self, nursery: trio.Nursery) -> None:
         self.nursery = nursery
         self.hub = trio.lowlevel.current_task()
+        self.reschedule = rescheduler()
         self.packer = msgpack.Packer()
         self.workers: list[Worker] = []
         self._stuck = 0
@@ -59,25 +52,26 @@ class Pool:
         while len(self.workers) < n:
             w = Worker()
             self.nursery.start_soon(self._main, w, name=f"pcemu-actor-{len(self.workers)}")
-            await _wait(abort)  # the new task hands the baton back once it has parked
+            await wait()  # the new task hands the baton back once it has parked
             self.workers.append(w)
         return self.workers[:n]
 
     async def _main(self, w: Worker) -> None:
         w.task = trio.lowlevel.current_task()
         hub = self.hub
-        _reschedule(hub)
+        reschedule = self.reschedule
+        reschedule(hub, NONE)
         while True:
-            await _wait(abort)
+            await wait()
             job = w.job
             if job is None:
                 return
-            rt, slot = job
+            port, slot = job
             try:
-                await slot.program(rt.port(slot))
+                await slot.program(port)
             except RunOver:
                 w.job = None
-                _reschedule(hub)
+                reschedule(hub, NONE)
                 continue
             except trio.Cancelled:
                 raise
@@ -86,15 +80,15 @@ class Pool:
             slot.done = True
             slot.at = IDLE  # no request left to apply
             w.job = None
-            _reschedule(hub)
+            reschedule(port.hands_to, NONE)  # the hub, or the next actor while the run starts
 
     async def release(self, slots: Sequence[Slot], workers: Sequence[Worker]) -> None:
         """Unwind the programs of a finished run that are still suspended, in slot order."""
         for slot, w in zip(slots, workers, strict=False):
             if w.job is None or slot.done:
                 continue
-            _reschedule(w.task, outcome.Error(RunOver()))
-            await _wait(abort)
+            self.reschedule(w.task, outcome.Error(RunOver()))
+            await wait()
             if w.job is not None:
                 # The program caught RunOver and asked for another step: that task is lost
                 # to the pool (close() cancels it); a fresh one will take its place.
@@ -105,6 +99,6 @@ class Pool:
         """Let every idle worker return; cancel the ones a program kept."""
         for w in self.workers:
             w.job = None
-            _reschedule(w.task)
+            self.reschedule(w.task, NONE)
         if self._stuck:
             self.nursery.cancel_scope.cancel()

@@ -7,48 +7,73 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import trio
-
+from emulator.engine.baton import NONE, wait
 from emulator.engine.sites import Site, caller_site
 
 IDLE = 1 << 62
 """``Slot.at`` of an actor with no request the hub may apply (none sent, parked, or done)."""
 
-_reschedule = trio.lowlevel.reschedule
-_wait = trio.lowlevel.wait_task_rescheduled
+
+# What msgpack decodes to an equal value of the same type (a float is a double both ways).
+_SCALARS = frozenset((int, str, bool, float, bytes, type(None)))
+
+
+def _plain(args: tuple[Any, ...]) -> bool:
+    """Whether decoding ``args`` from its envelope (use_list=False) gives back equal values of
+    the same types: scalars, and tuples (exactly) of scalars, at most two levels deep."""
+    for a in args:
+        t = type(a)
+        if t is tuple:
+            for b in a:
+                if type(b) not in _SCALARS:
+                    return False
+        elif t not in _SCALARS:
+            return False
+    return True
 
 
 class Hub(Protocol):
-    """The runtime as a port sees it: the task to hand the baton back to, and the packer
-    every request of the run is encoded with."""
+    """The runtime as a port sees it: the task to hand the baton back to, how (the trio run's
+    reschedule, see baton.py), and the packer every request of the run is encoded with."""
 
     hub_task: Any
+    reschedule: Callable[[Any, Any], None]
     packer: Any
 
 
 class Port:
     """An actor's endpoint. ``call`` is the only way actor code may block."""
 
-    __slots__ = ("_hub", "_pack", "_seq", "_slot", "name")
+    __slots__ = ("_pack", "_reschedule", "_seq", "_slot", "hands_to", "name")
 
     def __init__(self, rt: Hub, slot: Slot) -> None:
-        self._hub = rt.hub_task
+        # The task the baton goes to when this actor sends a request or ends: the hub, or
+        # while the run starts, the next actor (``Runtime._start``).
+        self.hands_to = rt.hub_task
+        self._reschedule = rt.reschedule
         self._pack = rt.packer.pack
         self._slot = slot
         self._seq = 0
         self.name = slot.name
 
-    async def call(self, op: str, label: str, *args: Any) -> Any:
+    def call(self, op: str, label: str, *args: Any) -> Awaitable[Any]:
+        """Send one request and hand the baton to the hub: ``await port.call(...)`` is the
+        reply. A plain function returning the baton's awaitable, not a coroutine: one frame
+        less per step (every caller awaits it at once, as the only way to use it)."""
         self._seq = seq = self._seq + 1
         slot = self._slot
         slot.raw = self._pack((seq, slot.idx, 0, op, label, args))
         slot.op = op
         slot.label = label
-        slot.args = None  # decoded lazily by the hub, from the bytes (no shared references)
+        # The hub applies what the envelope decodes to: these arguments themselves when they
+        # are what decoding would give back (immutable scalars, plain tuples of them: equal,
+        # of the same types, and nothing the actor could change), else None: decoded by the
+        # hub from the bytes, so that the model never shares a mutable object with an actor.
+        slot.args = args if _plain(args) else None
         slot.fp = None  # its footprint, asked of the model when the hub first needs it
         slot.at = 0  # a new request is ready at once (a delay, if any, is chosen by the hub)
-        _reschedule(self._hub)
-        return await _wait(abort)  # the reply, decoded by the hub from its envelope
+        self._reschedule(self.hands_to, NONE)
+        return wait()  # the reply, decoded by the hub from its envelope
 
 
 class SitePort(Port):
@@ -57,13 +82,9 @@ class SitePort(Port):
 
     __slots__ = ()
 
-    async def call(self, op: str, label: str, *args: Any) -> Any:
+    def call(self, op: str, label: str, *args: Any) -> Awaitable[Any]:
         self._slot.site = caller_site()
-        return await Port.call(self, op, label, *args)
-
-
-def abort(_: Any) -> trio.lowlevel.Abort:
-    return trio.lowlevel.Abort.SUCCEEDED
+        return Port.call(self, op, label, *args)
 
 
 @dataclass(slots=True)
