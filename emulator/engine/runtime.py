@@ -90,8 +90,8 @@ def run_batch(
                     results[:] = [result]
                     count[0] += 1
                     if count[0] % _SWEEP == 0:
-                        # No result is kept, so what is young is the cycles of the last runs:
-                        # freeing them keeps a long search's memory flat, for a few ms.
+                        # No result is kept, so what is young is what the last runs left
+                        # in cycles (trio's own few objects): a long search stays flat.
                         gc.collect(1)
                 if until is not None and until(result):
                     break
