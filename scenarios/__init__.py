@@ -104,6 +104,8 @@ def verified() -> dict[str, dict[str, str]]:
     for key, rec in sorted(json.loads(path.read_text()).items()):
         name, _, variant = key.partition("/")
         n = f"{rec['executions']:,} executions"
+        if rec.get("jobs", 1) > 1:  # pcemu verify -j: the count varies, the verdict does not
+            n += f", {rec['jobs']} processes, {rec['seconds']:.0f} s at load {rec['load']:.0f}"
         if rec["complete"]:
             line = f"no violation with <= {rec['bound']} preemptions ({n})"
         else:
