@@ -23,9 +23,11 @@ def _command(argv: Sequence[str]) -> str | None:
 def _import_app() -> Callable[[Sequence[str]], None]:
     """``emulator.cli.app.main``. Importing the commands builds ~45,000 objects that live as
     long as the process and no garbage: the cyclic collector is off meanwhile, and what was
-    built is frozen after (never traversed by a collection again), instead of young collections
-    moving all of it up the generations (3.5 % of a hunt's start-up). Only the first time: a
-    later ``main`` in the same process (the tests call it in-process) imports nothing."""
+    built is frozen after (not traversed by a collection until a batch of runs moves it, with
+    that batch's results, to the oldest generation: runtime._settle), instead of young
+    collections moving all of it up the generations (3.5 % of a hunt's start-up). Only the
+    first time: a later ``main`` in the same process (the tests call it in-process) imports
+    nothing."""
     starting = "emulator.cli.app" not in sys.modules and gc.isenabled()
     if starting:
         gc.disable()

@@ -179,3 +179,23 @@ def test_actors_start_in_slot_order_and_the_first_failure_names_the_run() -> Non
     assert o.status == "error" and o.steps == 0
     assert o.error is not None and o.error.startswith("b: ")
     assert results[1].outcome.status == "clean" and results[1].outcome.steps == 2
+
+
+def test_a_batch_settles_after_the_process_froze_objects_of_its_own() -> None:
+    """The CLI freezes what importing its commands built; a batch after that still moves its
+    results out of the young generations (and the earlier frozen objects with them)."""
+
+    async def prog(p: Port) -> None:
+        await p.call("inc", "I")
+
+    jobs = [
+        (_Unbinding(), [ActorSpec("a", prog)], RunConfig(make_strategy("chaos", s)))
+        for s in range(10)
+    ]
+    gc.freeze()
+    try:
+        assert gc.get_freeze_count() > 0
+        run_batch(jobs)
+        assert gc.isenabled() and gc.get_freeze_count() == 0
+    finally:
+        gc.unfreeze()
