@@ -117,8 +117,28 @@ def test_interrupted_shrink_writes_the_best_trace_so_far(tmp_path: Path) -> None
     assert again.returncode == 0, again.stdout + again.stderr
 
 
+SPIN = """
+from actors.generic import Program, Thread, scenario
+
+
+async def main(t: Thread) -> None:
+    while True:
+        await t.fetch_add("A1", "n")
+
+
+SCENARIO = scenario(
+    "spin", "a thread that counts until its budget ends",
+    [Program("fixed", {"n": 0}, main, expect=(), max_threads=1, budget=1_000_000)],
+    source="test",
+)
+"""
+
+
 def test_interrupted_run_reports_and_saves_nothing(tmp_path: Path) -> None:
-    p = pcemu("run", "anon-vma-reuse", "--seed", "33", "--log", "r.jsonl", cwd=tmp_path)
-    code, out, err = interrupt(p, signal.SIGINT, 0.3)
+    # A run of a million steps (minutes): the signal comes in the middle of it, however fast
+    # the machine. A kernel scenario's run now ends before a signal sent after start-up.
+    (tmp_path / "spin.py").write_text(SPIN)
+    p = pcemu("run", "spin.py", "--budget", "1000000", "--log", "r.jsonl", cwd=tmp_path)
+    code, out, err = interrupt(p, signal.SIGINT, 1.0)
     assert code == 130 and out == "" and "Traceback" not in err
     assert not (tmp_path / "r.jsonl").exists()
