@@ -138,7 +138,17 @@ def test_interrupted_run_reports_and_saves_nothing(tmp_path: Path) -> None:
     # A run of a million steps (minutes): the signal comes in the middle of it, however fast
     # the machine. A kernel scenario's run now ends before a signal sent after start-up.
     (tmp_path / "spin.py").write_text(SPIN)
-    p = pcemu("run", "spin.py", "--budget", "1000000", "--log", "r.jsonl", cwd=tmp_path)
+    p = pcemu(
+        "run",
+        "spin.py",
+        "--variant",
+        "fixed",
+        "--budget",
+        "1000000",
+        "--log",
+        "r.jsonl",
+        cwd=tmp_path,
+    )
     code, out, err = interrupt(p, signal.SIGINT, 1.0)
     assert code == 130 and out == "" and "Traceback" not in err
     assert not (tmp_path / "r.jsonl").exists()
