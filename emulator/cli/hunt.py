@@ -11,7 +11,7 @@ import click
 
 from emulator.cli import exits
 from emulator.cli.hunting import Seen, parallel, sequential
-from emulator.cli.options import log_trace_options
+from emulator.cli.options import jobs_option, log_trace_options
 from emulator.cli.output import (
     BoundedInt,
     echo_err,
@@ -71,14 +71,7 @@ def seed_span(start: int, last: int) -> str:
     is_flag=True,
     help="run every seed and count the hits of each oracle (the rate)",
 )
-@click.option(
-    "-j",
-    "--jobs",
-    type=BoundedInt(1, 256, "-j/--jobs"),
-    default=1,
-    show_default=True,
-    help="processes to run seeds on (same answers as -j 1)",
-)
+@jobs_option("processes to run seeds on (same answers as -j 1)")
 @click.option("--json", "as_json", is_flag=True, help="print the result as JSON")
 @click.option("--shrink", "do_shrink", is_flag=True, help="shrink the failure found, report both")
 @verbosity_options

@@ -1,6 +1,6 @@
-"""Option declarations several commands share, so that each is declared once: an optional path
-(``--log``, ``--trace``, ``-o/--out``) and ``--force``. Each command still says in its own
-help what the path is for."""
+"""Option declarations several commands share, so that each is declared once: an optional
+path (``--log``, ``--trace``, ``-o/--out``), ``--force`` and ``-j/--jobs``. Each command still
+says in its own help what the path or the processes are for."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import click
+
+from emulator.cli.output import BoundedInt
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -34,4 +36,16 @@ def force_option(verb: str) -> Decorator:
     """``--force``: read a recording another pcemu version wrote."""
     return click.option(
         "--force", is_flag=True, help=f"{verb} a file written by another pcemu version"
+    )
+
+
+def jobs_option(help: str) -> Decorator:
+    """``-j/--jobs``: worker processes (1: this process alone)."""
+    return click.option(
+        "-j",
+        "--jobs",
+        type=BoundedInt(1, 256, "-j/--jobs"),
+        default=1,
+        show_default=True,
+        help=help,
     )

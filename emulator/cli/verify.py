@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from emulator.cli import exits
-from emulator.cli.options import path_option
+from emulator.cli.options import jobs_option, path_option
 from emulator.cli.output import BoundedInt, echo_err, emit_json, verbosity, verbosity_options
 from emulator.cli.recordings import interruptible
 from emulator.cli.runs import keep, make_spec, out_dir
@@ -88,14 +88,8 @@ from emulator.run.spec import MAX_BUDGET
     help="state: cut a run at a state (partial order of its steps) already explored with no "
     "more preemptions; none: the plain search (docs/verify.md)",
 )
-@click.option(
-    "-j",
-    "--jobs",
-    type=BoundedInt(1, 256, "-j/--jobs"),
-    default=1,
-    show_default=True,
-    help="processes: the search is cut into subtrees that run in parallel (the verdict is "
-    "the same; the count of executions varies)",
+@jobs_option(
+    "processes sharing the search (the verdict is the same; the count of executions varies)"
 )
 @click.option("--json", "as_json", is_flag=True, help="one JSON object instead of text")
 @verbosity_options
