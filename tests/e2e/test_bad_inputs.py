@@ -111,10 +111,17 @@ CASES: list[Case] = [
         "(default 3)",
     ),
     (
+        # 1 in 1 steps delayed: every step would be put off for ever and the run never end
+        "param delay_in=1",
+        lambda d: [*RUN, "-p", "delay_in=1"],
+        E + "strategy parameter delay_in=1 is out of range; give 2 <= delay_in <= 1,000,000 "
+        "(default 3)",
+    ),
+    (
         "param unknown",
         lambda d: [*RUN, "-p", "foo=1"],
         E + "unknown parameter -p foo=1; strategy mix takes switch=8 (1..1,000,000), "
-        "delay_out=40 (1..1,000,000), delay_in=3 (1..1,000,000), mem=25 (0..100), "
+        "delay_out=40 (2..1,000,000), delay_in=3 (2..1,000,000), mem=25 (0..100), "
         "mem_in=80 (0..100)",
     ),
     (
@@ -126,7 +133,7 @@ CASES: list[Case] = [
         "param not int",
         lambda d: [*RUN, "-p", "switch=abc"],
         E + "strategy parameter switch='abc' is not an integer; strategy mix takes switch=8 "
-        "(1..1,000,000), delay_out=40 (1..1,000,000), delay_in=3 (1..1,000,000), mem=25 "
+        "(1..1,000,000), delay_out=40 (2..1,000,000), delay_in=3 (2..1,000,000), mem=25 "
         "(0..100), mem_in=80 (0..100)",
     ),
     (
