@@ -25,7 +25,7 @@ CHAOS_PARAMS: dict[str, tuple[int, int, int]] = {
     "switch": (8, 1, 1_000_000),
     # 1 in N steps is delayed: N=1 would delay a step again every time it comes due, and
     # the run would never take another step
-    "delay_out": (40, 2, 1_000_000),
+    "delay_out": (100, 2, 1_000_000),
     "delay_in": (3, 2, 1_000_000),
     # percent of memory choices (TSO/WEAK runs) that take a non-SC answer, outside and
     # inside a chaos window

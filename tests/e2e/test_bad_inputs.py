@@ -121,7 +121,7 @@ CASES: list[Case] = [
         "param unknown",
         lambda d: [*RUN, "-p", "foo=1"],
         E + "unknown parameter -p foo=1; strategy mix takes switch=8 (1..1,000,000), "
-        "delay_out=40 (2..1,000,000), delay_in=3 (2..1,000,000), mem=25 (0..100), "
+        "delay_out=100 (2..1,000,000), delay_in=3 (2..1,000,000), mem=25 (0..100), "
         "mem_in=80 (0..100)",
     ),
     (
@@ -133,7 +133,7 @@ CASES: list[Case] = [
         "param not int",
         lambda d: [*RUN, "-p", "switch=abc"],
         E + "strategy parameter switch='abc' is not an integer; strategy mix takes switch=8 "
-        "(1..1,000,000), delay_out=40 (2..1,000,000), delay_in=3 (2..1,000,000), mem=25 "
+        "(1..1,000,000), delay_out=100 (2..1,000,000), delay_in=3 (2..1,000,000), mem=25 "
         "(0..100), mem_in=80 (0..100)",
     ),
     (

@@ -36,13 +36,21 @@ def test_mix_keeps_its_members_when_no_profile_walk_fails() -> None:
     quiet = _profile("reorder.py", "reorder_4_bad")
     assert quiet.failures == 0
     assert {mix_member(s, True, quiet) for s in range(64)} == {"chaos"}
-    assert [mix_member(s, False, quiet) for s in range(4)] == ["chaos", "surw"] * 2
-    assert [mix_member(s, False, None) for s in range(4)] == ["chaos", "surw"] * 2
+    for profile in (quiet, None):
+        members = [mix_member(s, False, profile) for s in range(2000)]
+        # Odd seeds surw; the even ones chaos or pct, half each, by a mix of the seed.
+        assert set(members[1::2]) == {"surw"}
+        assert set(members[0::2]) == {"chaos", "pct"}
+        assert 450 < members.count("pct") < 550
+        for k in (2, 4, 8):
+            for r in range(0, k, 2):
+                share = members[r::k].count("pct") / len(members[r::k])
+                assert 0.35 < share < 0.65, (k, r, share)
 
 
 def test_mix_gives_pos_half_the_seeds_by_a_mix_of_the_seed_not_its_residue() -> None:
     failing = replace(_profile("reorder.py", "reorder_4_bad"), failures=1)
-    for windows, others in ((True, {"chaos"}), (False, {"chaos", "surw"})):
+    for windows, others in ((True, {"chaos"}), (False, {"chaos", "pct", "surw"})):
         members = [mix_member(s, windows, failing) for s in range(2000)]
         assert set(members) == others | {"pos"}
         assert 900 < members.count("pos") < 1100

@@ -17,7 +17,7 @@ from emulator.engine.footprint import ANY, UNKNOWN, conflict
 from emulator.engine.profile import profile
 from emulator.engine.runtime import RunConfig, RunResult, run_sync
 from emulator.engine.sampling import Corpus
-from emulator.engine.strategies import STRATEGIES, PctStrategy, make_strategy
+from emulator.engine.strategies import STRATEGIES, ChaosStrategy, PctStrategy, make_strategy
 from emulator.run.catalog import builtin, load_script
 from emulator.run.many import run_many
 from emulator.run.scenario import Scenario
@@ -230,9 +230,21 @@ def test_mix_with_windows_runs_chaos_on_every_seed_with_its_parameters() -> None
     assert all(m.params()["switch"] == 5 for m in made)
 
 
-def test_mix_without_windows_alternates_chaos_and_surw() -> None:
-    kinds = [type(make_strategy("mix", s)).__name__ for s in range(4)]
-    assert kinds == ["ChaosStrategy", "SurwStrategy"] * 2
+def test_mix_without_windows_runs_surw_on_odd_seeds_and_chaos_or_pct_on_even_ones() -> None:
+    kinds = [type(make_strategy("mix", s)).__name__ for s in range(64)]
+    assert set(kinds[1::2]) == {"SurwStrategy"}
+    assert set(kinds[0::2]) == {"ChaosStrategy", "PctStrategy"}
+
+
+def test_chaos_keeps_a_programs_marked_windows_alone() -> None:
+    # The profile's conflicting labels delay chaos's actors only where nobody marked a window.
+    scen = port("reorder")
+    prof = profile_of(scen, "reorder_3_bad", {}, scen.budget)
+    assert prof is not None and prof.racy_labels
+    plain = make_strategy("chaos", 1, profile=prof)
+    marked = make_strategy("chaos", 1, profile=prof, windows=True)
+    assert isinstance(plain, ChaosStrategy) and isinstance(marked, ChaosStrategy)
+    assert plain.hot == frozenset(prof.racy_labels) and not marked.hot
 
 
 def test_a_profile_asked_inside_a_trio_run_is_an_error_not_a_silent_none() -> None:
