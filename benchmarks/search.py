@@ -12,6 +12,9 @@ for one chunk of CHUNK seeds, as it would for one hunt) and print
 - ``1st``: the index of the first buggy seed (one sample of the same quantity);
 - ``steps``: mean steps per run.
 
+Each program ends with ``default/best``: the best strategy's hit rate over the default's
+(``mix``), i.e. how many times more runs the default needs to its first bug; the target is 2.
+
 A last row per program, ``verify``, runs ``emulator.engine.verify`` with preemption bound
 ``--bound`` (default 2): ``runs/bug`` is then the number of executions to the first
 counterexample, and for a clean program the number of executions to exhaust the bound.
@@ -226,6 +229,21 @@ def main() -> None:
                 f"{label:<32} {s:<7} {t.runs:>6} {rate:>8} {per:>9} {first:>6} {steps:>6}  {seen}"
             )
             print(f"{line}  |  {pub}" if pub else line)
+        print(default_vs_best(label, {s: tallies[(src, variant, s)] for s in STRATEGIES}))
+
+
+def default_vs_best(label: str, by: dict[str, Tally]) -> str:
+    """The target line of one program: the default strategy's expected runs to the first bug
+    over the best strategy's (their hit rates' ratio), which should be at most 2."""
+    rate = {s: t.hits / t.runs for s, t in by.items() if t.runs}
+    best = max(rate, key=lambda s: rate[s], default=None)
+    if best is None or rate[best] == 0:
+        return f"{label:<32} default/best: no strategy found a bug"
+    if rate.get(STRATEGIES[0], 0) == 0:
+        return f"{label:<32} default/best: the default found none; {best} {100 * rate[best]:.1f} %"
+    ratio = rate[best] / rate[STRATEGIES[0]]
+    flag = "" if ratio <= 2 else "   > 2x: over target"
+    return f"{label:<32} default/best = {ratio:.2f} (best: {best}){flag}"
 
 
 if __name__ == "__main__":
