@@ -321,7 +321,6 @@ STRATEGIES = ("mix", "chaos", "pct", "random", "pos", "urw", "surw", "rff")
 # surw, futex-ihold-evict 1.76 against rff, reorder_5 1.64, dirty-cow 1.66 against urw,
 # twostage 1.49 against pct, was 3.1). A fixed share for anything but chaos on windowed
 # programs would cost the rare races (anon-vma-reuse: chaos 2.4 %, pos 0.3 %, urw 0).
-MIX = ("surw", "chaos", "pct")
 MIX_STREAM = 0x313F
 MIX_SHARE_STREAM = 0x3140
 
@@ -336,7 +335,7 @@ def make_strategy(
 ) -> Strategy:
     """The strategy ``name`` for ``seed``. ``profile`` (from ``profile.profile``) is what the
     strategy measures its run against; ``campaign`` is cross-run state of one hunt (rff);
-    ``windows``: the program has chaos windows (``mix`` then runs chaos, see ``MIX``)."""
+    ``windows``: the program has chaos windows (``mix`` then runs chaos, see ``mix_member``)."""
     p = dict(params or {})
     s: Strategy
     if name == "mix":
@@ -366,8 +365,8 @@ def make_strategy(
 
 
 def mix_member(seed: int, windows: bool, profile: Any) -> str:
-    """The strategy ``mix`` runs on ``seed`` (see ``MIX``): a function of the seed and of the
-    program (its windows, its profile), never of other seeds."""
+    """The strategy ``mix`` runs on ``seed`` (see the comment above ``MIX_STREAM``): a
+    function of the seed and of the program (its windows, its profile), never of other seeds."""
     if profile is not None and profile.failures and Rng(seed, MIX_STREAM).below(2):
         return "pos"
     if windows:
