@@ -16,7 +16,7 @@ import trio
 from emulator.engine import baton
 from emulator.engine.runtime import ActorSpec, Port, RunConfig, run_batch
 from emulator.engine.strategies import make_strategy
-from tests.unit.toy import ToyModel
+from tests.unit.toy import ToyModel, daemon, incs
 
 PAIRS = {
     "trap": (baton.rescheduler, baton.wait),
@@ -105,18 +105,7 @@ def test_a_dropped_run_is_freed_without_the_cyclic_collector(no_collector: None)
     end) and whose strategy saw its hub: once its result is dropped, its model is gone by
     reference counting alone. A cycle would keep every run of a batch for the collector."""
 
-    def prog(n: int) -> Callable[[Port], Any]:
-        async def body(p: Port) -> None:
-            for _ in range(n):
-                await p.call("inc", "I")
-
-        return body
-
-    async def daemon(p: Port) -> None:
-        while True:
-            await p.call("inc", "D")
-
-    actors = [ActorSpec("a", prog(5)), ActorSpec("b", prog(3)), ActorSpec("d", daemon, True)]
+    actors = [ActorSpec("a", incs(5)), ActorSpec("b", incs(3)), ActorSpec("d", daemon, True)]
     models = [_Unbinding() for _ in range(4)]
     refs = [weakref.ref(m) for m in models]
     jobs = [

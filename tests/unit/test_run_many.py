@@ -3,8 +3,6 @@ hashes, whatever the previous run left suspended (daemons, parked actors, crashe
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from emulator.engine.runtime import ActorSpec, Job, Port, RunConfig, run_batch, run_sync
@@ -12,20 +10,7 @@ from emulator.engine.strategies import make_strategy
 from emulator.errors import BadInput
 from emulator.run.many import run_many
 from emulator.run.session import run_once
-from tests.unit.toy import ToyModel
-
-
-def incs(n: int) -> Callable[[Port], object]:
-    async def prog(p: Port) -> None:
-        for _ in range(n):
-            await p.call("inc", "I")
-
-    return prog
-
-
-async def daemon(p: Port) -> None:
-    while True:
-        await p.call("inc", "D")
+from tests.unit.toy import ToyModel, daemon, incs
 
 
 async def locker(p: Port) -> None:

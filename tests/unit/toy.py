@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from emulator.engine.runtime import PARKED, Control, WaitInfo
+from emulator.engine.runtime import PARKED, Control, Port, WaitInfo
 from emulator.engine.violations import Violation
 
 
@@ -66,3 +66,19 @@ class ToyModel:
 
     def describe(self, op: str, args: tuple[Any, ...], result: Any) -> str:
         return f"{op}{args}"
+
+
+def incs(n: int) -> Callable[[Port], object]:
+    """An actor program of ``n`` increments of ToyModel's counter "I"."""
+
+    async def prog(p: Port) -> None:
+        for _ in range(n):
+            await p.call("inc", "I")
+
+    return prog
+
+
+async def daemon(p: Port) -> None:
+    """A daemon's program: increments "D" until its run ends it."""
+    while True:
+        await p.call("inc", "D")
