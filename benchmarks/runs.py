@@ -4,10 +4,11 @@ and against the bare trio hub-baton floor, all in CPU time, measured in the same
 - Reference scenarios: anon-vma-reuse, futex-key-uaf, map-pages-unlocked-truncate; each
   measured over seeds 0..N-1 of its BUGGY and FIXED variants (chaos), as a hunt or a soak runs
   them.
-- Previous version: the newest commit whose ``pyproject.toml`` version differs from this tree's
-  (or ``--baseline REF``), installed once into a cached virtualenv under ``.bench-cache/``. Both
-  versions run in child processes of this one, alternating round by round, so both see the same
-  machine load; each side's best round counts.
+- Previous version: the newest commit of the previous release line, whose ``pyproject.toml``
+  version differs from HEAD's in major.minor (or ``--baseline REF``), installed once into a
+  cached virtualenv under ``.bench-cache/``. Both versions run in child processes of this
+  one, alternating round by round, so both see the same machine load; each side's best round
+  counts.
 - Floor: ``benchmarks/floors.py``'s hub baton (actors as trio tasks, one hub, one runnable at a
   time, no model), steps per CPU second, compared with this tree's steps per CPU second.
 
@@ -77,10 +78,11 @@ def version_at(ref: str) -> str:
 
 
 def previous_release() -> str:
-    """The newest commit whose version differs from the working tree's."""
-    mine = version_at("HEAD")
+    """The newest commit of the previous release line: its version's major.minor differs from
+    HEAD's (a patch release such as 0.2.1 is measured against 0.1.x, not against 0.2.0)."""
+    mine = version_at("HEAD").split(".")[:2]
     for sha in git("rev-list", "HEAD").splitlines():
-        if version_at(sha) != mine:
+        if version_at(sha).split(".")[:2] != mine:
             return sha
     raise SystemExit(
         f"runs.py: every commit has version {mine}; name a baseline with --baseline REF"

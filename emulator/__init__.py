@@ -4,4 +4,4 @@ Nothing in this package knows about pages, locks or RCU; the kernel model lives 
 and the races in ``scenarios``. This package never imports either of them.
 """
 
-__version__ = "0.2.0"
+__version__ = "0.2.1"

@@ -7,7 +7,7 @@ by somebody else between the lockless lookup and the lock. CPU0 here is a drop_c
 invalidator; CPU1 truncates the same file. BUGGY skips the re-check and removes the page a second
 time, dropping a page-cache reference it does not own (INV-REF-3). FIXED re-checks and skips.
 
-Run it with:  pcemu run examples/invalidate_recheck.py --variant buggy --seed 0
+Run it with:  pcemu run examples/invalidate_recheck.py --variant buggy --seed 8
 """
 
 from __future__ import annotations

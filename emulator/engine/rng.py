@@ -9,14 +9,28 @@ from __future__ import annotations
 _MASK = (1 << 64) - 1
 
 
+def _mix(z: int) -> int:
+    """SplitMix64's output function: a bijection of 64-bit words that scatters neighbours."""
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
 class Rng:
     """SplitMix64: 64-bit state, one multiply-xorshift chain per draw."""
 
     __slots__ = ("_state",)
 
     def __init__(self, seed: int, stream: int = 0) -> None:
-        # Distinct streams of one seed must not correlate: mix the stream id in first.
-        self._state = (seed * 0x9E3779B97F4A7C15 + stream * 0xD1B54A32D192ED03) & _MASK
+        # The starting state is a hash of (seed, stream), not the point seed * gamma of the
+        # Weyl sequence the draws step along: there, seed s + 1 started where seed s's second
+        # draw was, so every seed drew the same values as its neighbour shifted by one, and
+        # the 400 seeds of a range shared ~500 random values instead of drawing 400 times as
+        # many. Hit rates then clumped by seed range (variance over 40 ranges of 300-400
+        # seeds 1.1-1.5x the binomial's on three BUGGY variants; one range of 1,500 seeds
+        # of anon-vma-rcu-sleep at 1.1 % against 1.8 % overall). Hashed, neighbouring seeds
+        # start at unrelated points of the sequence (0.7-1.1x).
+        self._state = _mix((seed * 0x9E3779B97F4A7C15 + stream * 0xD1B54A32D192ED03) & _MASK)
         self.next64()
 
     def next64(self) -> int:

@@ -10,7 +10,8 @@ from emulator.cli import main
 
 
 def record_run(d: Path) -> Path:
-    """Record anon-vma-reuse seed 662 (a failing run) as ``d/r.jsonl`` and ``d/r.pctrace``."""
+    """Record anon-vma-reuse seed 662 as ``d/r.jsonl`` and ``d/r.pctrace`` (the tests damage
+    its files; they need a run, not a failing one)."""
     with pytest.raises(SystemExit):
         main(
             [

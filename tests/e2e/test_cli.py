@@ -11,6 +11,7 @@ import pytest
 
 from emulator import __version__
 from tests.e2e.invoke import pcemu
+from tests.e2e.seeds import LOCK_MESSAGE, Found, first_seed, lock_failure
 
 
 @pytest.fixture(autouse=True)
@@ -19,7 +20,16 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def failing_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, Path, str]:
+def found() -> Found:
+    """The first seed on which anon-vma-reuse buggy trips INV-LOCK-1 under the default strategy,
+    with ``[A5b] mutex_trylock`` in its interleaving."""
+    return first_seed(lock_failure)
+
+
+@pytest.fixture
+def failing_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], found: Found
+) -> tuple[Path, Path, str]:
     log, trace = tmp_path / "r.jsonl", tmp_path / "r.pctrace"
     code, out, _ = pcemu(
         capsys,
@@ -28,7 +38,7 @@ def failing_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Pat
         "--variant",
         "buggy",
         "--seed",
-        "662",
+        str(found.seed),
         "--log",
         str(log),
         "--trace",
@@ -45,16 +55,16 @@ def test_list_shows_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_run_reports_the_interleaving_and_how_to_reproduce(
-    failing_run: tuple[Path, Path, str],
+    failing_run: tuple[Path, Path, str], found: Found
 ) -> None:
     log, trace, out = failing_run
-    assert out.startswith("INVARIANT INV-LOCK-1 violated: unlock of anon_vma#6.lock not held")
+    assert out.startswith(f"INVARIANT INV-LOCK-1 violated: {LOCK_MESSAGE}")
     assert "Interleaving:" in out and "[A5b] mutex_trylock" in out
-    assert "pcemu run anon-vma-reuse --variant buggy --seed 662 --strategy mix" in out
+    assert f"pcemu run anon-vma-reuse --variant buggy --seed {found.seed} --strategy mix" in out
     assert f"pcemu replay {log}" in out and f"pcemu replay {trace}" in out
 
 
-def test_log_first_and_last_events(failing_run: tuple[Path, Path, str]) -> None:
+def test_log_first_and_last_events(failing_run: tuple[Path, Path, str], found: Found) -> None:
     log, _, _ = failing_run
     lines = [json.loads(x) for x in log.read_text().splitlines()]
     start, end = lines[0], lines[-1]
@@ -63,12 +73,12 @@ def test_log_first_and_last_events(failing_run: tuple[Path, Path, str]) -> None:
         "pcemu": __version__,
         "scenario": "anon-vma-reuse",
         "variant": "buggy",
-        "seed": 662,
+        "seed": found.seed,
         "strategy": "mix",
     }
     assert "budget" in start and "mem" in start and "strategy_params" in start
     assert end["outcome"] == "violation" and end["violation"]["oracle"] == "INV-LOCK-1"
-    assert len(end["trace_hash"]) == 32 and end["steps"] > 0 and end["vtime"] > 0
+    assert len(end["trace_hash"]) == 32 and end["steps"] == found.steps and end["vtime"] > 0
 
 
 def test_clean_run_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
@@ -77,13 +87,13 @@ def test_clean_run_exits_0(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_replay_reproduces_from_log_and_trace(
-    failing_run: tuple[Path, Path, str], capsys: pytest.CaptureFixture[str]
+    failing_run: tuple[Path, Path, str], found: Found, capsys: pytest.CaptureFixture[str]
 ) -> None:
     log, trace, _ = failing_run
     for f in (log, trace):
         code, out, _ = pcemu(capsys, "replay", str(f), "-q")
         assert code == 0, out
-        assert out.startswith("replay: reproduced (violation, 51 steps")
+        assert out.startswith(f"replay: reproduced (violation, {found.steps} steps")
 
 
 def test_replay_detects_a_doctored_outcome(

@@ -14,13 +14,15 @@ from emulator.soak.findings import classify
 from emulator.soak.rows import BatchRow, Hit
 from emulator.soak.store import Store
 from tests.e2e.invoke import pcemu
+from tests.e2e.seeds import first_seed, lock_failure
 
 
 def soak_dir(tmp_path: Path, with_trace: bool = True, strategy: str = "mix") -> tuple[Path, str]:
     """A findings store holding one finding of anon-vma-reuse, as a soak worker leaves it."""
     out = tmp_path / "soak"
     out.mkdir()
-    spec = RunSpec(scenario="anon-vma-reuse", variant="buggy", seed=662)
+    seed = first_seed(lock_failure).seed  # trips INV-LOCK-1 at W2 under mix
+    spec = RunSpec(scenario="anon-vma-reuse", variant="buggy", seed=seed)
     scen, result = execute(spec)
     found = classify(scen, spec.scenario, spec.variant, result)
     assert found is not None
@@ -31,9 +33,16 @@ def soak_dir(tmp_path: Path, with_trace: bool = True, strategy: str = "mix") -> 
     try:
         store.commit_batch(
             BatchRow(
-                f"anon-vma-reuse|buggy|{strategy}", "0/1", 0, 662, 663, 1, result.outcome.steps, 1
+                f"anon-vma-reuse|buggy|{strategy}",
+                "0/1",
+                0,
+                seed,
+                seed + 1,
+                1,
+                result.outcome.steps,
+                1,
             ),
-            [Hit(found, 1, 662, strategy, replace(spec, strategy=strategy), None, trace)],
+            [Hit(found, 1, seed, strategy, replace(spec, strategy=strategy), None, trace)],
             None,
         )
     finally:
@@ -45,10 +54,11 @@ def test_replay_a_finding_by_id_and_by_prefix(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out, sig = soak_dir(tmp_path)
+    steps = first_seed(lock_failure).steps
     for ident in (sig, sig[:6].upper()):
         code, stdout, err = pcemu(capsys, "replay", "-q", "--finding", ident, "--from", str(out))
         assert code == 0, err
-        assert stdout.startswith("replay: reproduced (violation, 51 steps")
+        assert stdout.startswith(f"replay: reproduced (violation, {steps} steps")
 
 
 def test_unknown_or_traceless_finding_is_one_line(

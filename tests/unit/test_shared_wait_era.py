@@ -2,7 +2,8 @@
 again (3.0.1 kernel/wait.c __wait_on_bit's loop); from 5.9 a woken non-exclusive waiter is done
 whether or not the page was locked again meanwhile (5.9.1 mm/filemap.c wait_on_page_bit_common:
 "If we were non-exclusive, we're done"). With the fair hand-off the unlock gives the page to
-the queued locker at once, so the waiter always wakes to a locked page."""
+the queued locker at once, so a waiter whose wake-up is applied before that locker has unlocked
+returns with the page locked; one applied after it returns to an unlocked page."""
 
 from __future__ import annotations
 
@@ -56,7 +57,17 @@ def waiter_sees(era: str, seed: int) -> dict[str, object]:
 @pytest.mark.parametrize("seed", range(10))
 def test_from_5_9_a_woken_shared_waiter_returns_with_the_page_locked_again(seed: int) -> None:
     out = waiter_sees("E2020", seed)
-    assert out["owner_at_return"] == R and out["r_done"] is False
+    # Either the locker still holds the page it was handed (the waiter did not sleep again),
+    # or the locker had already unlocked before the waiter's wake-up was applied.
+    if out["r_done"]:
+        assert out["owner_at_return"] is None
+    else:
+        assert out["owner_at_return"] == R
+
+
+def test_from_5_9_some_schedule_returns_the_waiter_while_the_page_is_locked() -> None:
+    # What the era changed: before 5.9 no schedule does (the waiter sleeps again).
+    assert any(waiter_sees("E2020", seed)["owner_at_return"] == R for seed in range(10))
 
 
 @pytest.mark.parametrize("seed", range(10))
