@@ -26,12 +26,19 @@ Build = Callable[[], tuple[Model, Sequence[ActorSpec]]]
 
 PROFILE_RUNS = 4
 PROFILE_STREAM = 0x5EED
+# PCT's k must bound the decisions of the runs that reach the bug, and a random walk may take
+# the long path rarely: cow-early-unlock-truncate's fault reaches the race in 1 walk in 4, so 4
+# walks all stayed short on 1 program in 3 (k 7 where the race needs ~26: PCT never found it).
+# Up to HORIZON_RUNS walks in all count decisions, the extra ones at most HORIZON_STEPS steps
+# together, so a program of a thousand steps a run pays for two more walks, not twelve.
+HORIZON_RUNS = 16
+HORIZON_STEPS = 2000
 
 
 @dataclass(frozen=True)
 class Profile:
     runs: int
-    decisions: int  # the most scheduling decisions one run made
+    decisions: int  # the most scheduling decisions one run made (of up to HORIZON_RUNS walks)
     steps: int  # the most steps one run made
     counts: dict[str, int]  # actor name -> steps with a shared footprint (the most in one run)
     key_counts: dict[str, dict[Hashable, int]]  # actor name -> key -> steps touching it
@@ -39,6 +46,18 @@ class Profile:
     racy_labels: tuple[str, ...]  # labels of steps that conflicted with another actor's
     coverage: Coverage = field(default_factory=Coverage)
     failures: int = 0  # runs that ended in a violation (or a hang): a random walk finds the bug
+
+
+class _Walk(RandomStrategy):
+    """A random walk that only counts its scheduling decisions (the horizon walks)."""
+
+    def __init__(self, seed: int) -> None:
+        super().__init__(seed)
+        self.decisions = 0
+
+    def pick(self, runnable: Sequence[int], step: int) -> int:
+        self.decisions += 1
+        return self.rng.below(len(runnable))
 
 
 class _Profiler(RandomStrategy):
@@ -76,15 +95,26 @@ def profile(build: Build, budget: int, runs: int = PROFILE_RUNS) -> Profile:
             yield model, actors, RunConfig(strategy=p, budget=budget)
 
     results = run_batch(jobs())
-    decisions = steps = failures = 0
+    decisions = max((p.decisions for p in profilers), default=0)
+    steps = max((r.outcome.steps for r in results), default=0)
+    extra = min(HORIZON_RUNS - runs, HORIZON_STEPS // max(1, steps))
+    if extra > 0:
+        walks = [_Walk(PROFILE_STREAM + runs + i) for i in range(extra)]
+
+        def walk_jobs() -> Any:
+            for w in walks:
+                model, actors = build()
+                yield model, actors, RunConfig(strategy=w, budget=budget)
+
+        run_batch(walk_jobs(), keep=False)
+        decisions = max(decisions, *(w.decisions for w in walks))
+    failures = 0
     counts: dict[str, int] = {}
     key_counts: dict[str, dict[Hashable, int]] = {}
     parents: dict[str, str] = {}
     cov = Coverage()
     for p, r in zip(profilers, results, strict=True):
         names = r.actor_names
-        decisions = max(decisions, p.decisions)
-        steps = max(steps, r.outcome.steps)
         failures += r.outcome.failed
         for a, c in p.counts.items():
             counts[names[a]] = max(counts.get(names[a], 0), c)
