@@ -41,7 +41,13 @@ from functools import cache
 from pathlib import Path
 
 from emulator.engine.runtime import RunConfig, run_sync
-from emulator.engine.strategies import STRATEGIES, make_strategy, needs_profile, new_campaign
+from emulator.engine.strategies import (
+    STRATEGIES,
+    make_strategy,
+    needs_horizon,
+    needs_profile,
+    new_campaign,
+)
 from emulator.engine.verify import verify
 from emulator.run.catalog import builtin, load_script
 from emulator.run.scenario import Scenario
@@ -120,7 +126,12 @@ def work(job: Job) -> tuple[Job, Tally]:
     if job.strategy == "verify":
         return job, verified(scen, job)
     opts = scen.default_options()
-    prof = profile_of(scen, job.variant, opts, scen.budget) if needs_profile(job.strategy) else None
+    windows = bool(scen.build(job.variant, opts).windows)
+    prof = (
+        profile_of(scen, job.variant, opts, scen.budget, needs_horizon(job.strategy, windows))
+        if needs_profile(job.strategy)
+        else None
+    )
     campaign = new_campaign(job.strategy)
     for seed in range(job.start, job.start + job.count):
         setup = scen.build(job.variant, opts)

@@ -88,7 +88,9 @@ def actor(name: str, program: Program, daemon: bool = False) -> ActorSpec:
     """Declare an actor: ``async def program(k: K)`` runs as actor ``name``. Daemons are kernel
     threads that loop forever; the run ends without them."""
 
-    async def body(port: Port) -> None:
-        await program(K(port))
+    def body(port: Port) -> Awaitable[None]:
+        # The program's own coroutine, not one awaiting it: every step's hand-offs pass through
+        # each coroutine frame of the actor's stack, and this one would only pass them on.
+        return program(K(port))
 
     return ActorSpec(name, body, daemon)

@@ -29,8 +29,11 @@ PROFILE_STREAM = 0x5EED
 # PCT's k must bound the decisions of the runs that reach the bug, and a random walk may take
 # the long path rarely: cow-early-unlock-truncate's fault reaches the race in 1 walk in 4, so 4
 # walks all stayed short on 1 program in 3 (k 7 where the race needs ~26: PCT never found it).
-# Up to HORIZON_RUNS walks in all count decisions, the extra ones at most HORIZON_STEPS steps
-# together, so a program of a thousand steps a run pays for two more walks, not twelve.
+# A profile for PCT (``horizon``) counts decisions over up to HORIZON_RUNS walks in all, the
+# extra ones at most HORIZON_STEPS steps together, so a program of a thousand steps a run pays
+# for two more walks, not twelve. Other strategies do not read ``decisions`` and do not run
+# them: every walk runs the user's program, and one that reaches a path where the program hangs
+# or exits would stop every seed's run, not only the seeds that reach it.
 HORIZON_RUNS = 16
 HORIZON_STEPS = 2000
 
@@ -38,7 +41,7 @@ HORIZON_STEPS = 2000
 @dataclass(frozen=True)
 class Profile:
     runs: int
-    decisions: int  # the most scheduling decisions one run made (of up to HORIZON_RUNS walks)
+    decisions: int  # the most scheduling decisions one walk made (up to HORIZON_RUNS: horizon)
     steps: int  # the most steps one run made
     counts: dict[str, int]  # actor name -> steps with a shared footprint (the most in one run)
     key_counts: dict[str, dict[Hashable, int]]  # actor name -> key -> steps touching it
@@ -83,8 +86,9 @@ class _Profiler(RandomStrategy):
                 per[key] = per.get(key, 0) + 1
 
 
-def profile(build: Build, budget: int, runs: int = PROFILE_RUNS) -> Profile:
-    """Run ``build``'s program ``runs`` times under a fixed-seed random walk and measure it."""
+def profile(build: Build, budget: int, runs: int = PROFILE_RUNS, horizon: bool = False) -> Profile:
+    """Run ``build``'s program ``runs`` times under a fixed-seed random walk and measure it
+    (``horizon``: and more walks counting decisions, for PCT's k)."""
     from emulator.engine.runtime import run_batch
 
     profilers = [_Profiler(PROFILE_STREAM + i) for i in range(runs)]
@@ -97,7 +101,7 @@ def profile(build: Build, budget: int, runs: int = PROFILE_RUNS) -> Profile:
     results = run_batch(jobs())
     decisions = max((p.decisions for p in profilers), default=0)
     steps = max((r.outcome.steps for r in results), default=0)
-    extra = min(HORIZON_RUNS - runs, HORIZON_STEPS // max(1, steps))
+    extra = min(HORIZON_RUNS - runs, HORIZON_STEPS // max(1, steps)) if horizon else 0
     if extra > 0:
         walks = [_Walk(PROFILE_STREAM + runs + i) for i in range(extra)]
 

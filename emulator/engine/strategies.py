@@ -383,6 +383,12 @@ def needs_profile(name: str) -> bool:
     return name in ("mix", "chaos", "pct", "urw", "surw")
 
 
+def needs_horizon(name: str, windows: bool) -> bool:
+    """Strategies that read the profile's decisions (PCT's k, see profile.HORIZON_RUNS): pct,
+    and mix where it runs pct on some seeds (a program without windows)."""
+    return name == "pct" or (name == "mix" and not windows)
+
+
 def picks_by_profile(name: str) -> bool:
     """Strategies that choose what runs a seed (and so whether it has delays) by the profile:
     a replay of one of their runs needs the profile too."""

@@ -11,7 +11,7 @@ from typing import Any
 from emulator.engine.choices import Replay
 from emulator.engine.coverage import Coverage
 from emulator.engine.runtime import Job, RunConfig, RunResult, run_batch
-from emulator.engine.strategies import needs_profile, new_campaign
+from emulator.engine.strategies import needs_horizon, needs_profile, new_campaign
 from emulator.errors import ScenarioError
 from emulator.run.failures import build
 from emulator.run.scenario import Scenario, Setup
@@ -68,7 +68,11 @@ def run_many(
     campaign = new_campaign(strategy)  # cross-run state (rff): a function of the seeds so far
     if needs_profile(strategy):
         # Now, not inside the batch's trio run, where the profiling runs could not start.
-        profile_of(scen, variant, opts, steps)
+        try:
+            windows = bool(build(scen, variant, opts).windows)
+        except Exception:  # the runs report it, seed by seed (below)
+            windows = True
+        profile_of(scen, variant, opts, steps, needs_horizon(strategy, windows))
 
     def job(seed: int) -> Job:
         setup = build(scen, variant, opts)

@@ -23,6 +23,7 @@ from emulator.engine.strategies import (
     STRATEGIES,
     Strategy,
     make_strategy,
+    needs_horizon,
     needs_profile,
     picks_by_profile,
 )
@@ -73,15 +74,16 @@ def validate(spec: RunSpec) -> Scenario:
     return scen
 
 
-_PROFILES: dict[tuple[str, str, str, tuple[tuple[str, str], ...], int], Profile | None] = {}
+_PROFILES: dict[tuple[str, str, str, tuple[tuple[str, str], ...], int, bool], Profile | None] = {}
 
 
 def profile_of(
-    scen: Scenario, variant: str, opts: Mapping[str, str], budget: int
+    scen: Scenario, variant: str, opts: Mapping[str, str], budget: int, horizon: bool = False
 ) -> Profile | None:
     """The profile of one program (a pure function of it), computed once per process. None
-    when the program raises while profiled: the run itself then reports the error."""
-    key = (scen.name, str(scen.source), variant, tuple(sorted(opts.items())), budget)
+    when the program raises while profiled: the run itself then reports the error.
+    ``horizon``: with the extra walks that PCT's k is taken from (``needs_horizon``)."""
+    key = (scen.name, str(scen.source), variant, tuple(sorted(opts.items())), budget, horizon)
     if key in _PROFILES:
         return _PROFILES[key]
 
@@ -94,7 +96,7 @@ def profile_of(
         return built.model, built.actors
 
     try:
-        p: Profile | None = profile(setup, budget)
+        p: Profile | None = profile(setup, budget, horizon=horizon)
     except ScenarioError:
         raise
     except Exception:
@@ -127,7 +129,8 @@ def strategy_for(
     budget = spec.budget or scen.budget
     prof = None
     if needs_profile(spec.strategy) and (not replaying or picks_by_profile(spec.strategy)):
-        prof = profile_of(scen, spec.variant, opts, budget)
+        horizon = needs_horizon(spec.strategy, windows)
+        prof = profile_of(scen, spec.variant, opts, budget, horizon)
     return make_strategy(
         spec.strategy,
         spec.seed if seed is None else seed,
