@@ -113,6 +113,23 @@ def truncated_seeds(tmp: Path, seeds: range, strategy: str = "chaos") -> list[in
     ]
 
 
+def mixed_seeds(
+    tmp: Path, least: int, strategy: str = "chaos", limit: int = 300
+) -> tuple[int, list[int]]:
+    """The fewest seeds ``n >= least`` such that ``[0, n)`` holds both seeds under which CPU0
+    finds the page truncated and seeds under which it does not, and those truncated seeds. A
+    soak of ``--seeds n`` then has runs that misbehave and runs that do not, whichever seeds the
+    seeding maps to such schedules (looked up, not assumed)."""
+    lane = Lane(str(script(tmp, "raise")), "buggy", strategy)
+    bad: list[int] = []
+    for s in range(limit):
+        if execute(lane.spec(s))[1].outcome.failed:
+            bad.append(s)
+        if s + 1 >= least and 0 < len(bad) < s + 1:
+            return s + 1, bad
+    raise AssertionError(f"{strategy}: {len(bad)} of seeds 0-{limit - 1} truncate, all or none")
+
+
 def expected_findings(lane: Lane, seeds: range) -> dict[tuple[str, str, str], tuple[int, int]]:
     """(kind, oracle, label) -> (count, smallest seed), computed in this process, run by run."""
     out: dict[tuple[str, str, str], tuple[int, int]] = {}

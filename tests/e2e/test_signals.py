@@ -135,14 +135,19 @@ SCENARIO = scenario(
 
 
 def test_interrupted_run_reports_and_saves_nothing(tmp_path: Path) -> None:
-    # A run of a million steps (minutes): the signal comes in the middle of it, however fast
-    # the machine. A kernel scenario's run now ends before a signal sent after start-up.
+    # A run of a million steps (~15 s): the signal comes in the middle of it, however fast the
+    # machine. A kernel scenario's run now ends before a signal sent after start-up. The run in
+    # flight ends before the command stops, so it must not take minutes either: under the default
+    # strategy (mix) four profiling runs of the same million steps came first (~100 s, past the
+    # 120 s the test waits on a loaded machine); random needs none.
     (tmp_path / "spin.py").write_text(SPIN)
     p = pcemu(
         "run",
         "spin.py",
         "--variant",
         "fixed",
+        "--strategy",
+        "random",
         "--budget",
         "1000000",
         "--log",
