@@ -33,8 +33,8 @@ from emulator.engine.events import switches
 from emulator.engine.violations import ERROR
 from emulator.errors import Interrupted
 from emulator.run import interrupts
-from emulator.run.failures import crash_error
-from emulator.run.inputs import output_file, writing
+from emulator.run.failures import brief_crash, crash_error
+from emulator.run.inputs import not_an_input, output_file, writing
 from emulator.run.session import validate
 
 
@@ -44,6 +44,11 @@ def default_out(file: Path, suffix: str) -> Path:
         if name.endswith(ext):
             name = name[: -len(ext)]
     return file.with_name(name + suffix)
+
+
+def check_not_inputs(out: Path, what: str, recording: Path, script: Path | None) -> None:
+    """The output is neither the recording the command reads nor the script it runs."""
+    not_an_input(out, what, [("the recording", recording), ("the scenario script", script)])
 
 
 @click.command()
@@ -110,6 +115,7 @@ def shrink_and_report(
     ``explained``, the shrunk run's report. Interrupted, it writes the best so far and says so
     (exit 130/143)."""
     target = out or default_out(file, ".min.pctrace")
+    check_not_inputs(target, "--out", file, script)
     with progress("shrink", max_runs, "candidate") as bar:
 
         def ran(result: RunResult, kept: bool) -> None:
@@ -169,6 +175,7 @@ def explain_cmd(
     path = resolve_recording(file, finding, source)
     if out is not None:
         output_file(out, "-o/--out")
+        check_not_inputs(out, "-o/--out", path, script)
     v = replay_file(path, force, facts=True, script=script)
     interrupts.check("explain stopped; nothing written")
     if not v.reproduced:
@@ -180,6 +187,8 @@ def explain_cmd(
     scen = validate(v.spec)
     if v.result.outcome.status == ERROR and v.end.get("outcome") != ERROR:
         raise crash_error(scen, v.result)
+    if verbosity() <= 0:
+        brief_crash(scen, v.result)  # a recorded actor exception: one line, not its traceback
     header = v.spec.header(scen)
     if scen.is_script:
         # The explanation shows source lines by the script's path.

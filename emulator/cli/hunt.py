@@ -104,7 +104,7 @@ def hunt(
             "give fewer seeds"
         )
     first = make_spec(name, variant, start, strategy, params, options, budget, mem=mem)
-    check_outputs(log, trace)
+    check_outputs(log, trace, name)
     where = out_dir(out, save_dir)
     if jobs > 1 and has_campaign(strategy):
         echo_err(f"hunt: {strategy} learns from every earlier seed of the hunt; running -j 1")

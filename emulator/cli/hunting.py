@@ -20,8 +20,9 @@ from emulator.engine.strategies import has_campaign
 from emulator.engine.violations import CLEAN, ERROR
 from emulator.errors import BadInput
 from emulator.run import interrupts
+from emulator.run.failures import build
 from emulator.run.many import run_many
-from emulator.run.session import RunSpec, execute
+from emulator.run.session import RunSpec, build_options, execute, validate
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
@@ -73,6 +74,10 @@ def sequential(spec: RunSpec, start: int, n: int, stop_at_failure: bool) -> Iter
 
     seeds = range(start, start + n)
     keep_choices = has_campaign(spec.strategy)
+    # Build the scenario once first: a build that fails (or exits) is one line naming the
+    # scenario, before the strategy's profiling runs call it.
+    scen = validate(spec)
+    build(scen, spec.variant, build_options(scen, spec))
     runs = run_many(
         spec.scenario,
         spec.variant,

@@ -31,8 +31,9 @@ from emulator.engine.strategies import STRATEGIES
 from emulator.engine.violations import ERROR
 from emulator.errors import BadInput
 from emulator.run import interrupts
-from emulator.run.failures import crash_error
-from emulator.run.inputs import output_dir, output_file
+from emulator.run.catalog import is_script
+from emulator.run.failures import brief_crash, crash_error
+from emulator.run.inputs import distinct_outputs, not_an_input, output_dir, output_file
 from emulator.run.scenario import Scenario
 from emulator.run.session import PARAMS, RunSpec, execute, param_help, validate
 from emulator.run.spec import MAX_BUDGET, SEED_LIMIT
@@ -102,12 +103,16 @@ def keep_options(f: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def out_dir(out: Path | None, save_dir: Path | None) -> Path:
+    """The directory a failing run is kept in; one given on the command line is checked
+    before any run (the default is checked only when a run is kept there)."""
     d = out or save_dir or Path("pcemu-runs")
     if "=" in d.name and not d.exists():
         raise BadInput(
             f"-o/--out {str(d)!r} is an output directory; scenario options are "
             f"--set {d.name} (e.g. --set page_lock_policy=P-OLD)"
         )
+    if out is not None or save_dir is not None:
+        output_dir(d, "-o/--out")
     return d
 
 
@@ -124,9 +129,18 @@ def kept_paths(
     save_dir, named after what reproduces them."""
     if not failed or no_save or log is not None or trace is not None:
         return log, trace
-    output_dir(save_dir, "-o/--out")
-    base = save_dir / f"{scen.name}-{spec.variant}-{spec.strategy}-{spec.schedule}-s{spec.seed}"
-    return base.with_suffix(".jsonl"), base.with_suffix(".pctrace")
+    try:
+        output_dir(save_dir, "-o/--out")
+    except BadInput as exc:
+        from emulator.run.artifacts import run_command
+
+        raise BadInput(f"{exc}; the run reproduces with: {run_command(spec)}") from None
+    base = f"{scen.name}-{spec.variant}-{spec.strategy}-{spec.schedule}-s{spec.seed}"
+    # Named whole (a scenario name may hold a dot, which with_suffix would take for a suffix).
+    kept = save_dir / f"{base}.jsonl", save_dir / f"{base}.pctrace"
+    for path in kept:
+        not_an_input(path, "-o/--out", script_input(spec.scenario))
+    return kept
 
 
 def make_spec(
@@ -155,13 +169,22 @@ def make_spec(
     return spec
 
 
-def check_outputs(log: Path | None, trace: Path | None) -> None:
+def script_input(name: str) -> list[tuple[str, Path | None]]:
+    """The scenario script a command runs, as an input no output may overwrite."""
+    return [("the scenario script", Path(name))] if is_script(name) else []
+
+
+def check_outputs(log: Path | None, trace: Path | None, scenario: str = "") -> None:
+    """--log and --trace can be written, are two files, and neither is the scenario script
+    the command runs: checked before any run."""
     if log is not None:
         output_file(log, "--log")
     if trace is not None:
         output_file(trace, "--trace")
-    if log is not None and trace is not None and log.absolute() == trace.absolute():
-        raise BadInput(f"--log and --trace are both {str(log)!r}; give two different files")
+    distinct_outputs([("--log", log), ("--trace", trace)])
+    for flag, path in (("--log", log), ("--trace", trace)):
+        if path is not None:
+            not_an_input(path, flag, script_input(scenario))
 
 
 def keep(
@@ -232,7 +255,7 @@ def run(
 ) -> None:
     """Run one scenario (a built-in NAME or a path to a scenario script) under one seed."""
     spec = make_spec(name, variant, seed, strategy, params, options, budget, schedule, mem)
-    check_outputs(log, trace)
+    check_outputs(log, trace, name)
     where = out_dir(out, save_dir)
     scen, result = execute(spec)
     interrupts.check(f"run of seed {seed} stopped; nothing reported or saved")
@@ -302,6 +325,8 @@ def replay(
         # An error the recording did not have is a bug in scenario or model code, not a
         # divergence; replaying a recorded error (a soak finding) reproduces it as its verdict.
         raise crash_error(scen, v.result)
+    if verbosity() <= 0:
+        brief_crash(scen, v.result)  # a recorded actor exception: one line, not its traceback
     if verbosity() >= 0:
         from emulator.debug.explain_report import report
         from emulator.debug.explain_text import emit

@@ -15,8 +15,10 @@ import click
 import trio
 
 from emulator.cli import exits
+from emulator.cli.output import echo_err
 from emulator.engine.strategies import STRATEGIES
 from emulator.errors import BadInput
+from emulator.run.inputs import same_file
 from emulator.soak import shards
 from emulator.soak.jobs import SoakConfig, SoakError
 from emulator.soak.merge import merge as merge_stores
@@ -24,6 +26,7 @@ from emulator.soak.options import (
     check_counts,
     check_out,
     check_resume,
+    check_scripts_kept,
     check_times,
     default_workers,
     make_lanes,
@@ -32,7 +35,7 @@ from emulator.soak.options import (
 )
 from emulator.soak.plan import Plan
 from emulator.soak.progress import choose
-from emulator.soak.store import Store
+from emulator.soak.store import DB_NAME, Store
 from emulator.soak.summary import (
     Summary,
     finding_json,
@@ -73,12 +76,12 @@ def early_signals() -> Iterator[list[int]]:
 @click.command()
 @click.option(
     "--scenarios",
-    default="",
+    default=None,
     help="comma-separated names or script paths [default: every built-in scenario]",
 )
 @click.option(
     "--variants",
-    default="",
+    default=None,
     help="comma-separated, e.g. buggy,fixed [default: every variant of each scenario]",
 )
 @click.option("--strategies", default=",".join(STRATEGIES), show_default=True)
@@ -153,8 +156,8 @@ def early_signals() -> Iterator[list[int]]:
     "scenario declares (for CI)",
 )
 def soak(
-    scenarios: str,
-    variants: str,
+    scenarios: str | None,
+    variants: str | None,
     strategies: str,
     workers: int | None,
     duration: str | None,
@@ -182,8 +185,12 @@ def soak(
         address = parse_listen(listen)
         lanes = make_lanes(scenarios, variants, strategies)
         check_out(out)
-        the_shard, out = shards.resolve(shard, out)  # last: it locks (or claims) a directory
+        check_scripts_kept(out, lanes)
+        the_shard, shard_out = shards.resolve(shard, out)  # last: it locks (or claims) a dir
         try:
+            if shard_out != out:  # --shard auto/N: a directory under --out
+                out = shard_out
+                check_scripts_kept(out, lanes)
             plan = Plan(lanes, the_shard, batch, seeds, selfcheck)
             cfg = SoakConfig(
                 out=out,
@@ -199,15 +206,21 @@ def soak(
         finally:
             shards.release_all()
         click.echo(render_summary(summary))
+    if summary.unwritten is not None:
+        # After the store was committed: nothing recorded is lost, but the summary is not there.
+        echo_err(f"pcemu: error: {summary.unwritten}")
     sys.exit(exit_status(summary, fail_on))
 
 
 def exit_status(summary: Summary, fail_on: str) -> int:
-    """1 if --fail-on unexpected and the store holds an unexpected finding; else 128 + the
-    signal that stopped the soak (130 SIGINT, 143 SIGTERM); else 0."""
+    """2 if the summary could not be written (and no signal stopped the soak); else 1 if
+    --fail-on unexpected and the store holds an unexpected finding; else 128 + the signal that
+    stopped the soak (130 SIGINT, 143 SIGTERM); else 0."""
+    signum = exit_signal(summary)
+    if summary.unwritten is not None and signum is None:
+        return exits.BAD
     if fail_on == "unexpected" and any(f.unexpected for f in summary.findings):
         return exits.FOUND
-    signum = exit_signal(summary)
     return exits.CLEAN if signum is None else 128 + signum
 
 
@@ -249,8 +262,16 @@ def findings(directory: Path, merge: Sequence[Path], as_json: bool) -> None:
     if merge and directory.exists() and not directory.is_dir():
         raise BadInput(f"{str(directory)!r} is a file; give the directory to merge into")
     for other_dir in merge:
-        if other_dir.resolve() == directory.resolve():
+        if same_file(other_dir, directory) or same_file(other_dir / DB_NAME, directory / DB_NAME):
             raise BadInput(f"--merge {str(other_dir)!r} is DIRECTORY itself; merge another")
+    for other_dir in merge:
+        # Every store to merge is read and checked before DIR is made or written: a damaged
+        # one is refused with nothing merged, not after the stores before it.
+        other = Store(other_dir, create=False)
+        try:
+            other.check()
+        finally:
+            other.close(checkpoint=False)
     store = Store(directory, create=bool(merge))
     try:
         for other_dir in merge:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shlex
 import sys
 import time
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,15 +22,38 @@ from emulator.cli import exits
 from emulator.cli.options import jobs_option, path_option
 from emulator.cli.output import BoundedInt, echo_err, emit_json, verbosity, verbosity_options
 from emulator.cli.recordings import interruptible
-from emulator.cli.runs import keep, make_spec, out_dir
+from emulator.cli.runs import keep, make_spec, out_dir, script_input
 from emulator.engine.verify import REDUCTIONS, Verdict, verify
-from emulator.errors import Interrupted
+from emulator.engine.violations import ERROR
+from emulator.errors import BadInput, Interrupted, ScenarioError
 from emulator.run import interrupts
 from emulator.run.artifacts import replay_command
-from emulator.run.failures import build
-from emulator.run.inputs import output_dir, output_file
-from emulator.run.session import build_options, validate
+from emulator.run.failures import _loop_slot, build, crash_error, leaf
+from emulator.run.inputs import not_an_input, output_dir, output_file
+from emulator.run.scenario import Scenario
+from emulator.run.session import RunSpec, build_options, execute, validate
 from emulator.run.spec import MAX_BUDGET
+
+
+def search_error(scen: Scenario, spec: RunSpec, exc: BaseException) -> ScenarioError:
+    """A model step raised during the search: the one line a run gives for it, with the step
+    and the actor (and, when the plain run of the spec raises too, the scenario line)."""
+    try:
+        execute(spec)
+    except ScenarioError as again:
+        return again
+    except Exception:  # the search's own exception is reported below
+        pass
+    e = leaf(exc)
+    slot = _loop_slot(e.__traceback__)
+    tb = "".join(traceback.format_exception(e)).strip()
+    exc_line = tb.splitlines()[-1] if tb else type(e).__name__
+    return ScenarioError(
+        f"scenario {scen.name}: the model raised {exc_line} in step "
+        f"[{getattr(slot, 'label', '?')}] of actor {getattr(slot, 'name', '?')}; a bug in the "
+        "scenario or in pcemu, not a race (-v shows the traceback)",
+        tb,
+    )
 
 
 @click.command("verify")
@@ -121,6 +145,7 @@ def verify_cmd(
     steps = budget or scen.budget
     if trace is not None:
         output_file(trace, "--trace")
+        not_an_input(trace, "--trace", script_input(name))
     save_dir = out_dir(out, None)
 
     def program() -> Any:
@@ -138,24 +163,33 @@ def verify_cmd(
             max_seconds is not None and time.monotonic() - t0 > max_seconds
         )
 
-    if jobs > 1:
-        from emulator.run.verifying import Search, parallel_verify
+    try:
+        if jobs > 1:
+            from emulator.run.verifying import Search, parallel_verify
 
-        task = Search(spec, bound, steps, counting, reduction)
-        v = parallel_verify(task, jobs, limit, stop, progress)
-    else:
-        v = verify(
-            program,
-            lambda r: r.outcome.failed,
-            bound,
-            steps,
-            limit,
-            progress,
-            stop=stop,
-            reduction=reduction,
-            counting=counting,
-        )
+            task = Search(spec, bound, steps, counting, reduction)
+            v = parallel_verify(task, jobs, limit, stop, progress)
+        else:
+            v = verify(
+                program,
+                lambda r: r.outcome.failed,
+                bound,
+                steps,
+                limit,
+                progress,
+                stop=stop,
+                reduction=reduction,
+                counting=counting,
+            )
+    except (BadInput, ScenarioError, Interrupted):
+        raise
+    except Exception as exc:
+        raise search_error(scen, spec, exc) from None
     secs = time.monotonic() - t0  # display only: the exploration itself never reads a clock
+    if v.witness is not None and v.witness.outcome.status == ERROR:
+        # An actor's code raised: a bug in the scenario, as run and hunt say, not a
+        # counterexample (nothing is saved).
+        raise crash_error(scen, v.witness)
     if v.witness is None and interrupts.received() is not None:
         raise Interrupted(
             interrupts.received() or 2,
@@ -183,6 +217,7 @@ def verify_cmd(
             output_dir(save_dir, "-o/--out")
             tag = f"p{bound}" if delays is None else f"d{bound}"
             path = save_dir / f"{scen.name}-{variant}-verify-{tag}.pctrace"
+            not_an_input(path, "-o/--out", script_input(name))
         keep(spec, spec.header(scen), r, None, path)
         o = r.outcome
         what = o.violation.oracle if o.violation is not None else o.status

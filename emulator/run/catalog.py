@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import types
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -24,7 +24,7 @@ from pathlib import Path
 from emulator.errors import BadInput
 from emulator.run import entrypoints
 from emulator.run.inputs import input_file
-from emulator.run.scenario import Scenario
+from emulator.run.scenario import MAX_BUDGET, Scenario
 
 MAX_SCRIPT = 16 << 20
 
@@ -121,4 +121,118 @@ def load_script(path: Path) -> Scenario:
             f"scenario script {str(path)!r} defines no "
             "SCENARIO = emulator.run.scenario.Scenario(...)"
         )
+    wrong = scenario_problem(scen)
+    if wrong is not None:
+        raise BadInput(f"scenario script {str(path)!r}: SCENARIO.{wrong}; fix the script")
     return replace(scen, source=str(full), script_sha256=digest)
+
+
+def _shown(value: object) -> str:
+    from emulator.run.failures import shown
+
+    return shown(value)
+
+
+def _strs(value: object, empty: bool = True) -> bool:
+    """A tuple or list of strings (non-empty strings, unless ``empty``)."""
+    return isinstance(value, tuple | list) and all(
+        isinstance(x, str) and (empty or x) for x in value
+    )
+
+
+def _signature(f: Callable[..., object]) -> str:
+    import inspect
+
+    name = getattr(f, "__name__", type(f).__name__)
+    try:
+        params = inspect.signature(f).parameters
+    except (TypeError, ValueError):
+        return name
+    return f"{name}({', '.join(params)})"
+
+
+def _takes_two(f: Callable[..., object]) -> bool:
+    """Can ``f`` be called as ``f(variant, options)``? (True when Python cannot tell.)"""
+    import inspect
+
+    try:
+        inspect.signature(f).bind("buggy", {})
+    except TypeError:
+        return False
+    except ValueError:  # no signature to inspect (a builtin)
+        return True
+    return True
+
+
+def scenario_problem(scen: Scenario) -> str | None:
+    """What is wrong with a user script's SCENARIO (the field, its value and the fix), or None:
+    every field a command reads has the type and range it must have."""
+    name = scen.name
+    if not isinstance(name, str) or not name or not name.isprintable() or "/" in name:
+        return (
+            f"name is {_shown(name)}; give a non-empty one-line name without '/', "
+            "e.g. name='my-race'"
+        )
+    for field in ("spec_id", "thread", "title", "era", "commits"):
+        value = getattr(scen, field)
+        if not isinstance(value, str):
+            return f"{field} is {_shown(value)}; give a string"
+    if not callable(scen.build):
+        return (
+            f"build is {_shown(scen.build)}; give the function that builds a run: "
+            "def build(variant, options) -> Setup"
+        )
+    if not _takes_two(scen.build):
+        return (
+            f"build is {_signature(scen.build)}, which cannot be called as build(variant, "
+            "options); give it the two parameters: def build(variant, options) -> Setup"
+        )
+    variants = scen.variants
+    if not _strs(variants, empty=False) or not variants or len(set(variants)) != len(variants):
+        return (
+            f"variants is {_shown(variants)}; give a tuple of distinct variant names, e.g. "
+            "variants=('buggy', 'fixed')"
+        )
+    bad = [v for v in variants if "," in v or v != v.strip()]
+    if bad:
+        return f"variants has {bad[0]!r}; a variant name has no ',' and no outer spaces"
+    expects = scen.expects
+    if not isinstance(expects, Mapping):
+        return (
+            f"expects is {_shown(expects)}; give a map of variant to the oracles it trips, e.g. "
+            "expects={'buggy': ('INV-REF-3',), 'fixed': ()}"
+        )
+    for k, v in expects.items():
+        if k not in variants:
+            return (
+                f"expects names {_shown(k)}, which is not one of its variants "
+                f"({', '.join(variants)}); key expects by variant"
+            )
+        if not _strs(v):
+            return f"expects[{k!r}] is {_shown(v)}; give a tuple of oracle ids, e.g. ('INV-REF-3',)"
+    if not isinstance(scen.mem, str) or not _strs(scen.mems, empty=False):
+        return (
+            f"mem is {_shown(scen.mem)}, mems {_shown(scen.mems)}; give mem='SC' (or 'TSO', "
+            "'WEAK') and mems a tuple of such modes"
+        )
+    options = scen.options
+    if not isinstance(options, Mapping):
+        return f"options is {_shown(options)}; give a map of option to its values, default first"
+    for k, vals in options.items():
+        if not isinstance(k, str) or not k:
+            return f"options has the key {_shown(k)}; name each option with a string"
+        if not _strs(vals) or not vals:
+            return (
+                f"options[{k!r}] is {_shown(vals)}; give a non-empty tuple of its values, the "
+                "default first, e.g. ('on', 'off')"
+            )
+    budget = scen.budget
+    if isinstance(budget, bool) or not isinstance(budget, int) or not 0 < budget <= MAX_BUDGET:
+        return f"budget is {_shown(budget)}; give a number of steps, 1 to {MAX_BUDGET:,}"
+    for field in ("labels", "verified"):
+        value = getattr(scen, field)
+        if not isinstance(value, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        ):
+            return f"{field} is {_shown(value)}; give a map of strings to strings"
+    return None

@@ -12,7 +12,7 @@ import contextlib
 import errno
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -75,9 +75,104 @@ def reason(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
+def write_failure(exc: OSError, where: Path) -> tuple[str, str]:
+    """Why the OS refused to write a file in directory ``where`` (an output, or the temporary
+    file beside it), and the fix that fits that reason: (reason, fix)."""
+    code = exc.errno
+    if code in (errno.ENOSPC, errno.EDQUOT):
+        why = "no space left on device" if code == errno.ENOSPC else "disk quota exceeded"
+        return why, "free space or choose another path"
+    if code in (errno.EACCES, errno.EPERM):
+        return "permission denied", f"fix the permissions of {q(where)} or choose another path"
+    if code == errno.EROFS:
+        return "read-only file system", "choose a path on a writable file system"
+    if code == errno.ENOENT:
+        # The directory is there (it was made if missing), yet a file cannot be created in it:
+        # a virtual file system such as /proc.
+        return (
+            f"directory {q(where)} does not take new files: {exc.strerror}",
+            "choose a path on a disk file system",
+        )
+    if code == errno.EISDIR:
+        return "it is a directory", "give a file path"
+    if code == errno.ENOTDIR:
+        return "a part of the path is not a directory", "choose another path"
+    if code == errno.ENAMETOOLONG:
+        return "file name too long", "choose a shorter path"
+    if code == errno.EFBIG:
+        return "file too large for its file system", "choose a path on another file system"
+    if code in (errno.EMFILE, errno.ENFILE):
+        return "too many open files", "raise the limit (ulimit -n) or close other programs"
+    if code == errno.EIO:
+        return "input/output error", "check the disk, or choose a path on another one"
+    return reason(exc), "choose another path"
+
+
+def same_file(a: Path, b: Path) -> bool:
+    """Do ``a`` and ``b`` name one file: the same path once ``..`` and symlinks are followed,
+    or two hard links to one inode?"""
+    try:
+        if os.path.samefile(a, b):
+            return True
+    except (OSError, ValueError):
+        pass  # one of them does not exist (yet)
+    try:
+        return a.resolve() == b.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        return a.absolute() == b.absolute()
+
+
+def not_an_input(out: Path, what: str, inputs: Iterable[tuple[str, Path | None]]) -> None:
+    """Refuse, before any work is done, an output that is one of the command's own inputs
+    (``inputs``: what each is, e.g. "the recording", and its path): writing it would destroy
+    the input."""
+    for name, src in inputs:
+        if src is not None and same_file(out, src):
+            raise BadInput(
+                f"{what} {q(out)} would overwrite {name} {q(src)} that this command reads; "
+                f"give {_flag(what)} another path"
+            )
+
+
+def distinct_outputs(outputs: Sequence[tuple[str, Path | None]]) -> None:
+    """Two outputs of one command that are one file: the second would overwrite the first."""
+    given = [(flag, p) for flag, p in outputs if p is not None]
+    for i, (flag_a, a) in enumerate(given):
+        for flag_b, b in given[i + 1 :]:
+            if same_file(a, b):
+                if a.absolute() == b.absolute():
+                    raise BadInput(
+                        f"{flag_a} and {flag_b} are both {q(a)}; give two different files"
+                    )
+                raise BadInput(
+                    f"{flag_a} {q(a)} and {flag_b} {q(b)} are the same file; give two different "
+                    "files"
+                )
+
+
+def _flag(what: str) -> str:
+    return what.split()[0] if what.startswith("-") else what
+
+
+def _probe(directory: Path) -> OSError | None:
+    """Create (and remove) a file in ``directory`` as writing an output there will: the OS's
+    answer, before any work is done, to whether it can be written."""
+    tmp = directory / f".pcemu-probe.{os.getpid()}.tmp"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return None
+    except OSError as exc:
+        return exc
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+    return None
+
+
 def output_file(path: Path, what: str) -> None:
     """Check, before any work is done, that ``path`` can be written as a file."""
-    flag = what.split()[0] if what.startswith("-") else what
+    flag = _flag(what)
     fix = f"give a file path to {flag}"
     if path.is_dir():
         raise BadInput(f"{what} {q(path)} is a directory; {fix} (e.g. {q(path / 'run.out')})")
@@ -90,6 +185,17 @@ def output_file(path: Path, what: str) -> None:
         raise BadInput(f"{what} {q(path)}: directory {q(parent)} is not writable; {fix}")
     if path.exists() and not os.access(path, os.W_OK):
         raise BadInput(f"{what} {q(path)} is not writable; {fix}")
+    _writable(path, what)
+
+
+def _writable(path: Path, what: str) -> None:
+    """The OS's answer, before any work is done, to whether a file can be made where ``path``
+    (a file, or a directory still to be made) will be written."""
+    where = _existing_parent(path / "-") if path.is_dir() else _existing_parent(path)
+    exc = _probe(where)
+    if exc is not None:
+        why, fix = write_failure(exc, where)
+        raise BadInput(f"{what} {q(path)} cannot be written ({why}); {fix}")
 
 
 def output_dir(path: Path, what: str) -> None:
@@ -101,6 +207,7 @@ def output_dir(path: Path, what: str) -> None:
         raise BadInput(f"{what} {q(path)}: {q(parent)} is not a directory; give a directory")
     if not os.access(parent, os.W_OK | os.X_OK):
         raise BadInput(f"{what} {q(path)}: {q(parent)} is not writable; give another directory")
+    _writable(path, what)
 
 
 def _existing_parent(path: Path) -> Path:
@@ -124,9 +231,8 @@ def writing(path: Path, what: str, mode: str = "wb") -> Iterator[IO[Any]]:
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise BadInput(
-            f"cannot write {what} {q(path)} ({reason(exc)}); free space or choose another path"
-        ) from None
+        why, fix = write_failure(exc, _existing_parent(path))
+        raise BadInput(f"cannot write {what} {q(path)} ({why}); {fix}") from None
     except BaseException:
         with contextlib.suppress(OSError):
             tmp.unlink()

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from emulator.engine.runtime import ActorSpec, Model
 
+MAX_BUDGET = 1_000_000  # steps of one run (a scenario's budget, --budget); a step costs ~20 us
+
 
 @dataclass(frozen=True)
 class Setup:

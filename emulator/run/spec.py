@@ -11,13 +11,14 @@ from typing import Any
 from emulator import __version__
 from emulator.errors import BadInput
 from emulator.run.catalog import did_you_mean
+from emulator.run.scenario import MAX_BUDGET as MAX_BUDGET
 from emulator.run.scenario import Scenario
 
-# The limits of a run's values live here, with the rest of what determines a run, rather than
-# with the recording's schemas (which check them in files): a run or a hunt needs these two
-# numbers, not the schemas.
+# The limits of a run's values live here (MAX_BUDGET with the scenario contract, which bounds a
+# scenario's budget too), with the rest of what determines a run, rather than with the
+# recording's schemas (which check them in files): a run or a hunt needs these two numbers, not
+# the schemas.
 SEED_LIMIT = 1 << 64  # seeds are 0 <= seed < 2**64 everywhere (the PRNG takes 64 bits)
-MAX_BUDGET = 1_000_000  # steps; a run costs ~20 us a step
 
 SCHEDULES = ("seeded", "directed")
 

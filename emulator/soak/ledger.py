@@ -8,6 +8,7 @@ import sqlite3
 import time
 from collections import deque
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Protocol
 
 import trio
@@ -19,8 +20,9 @@ from emulator.soak.plan import Plan
 from emulator.soak.progress import Progress
 from emulator.soak.protocol import Found, ItemResult
 from emulator.soak.queue import JobQueue
-from emulator.soak.rows import BatchRow, FindingRow, Hit
-from emulator.soak.store import CHECK_LANE, Store
+from emulator.soak.rows import CHECK_LANE, BatchRow, FindingRow, Hit
+from emulator.soak.schema import FIX
+from emulator.soak.store import Store
 from emulator.soak.store_coverage import ORDER, RF, CovRow
 
 GROWTH_WINDOW = 60.0  # seconds: "+N in the last minute"
@@ -231,10 +233,7 @@ class Ledger:
             self.store.remove_files(res.stale_files)
         except sqlite3.Error as exc:
             # Nothing of this batch is in the store; --resume runs it again.
-            raise SoakError(
-                f"cannot write the findings store {str(self.store.path)!r} ({exc}); free space "
-                "or fix its permissions, then run the same command with --resume"
-            ) from None
+            raise SoakError(store_write_error(self.store.path, exc)) from None
         self.inflight.pop(p.jid, None)
         self._took_coverage(cov)
         st = self.stats
@@ -261,3 +260,24 @@ class Ledger:
                 expected=not f.unexpected,
                 unsaved=f.unsaved,
             )
+
+
+def store_write_error(path: Path, exc: sqlite3.Error) -> str:
+    """The one line for a batch the store refused: the reason SQLite gave and the fix that
+    fits it (a constraint that fails is a damaged store, not a full disk)."""
+    text = " ".join(str(exc).split())[:200]
+    if isinstance(exc, sqlite3.IntegrityError):
+        return f"{str(path)!r} is damaged ({text}); {FIX}"
+    low = text.lower()
+    if "full" in low:
+        fix = "free space"
+    elif "readonly" in low or "read-only" in low or "permission" in low:
+        fix = "fix its permissions"
+    elif "locked" in low or "busy" in low:
+        fix = "stop the other program that has it open"
+    else:
+        fix = "check the disk it is on"
+    return (
+        f"cannot write the findings store {str(path)!r} ({text}); {fix}, then run the same "
+        "command with --resume"
+    )

@@ -2,20 +2,19 @@
 with their hits, and take its reproducer where it is smaller, copying its artifact files; the
 coverage of the two stores is united.
 
-Everything read from OTHER is checked before anything is written to DIR: its finding rows are
-decoded (``Store.findings``, which refuses paths outside its findings folder), its batch rows
-and hits type-checked, and a file is copied only to a path that stays inside DIR. Only files
-this merge copied are ever removed again.
+Every row of OTHER and of DIR is checked before anything is written to DIR (``Store.check``):
+finding rows decoded (refusing paths outside the findings folder), batch rows and hits checked
+for their types and ranges and against the rows they refer to; a file is copied only to a path
+that stays inside DIR. Only files this merge copied are ever removed again.
 """
 
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from dataclasses import dataclass
 
 from emulator.soak import paths
-from emulator.soak.rows import BatchRow, FindingRow, Hit, StoreDamaged, as_int, as_str
+from emulator.soak.rows import FindingRow, Hit
 from emulator.soak.store import Store
 
 
@@ -27,38 +26,15 @@ class Merged:
     coverage: int = 0  # reads-from pairs and conflict orders new to DIR
 
 
-def _read(
-    other: Store,
-) -> tuple[dict[str, FindingRow], list[tuple[BatchRow, list[tuple[str, int]]]]]:
-    theirs = {f.sig: f for f in other.findings()}
-    out: list[tuple[BatchRow, list[tuple[str, int]]]] = []
-    try:
-        rows = other.db.execute(
-            "SELECT lane, shard, k, seed_lo, seed_hi, runs, steps, failures FROM batches"
-        ).fetchall()
-        for b in rows:
-            row = BatchRow(
-                as_str(b[0], "batch lane"),
-                as_str(b[1], "batch shard"),
-                *(as_int(x, "batch count") for x in b[2:]),
-            )
-            cur = other.db.execute(
-                "SELECT sig, count FROM hits WHERE lane=? AND shard=? AND k=?", (b[0], b[1], b[2])
-            )
-            hits = [(as_str(s, "hit sig"), as_int(c, "hit count")) for s, c in cur.fetchall()]
-            for sig, count in hits:
-                if sig not in theirs or count < 1:
-                    raise StoreDamaged(f"hit {sig[:20]!r} of batch {row.lane} k={row.k}")
-            out.append((row, hits))
-    except (StoreDamaged, sqlite3.Error, UnicodeDecodeError) as exc:
-        raise other.damaged(exc) from None
-    return theirs, out
-
-
 def merge(into: Store, other: Store) -> Merged:
-    theirs, batches = _read(other)
-    cov = other.coverage_rows()
-    best = {f.sig: (f.seed, f.strategy) for f in into.findings()}
+    """Merge OTHER into DIR. Every row of both stores is read and checked first
+    (``Store.check``): a damaged one is refused in one line, and nothing is written."""
+    rows = other.check()
+    mine = into.check()
+    theirs = {f.sig: f for f in rows.findings}
+    cov = rows.coverage
+    batches = [(b, rows.hits.get(b.key, [])) for b in rows.batches]
+    best = {f.sig: (f.seed, f.strategy) for f in mine.findings}
     copied: set[str] = set()
     added = 0
     for row, sig_counts in batches:

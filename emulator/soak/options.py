@@ -8,13 +8,16 @@ import math
 import os
 import re
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from emulator.engine.strategies import STRATEGIES
 from emulator.errors import BadInput
 from emulator.run.catalog import builtin, is_script, load
+from emulator.run.inputs import same_file
 from emulator.run.session import validate
 from emulator.soak.plan import Lane, Plan
+from emulator.soak.rows import BatchRow, StoreDamaged
 from emulator.soak.store import Store
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -95,23 +98,47 @@ def parse_listen(text: str) -> tuple[str, int] | None:
     return host, int(port)
 
 
-def _csv(text: str) -> list[str]:
-    return [p.strip() for p in text.split(",") if p.strip()]
+def _csv(text: str, flag: str, what: str) -> list[str]:
+    """A comma-separated list given to ``flag``: every item named (no empty list, no empty
+    item such as the one in ``a,,b``)."""
+    items = [p.strip() for p in text.split(",")]
+    if not any(items):
+        raise BadInput(f"{flag} {text!r} is empty; {what}")
+    if not all(items):
+        raise BadInput(f"{flag} {text!r} has an empty item; {what}")
+    return items
 
 
-def make_lanes(scenarios: str, variants: str, strategies: str) -> tuple[Lane, ...]:
-    names = _csv(scenarios) or list(builtin())
-    if not names:
-        raise BadInput("no scenarios installed; run `pip install -e .` or pass --scenarios")
-    strats = _csv(strategies)
+def make_lanes(scenarios: str | None, variants: str | None, strategies: str) -> tuple[Lane, ...]:
+    """The lanes of a soak. ``None`` (the option not given): every built-in scenario, every
+    variant of each."""
+    if scenarios is None:
+        names = list(builtin())
+        if not names:
+            raise BadInput("no scenarios installed; run `pip install -e .` or pass --scenarios")
+    else:
+        names = _csv(
+            scenarios,
+            "--scenarios",
+            "give comma-separated scenario names or script paths, or leave --scenarios out for "
+            "every built-in scenario (see pcemu list)",
+        )
+    strats = _csv(strategies, "--strategies", "use some of: " + ",".join(STRATEGIES))
     for s in strats:
         if s not in STRATEGIES:
             raise BadInput(
                 f"unknown strategy {s!r} in --strategies; use some of: " + ",".join(STRATEGIES)
             )
-    if not strats:
-        raise BadInput("--strategies is empty; use some of: " + ",".join(STRATEGIES))
-    wanted = _csv(variants)
+    wanted = (
+        []
+        if variants is None
+        else _csv(
+            variants,
+            "--variants",
+            "give comma-separated variants, e.g. --variants buggy,fixed, or leave --variants "
+            "out for every variant",
+        )
+    )
     lanes: list[Lane] = []
     used: set[str] = set()
     for name in dict.fromkeys(names):
@@ -145,8 +172,7 @@ def check_resume(store: Store, resume: bool, plan: Plan, out: Path) -> Plan:
     """A soak directory is continued only on purpose, and only with the same seed layout
     (a store written before batches ramped up keeps its fixed batches); the plan to run.
     Every row is read (and checked) before anything is written to the store."""
-    store.findings()
-    store.committed(str(plan.shard))
+    rows = store.check()
     if store.has_batches() and store.meta("layout") is None:
         plan = dataclasses.replace(plan, ramp=False)
     if store.has_batches() and not resume:
@@ -170,8 +196,33 @@ def check_resume(store: Store, resume: bool, plan: Plan, out: Path) -> Plan:
                     f"the soak in {str(out)!r} was started with {flag} {shown}; resume it with "
                     f"the same {flag}, or start a new --out"
                 )
+    _check_layout(store, rows.batches, plan)
     store.set_meta(**want)
     return plan
+
+
+def _check_layout(store: Store, batches: Sequence[BatchRow], plan: Plan) -> None:
+    """Every committed batch of this soak's shard and lanes holds the seeds this soak's plan
+    gives that batch: --resume skips those seeds as done."""
+    lanes = {lane.key for lane in plan.lanes}
+    shard = str(plan.shard)
+    for b in batches:
+        if b.shard != shard or b.lane not in lanes:
+            continue
+        seeds = plan.seeds_of(b.k)
+        want = (seeds[0], seeds[-1], len(seeds)) if seeds else None
+        if want != (b.seed_lo, b.seed_hi, b.runs):
+            plan_says = (
+                f"seeds {want[0]}..{want[1]} in {want[2]} runs"
+                if want is not None
+                else "no seeds (the soak has fewer batches)"
+            )
+            raise store.damaged(
+                StoreDamaged(
+                    f"{b.where}: seeds {b.seed_lo}..{b.seed_hi} in {b.runs} runs, but batch "
+                    f"{b.k} of this soak is {plan_says}"
+                )
+            )
 
 
 def check_times(heartbeat: float, watchdog: float, grace: float, selfcheck: float) -> None:
@@ -187,3 +238,26 @@ def check_times(heartbeat: float, watchdog: float, grace: float, selfcheck: floa
         raise BadInput(f"--grace {grace:g} must be a finite number of seconds, zero or more")
     if not 0 <= selfcheck <= 1:
         raise BadInput(f"--selfcheck {selfcheck:g} must be a fraction between 0 and 1")
+
+
+# What a soak writes in its directory besides findings/: no scenario script may be one of them.
+WRITTEN = ("findings.db", "findings.db-wal", "findings.db-shm", "summary.json", "summary.txt")
+
+
+def check_scripts_kept(out: Path, lanes: Sequence[Lane]) -> None:
+    """A scenario script the soak runs is not a file the soak writes (or deletes) in ``out``:
+    the store, the summary, a reproducer under findings/."""
+    findings = out / "findings"
+    for script in dict.fromkeys(lane.scenario for lane in lanes if is_script(lane.scenario)):
+        path = Path(script)
+        for name in WRITTEN:
+            if same_file(out / name, path):
+                raise BadInput(
+                    f"--out {str(out)!r} would overwrite the scenario script {script!r} (the soak "
+                    f"writes its {name} there); move the script, or give another --out"
+                )
+        if path.suffix in (".jsonl", ".pctrace") and findings.resolve() in path.resolve().parents:
+            raise BadInput(
+                f"scenario script {script!r} is named like a reproducer in {str(findings)!r}, "
+                "where the soak writes and deletes them; move the script out of --out"
+            )

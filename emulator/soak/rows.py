@@ -6,7 +6,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -124,6 +125,93 @@ class BatchRow:
     runs: int
     steps: int
     failures: int
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.lane, self.shard, self.k)
+
+    @property
+    def where(self) -> str:
+        """The row, as a message names it."""
+        return f"batches row (lane {_cut(self.lane)}, shard {_cut(self.shard)}, k {self.k})"
+
+
+CHECK_LANE = "selfcheck"  # the lane of self-check rounds (their shard is the store's id)
+BATCH_COLS = "lane, shard, k, seed_lo, seed_hi, runs, steps, failures"
+_SHARD = re.compile(r"(\d{1,18})/(\d{1,18})")
+
+
+def _cut(text: str, most: int = 60) -> str:
+    return repr(text if len(text) <= most else text[: most - 3] + "...")
+
+
+def batch_row(r: Sequence[object]) -> BatchRow:
+    """One row of ``SELECT BATCH_COLS FROM batches``, every field checked (StoreDamaged
+    naming the row and what is wrong): a lane and a shard of the shape the soak writes, k >= 0,
+    0 <= seed_lo <= seed_hi, runs >= 1, steps >= 0 and 0 <= failures <= runs."""
+    lane, shard = as_str(r[0], "batches row: lane"), as_str(r[1], "batches row: shard")
+    head = f"batches row (lane {_cut(lane)}, shard {_cut(shard)}, k {str(r[2])[:30]})"
+    k, lo, hi, runs, steps, failures = (
+        as_int(v, f"{head}: {n}")
+        for n, v in zip(
+            ("k", "seed_lo", "seed_hi", "runs", "steps", "failures"), r[2:8], strict=True
+        )
+    )
+    row = BatchRow(lane, shard, k, lo, hi, runs, steps, failures)
+    wrong = _batch_problem(row)
+    if wrong is not None:
+        raise StoreDamaged(f"{head}: {wrong}")
+    return row
+
+
+def _batch_problem(b: BatchRow) -> str | None:
+    for name in ("k", "seed_lo", "seed_hi", "runs", "steps", "failures"):
+        value = getattr(b, name)
+        if value < 0:
+            return f"{name} is {value}, expected an integer >= 0"
+    if b.seed_lo > b.seed_hi:
+        return f"seed_lo {b.seed_lo} is above seed_hi {b.seed_hi}"
+    if b.failures > b.runs:
+        return f"failures {b.failures} is more than its runs {b.runs}"
+    if b.lane == CHECK_LANE:
+        return None if b.shard else "the self-check round names no store"
+    if b.runs < 1:
+        return "runs is 0; a committed batch made at least one run"
+    parts = b.lane.split("|")
+    if len(parts) != 3 or not all(parts):
+        return "the lane is not scenario|variant|strategy"
+    m = _SHARD.fullmatch(b.shard)
+    if m is None or not int(m.group(1)) < int(m.group(2)):
+        return "the shard is not I/N with 0 <= I < N"
+    return None
+
+
+def hit_rows(
+    rows: Iterable[Sequence[object]], batches: Sequence[BatchRow], sigs: set[str]
+) -> dict[tuple[str, str, int], list[tuple[str, int]]]:
+    """The rows of ``SELECT lane, shard, k, sig, count FROM hits``, every one checked against
+    the batches and findings (StoreDamaged otherwise): each belongs to a batch row and a
+    finding and counts at least one run, and a batch's hits count no more runs than it made."""
+    by_key = {b.key: b for b in batches}
+    out: dict[tuple[str, str, int], list[tuple[str, int]]] = {}
+    for r in rows:
+        lane, shard = as_str(r[0], "hits row: lane"), as_str(r[1], "hits row: shard")
+        k = as_int(r[2], "hits row: k")
+        sig, count = as_str(r[3], "hits row: sig"), as_int(r[4], "hits row: count")
+        head = f"hits row (lane {_cut(lane)}, shard {_cut(shard)}, k {k}, sig {_cut(sig, 20)})"
+        if (lane, shard, k) not in by_key:
+            raise StoreDamaged(f"{head}: no batches row has its lane, shard and k")
+        if sig not in sigs:
+            raise StoreDamaged(f"{head}: no findings row has its sig")
+        if count < 1:
+            raise StoreDamaged(f"{head}: count is {count}, expected an integer >= 1")
+        out.setdefault((lane, shard, k), []).append((sig, count))
+    for key, hits in out.items():
+        b = by_key[key]
+        total = sum(c for _s, c in hits)
+        if total > b.runs:
+            raise StoreDamaged(f"{b.where}: its hits count {total} runs, more than its {b.runs}")
+    return out
 
 
 @dataclass(frozen=True)

@@ -15,23 +15,49 @@ from __future__ import annotations
 
 import fcntl
 import os
+import stat
 from pathlib import Path
 
 from emulator.errors import BadInput
+from emulator.run.inputs import kind_of, write_failure
 from emulator.soak.plan import Shard
 
 _held: list[int] = []  # lock file descriptors, open until the process exits
 
 
 def _lock(directory: Path) -> bool:
-    """Take ``directory/.lock`` for the life of this process; False if another process has it."""
-    directory.mkdir(parents=True, exist_ok=True)
-    fd = os.open(directory / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    """Take ``directory/.lock`` for the life of this process; False if another process has it.
+    A lock that cannot be taken (a directory in its place, permissions) is one BadInput line."""
+    lock = directory / ".lock"
+    if os.path.lexists(directory) and not directory.is_dir():
+        raise BadInput(
+            f"the soak directory {str(directory)!r} is a file, not a directory; move it away, "
+            "or give another --out"
+        )
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        st = os.lstat(lock) if os.path.lexists(lock) else None
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            kind = "a symbolic link" if stat.S_ISLNK(st.st_mode) else kind_of(st.st_mode)
+            raise BadInput(
+                f"the soak's lock file {str(lock)!r} is {kind}, not a regular file; remove it "
+                "and run the command again (pcemu makes the lock file itself)"
+            )
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:
+        why, fix = write_failure(exc, directory)
+        raise BadInput(f"cannot take the soak's lock file {str(lock)!r} ({why}); {fix}") from None
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
         return False
+    except OSError as exc:
+        os.close(fd)
+        raise BadInput(
+            f"cannot lock the soak's lock file {str(lock)!r} ({exc.strerror or exc}); give an "
+            "--out on a file system that supports locks"
+        ) from None
     _held.append(fd)
     return True
 

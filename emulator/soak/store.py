@@ -33,6 +33,7 @@ import sqlite3
 import time
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from emulator.engine.coverage import Coverage
@@ -40,13 +41,16 @@ from emulator.errors import BadInput
 from emulator.soak import paths, schema, store_coverage, store_findings
 from emulator.soak.plan import Committed
 from emulator.soak.rows import (
+    BATCH_COLS,
+    CHECK_LANE,
     BatchRow,
     CommitResult,
     FindingRow,
     Hit,
     StoreDamaged,
     as_int,
-    as_str,
+    batch_row,
+    hit_rows,
     merge_hits,
 )
 from emulator.soak.schema import FIX
@@ -54,7 +58,6 @@ from emulator.soak.store_coverage import CovRow
 
 DB_NAME = "findings.db"
 FORMAT = 1
-CHECK_LANE = "selfcheck"
 
 
 def one_line(exc: Exception, most: int = 120) -> str:
@@ -64,6 +67,16 @@ def one_line(exc: Exception, most: int = 120) -> str:
 
 def _text(data: bytes) -> str:
     return data.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True)
+class StoreRows:
+    """Every row of a store, read and checked (``Store.check``)."""
+
+    batches: list[BatchRow]
+    hits: dict[tuple[str, str, int], list[tuple[str, int]]]  # by batch (lane, shard, k)
+    findings: list[FindingRow]
+    coverage: list[CovRow]
 
 
 class Store:
@@ -124,7 +137,7 @@ class Store:
 
     def damaged(self, exc: Exception) -> BadInput:
         """The one line for a value of the wrong type or shape found while reading."""
-        return BadInput(f"{str(self.path)!r} is damaged ({one_line(exc)}); {FIX}")
+        return BadInput(f"{str(self.path)!r} is damaged ({one_line(exc, 300)}); {FIX}")
 
     def close(self, checkpoint: bool = False) -> None:
         """Close. A writer that is done (the soak at its end, a merge) passes ``checkpoint``
@@ -188,16 +201,40 @@ class Store:
     def has_batches(self) -> bool:
         return self.db.execute("SELECT 1 FROM batches LIMIT 1").fetchone() is not None
 
+    def batch_rows(self) -> list[BatchRow]:
+        """Every row of the batches table, each checked (``rows.batch_row``)."""
+        try:
+            cur = self.db.execute(f"SELECT {BATCH_COLS} FROM batches ORDER BY lane, shard, k")
+            return [batch_row(r) for r in cur.fetchall()]
+        except (StoreDamaged, sqlite3.Error, UnicodeDecodeError) as exc:
+            raise self.damaged(exc) from None
+
+    def hits(
+        self, batches: Sequence[BatchRow], findings: Sequence[FindingRow]
+    ) -> dict[tuple[str, str, int], list[tuple[str, int]]]:
+        """Every row of the hits table by its batch, each checked against ``batches`` and
+        ``findings`` (``rows.hit_rows``)."""
+        try:
+            cur = self.db.execute("SELECT lane, shard, k, sig, count FROM hits")
+            return hit_rows(cur.fetchall(), batches, {f.sig for f in findings})
+        except (StoreDamaged, sqlite3.Error, UnicodeDecodeError) as exc:
+            raise self.damaged(exc) from None
+
+    def check(self) -> StoreRows:
+        """Read every row of the store and check it (its type, its range, and that it agrees
+        with the rows it refers to), before anything uses them or writes to the store: a
+        damaged store is one BadInput line naming the file, the row and what is wrong."""
+        findings = self.findings()
+        batches = self.batch_rows()
+        hits = self.hits(batches, findings)
+        return StoreRows(batches, hits, findings, self.coverage_rows())
+
     def committed(self, shard: str) -> dict[str, Committed]:
         by: dict[str, list[int]] = {}
-        try:
-            for lane, k in self.db.execute(
-                "SELECT lane, k FROM batches WHERE shard=? ORDER BY lane, k", (shard,)
-            ):
-                by.setdefault(as_str(lane, "batch lane"), []).append(as_int(k, "batch k"))
-        except StoreDamaged as exc:
-            raise self.damaged(exc) from None
-        return {lane: Committed.of(iter(ks)) for lane, ks in by.items()}
+        for b in self.batch_rows():
+            if b.shard == shard:
+                by.setdefault(b.lane, []).append(b.k)
+        return {lane: Committed.of(iter(sorted(ks))) for lane, ks in by.items()}
 
     def totals(self) -> dict[str, int]:
         row = self.db.execute(

@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from emulator.soak.findings import Finding
+from emulator.soak.findings import KINDS, Finding
 from emulator.soak.rows import (
     CommitResult,
     FindingRow,
@@ -102,13 +102,22 @@ def read(r: Sequence[Any], rel: Rel) -> FindingRow:
             strict=True,
         )
     )
-    f = Finding(kind, scenario, variant, oracle, label, message, bool(as_int(r[7], "expected")))
+    head = f"findings row (sig {sig[:20]!r})"
+    if kind not in KINDS:
+        raise StoreDamaged(f"{head}: kind {kind[:30]!r} is not one of {', '.join(KINDS)}")
+    expected = as_int(r[7], f"{head}: expected")
+    if expected not in (0, 1):
+        raise StoreDamaged(f"{head}: expected is {expected}, not 0 or 1")
+    f = Finding(kind, scenario, variant, oracle, label, message, bool(expected))
     if f.sig != sig:
         raise StoreDamaged(f"finding {sig[:20]!r} does not match its fields")
     spec = spec_from_json(r[11])
     seed, strategy = as_int(r[9], "finding seed"), as_str(r[10], "finding strategy")
     if (spec.seed, spec.strategy) != (seed, strategy):
         raise StoreDamaged(f"finding {f.sig}: its spec is not its seed's")
+    count = as_int(r[8], "finding count")
+    if count < 1:
+        raise StoreDamaged(f"{head}: count is {count}, expected an integer >= 1")
     return FindingRow(
         sig=sig,
         kind=kind,
@@ -118,7 +127,7 @@ def read(r: Sequence[Any], rel: Rel) -> FindingRow:
         label=label,
         message=message,
         expected=f.expected,
-        count=as_int(r[8], "finding count"),
+        count=count,
         seed=seed,
         strategy=strategy,
         spec=spec,

@@ -6,6 +6,7 @@ specs hold none."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shlex
@@ -16,6 +17,7 @@ from typing import Any
 
 from emulator.engine.strategies import has_campaign
 from emulator.run.artifacts import run_command
+from emulator.run.inputs import write_failure
 from emulator.soak.progress import Progress
 from emulator.soak.rows import FindingRow
 from emulator.soak.snapshot import Final
@@ -102,6 +104,9 @@ class Summary:
     out: Path
     store: dict[str, int]
     findings: tuple[FindingRow, ...]
+    # Why summary.json or summary.txt could not be written (the one line the command ends
+    # with, exit status 2; the store was committed before), or None.
+    unwritten: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         d = self.final.as_json()
@@ -151,14 +156,36 @@ def _replays(n: int) -> str:
 
 def write_summary(out: Path, store: Store, final: Final, progress: Progress) -> Summary:
     """Write summary.json and summary.txt atomically; return the summary. A summary that
-    cannot be written (a full disk) is said once; the caller still prints it."""
+    cannot be written (a full disk, a directory in its place) is said once here and named by
+    the summary's ``unwritten``; the caller still prints it, then fails with that line."""
     s = Summary(final, out, store.totals(), tuple(store.findings()))
-    try:
-        _atomic(out / "summary.json", json.dumps(s.as_json(), indent=2, sort_keys=True) + "\n")
-        _atomic(out / "summary.txt", render_summary(s) + "\n")
-    except OSError as exc:
-        progress.event("soak.summary.unwritten", error=f"{exc.strerror or exc}", out=str(out))
-    return s
+    unwritten = None
+    for name, text in (
+        ("summary.json", json.dumps(s.as_json(), indent=2, sort_keys=True) + "\n"),
+        ("summary.txt", render_summary(s) + "\n"),
+    ):
+        path = out / name
+        try:
+            _atomic(path, text)
+        except OSError as exc:
+            progress.event("soak.summary.unwritten", error=f"{exc.strerror or exc}", out=str(out))
+            unwritten = unwritten or _unwritten(path, exc)
+    return s if unwritten is None else dataclasses.replace(s, unwritten=unwritten)
+
+
+def _unwritten(path: Path, exc: OSError) -> str:
+    """The one line for a summary file that could not be written."""
+    tmp = path.with_name(path.name + ".tmp")  # what _atomic writes first
+    if path.is_dir():
+        why, fix = "it is a directory", "move that directory away"
+    elif tmp.is_dir():
+        why, fix = f"{str(tmp)!r} is a directory", "move that directory away"
+    else:
+        why, fix = write_failure(exc, path.parent)
+    return (
+        f"cannot write the soak summary {str(path)!r} ({why}); {fix}, then run the same command "
+        "with --resume to write it (every run is committed to the store)"
+    )
 
 
 def _atomic(path: Path, text: str) -> None:
@@ -170,5 +197,5 @@ def _atomic(path: Path, text: str) -> None:
             os.fsync(f.fileno())
         os.replace(tmp, path)
     finally:
-        if tmp.exists():
+        if tmp.is_file() or tmp.is_symlink():
             tmp.unlink()
