@@ -6,7 +6,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from actors.litmus.machine import LitmusModel, thread_actors
-from actors.litmus.syntax import LitmusTest, Unsupported
+from actors.litmus.syntax import (
+    LitmusSyntaxError,
+    LitmusTest,
+    Op,
+    Stop,
+    Stopped,
+    Thread,
+    Unsupported,
+)
 from actors.memory.base import make_memory
 from emulator.engine.explore import Exploration, explore
 from emulator.engine.runtime import ActorSpec, Model, RunResult
@@ -19,9 +27,40 @@ BUDGET = 10_000
 SOMETIMES, NEVER, ALWAYS, NO_FINAL = "Sometimes", "Never", "Always", "no final state"
 
 
-def build(test: LitmusTest, mode: str) -> tuple[Model, Sequence[ActorSpec]]:
-    model = LitmusModel(test, make_memory(mode), early_stores=mode.lower() == "weak")
+def build(
+    test: LitmusTest, mode: str, stop: Stop | None = None
+) -> tuple[Model, Sequence[ActorSpec]]:
+    model = LitmusModel(test, make_memory(mode), early_stores=mode.lower() == "weak", stop=stop)
     return model, thread_actors(model)
+
+
+def accesses(th: Thread) -> int:
+    """The most steps one run of ``th`` takes: its accesses and fences (the longer
+    branch of every ``if``)."""
+
+    def longest(ids: tuple[int, ...]) -> int:
+        n = 0
+        for oid in ids:
+            op: Op = th.ops[oid]
+            if op.kind == "if":
+                n += max(longest(op.then), longest(op.orelse))
+            elif op.access:
+                n += 1
+        return n
+
+    return longest(th.body)
+
+
+def fits(test: LitmusTest) -> None:
+    """Refuse a test whose runs may need more steps than a run may take (``BUDGET``): such a
+    run never reaches its final state, so the verdict could be wrong. A clear limit, and the
+    one that bounds the work of a run (each step is one access or fence)."""
+    total = sum(accesses(th) for th in test.threads)
+    if total > BUDGET:
+        raise LitmusSyntaxError(
+            f"{len(test.threads)} threads make up to {total:,} memory accesses in a run, over the "
+            f"{BUDGET:,} steps a run may take; split the test into smaller ones"
+        )
 
 
 @dataclass
@@ -49,9 +88,12 @@ class Verdict:
         return self.verdict.lower() == exp.lower()
 
 
-def check(test: LitmusTest, mode: str, bound: int = BOUND) -> Verdict:
+def check(test: LitmusTest, mode: str, bound: int = BOUND, stop: Stop | None = None) -> Verdict:
     """Explore ``test`` under ``mode`` (sc, tso, weak). Raises Unsupported for constructs
-    found only while running (arithmetic on pointers, ...)."""
+    found only while running (arithmetic on pointers, ...), LitmusSyntaxError for a test over
+    the limits or undefined behaviour met while running, and Stopped as soon as ``stop()`` says
+    so (it is asked before every run and every step)."""
+    fits(test)
     forall = test.quantifier == "forall"
     counts = {"passed": 0, "satisfied": 0}
 
@@ -72,12 +114,23 @@ def check(test: LitmusTest, mode: str, bound: int = BOUND) -> Verdict:
                 return True  # a witness (for forall: a counterexample)
         return False
 
+    def program() -> tuple[Model, Sequence[ActorSpec]]:
+        if stop is not None and stop():
+            raise Stopped()
+        return build(test, mode, stop)
+
     try:
-        ex = explore(lambda: build(test, mode), visit, bound=bound, budget=BUDGET)
+        ex = explore(program, visit, bound=bound, budget=BUDGET)
+    except RecursionError:
+        raise _too_deep() from None
     except BaseExceptionGroup as eg:
-        found = eg.subgroup(lambda e: isinstance(e, Unsupported))
-        if found is not None:
-            raise _first(found) from None
+        # Raised inside a run: the run's task group wraps it. The most telling one wins.
+        for kind in (Stopped, LitmusSyntaxError, RecursionError, Unsupported):
+            found = _first(eg, kind)
+            if isinstance(found, RecursionError):
+                raise _too_deep() from None
+            if found is not None:
+                raise found from None
         raise
     if ex.witness is not None:
         verdict = SOMETIMES
@@ -94,10 +147,17 @@ def check(test: LitmusTest, mode: str, bound: int = BOUND) -> Verdict:
     return Verdict(test, mode, verdict, decided, ex, ex.witness, counts["passed"])
 
 
-def _first(eg: BaseExceptionGroup[BaseException]) -> Unsupported:
+def _first(eg: BaseExceptionGroup[BaseException], kind: type[Exception]) -> Exception | None:
+    """The first exception of ``kind`` in ``eg`` (groups nest only a few levels deep)."""
     for e in eg.exceptions:
-        if isinstance(e, Unsupported):
+        if isinstance(e, kind):
             return e
         if isinstance(e, BaseExceptionGroup):
-            return _first(e)
-    return Unsupported("?")
+            found = _first(e, kind)
+            if found is not None:
+                return found
+    return None
+
+
+def _too_deep() -> LitmusSyntaxError:
+    return LitmusSyntaxError("nesting too deep to evaluate; simplify the expressions")

@@ -1,12 +1,31 @@
 """The final part of a litmus file: ``locations``, ``filter`` and the ``exists`` / ``~exists`` /
-``forall`` condition over ``N:rK`` registers and variables, with ``/\\``, ``\\/`` and ``~``."""
+``forall`` condition over ``N:rK`` registers and variables, with ``/\\``, ``\\/`` and ``~``.
+
+A condition that is not well formed (cut short, a symbol where a term or value belongs, text
+after it) is a ``LitmusSyntaxError``; a character the tokenizer does not know (an operator of
+herd's that is not modelled) is ``Unsupported``. Parentheses and negations nest at most
+``MAX_NESTING`` deep, and the tree is at most ``MAX_DEPTH`` high.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
 
-from actors.litmus.syntax import And, Atom, Cond, Const, LitmusSyntaxError, Not, Or, Unsupported
+from actors.litmus.syntax import (
+    MAX_DEPTH,
+    MAX_NESTING,
+    And,
+    Atom,
+    Cond,
+    Const,
+    LitmusSyntaxError,
+    Not,
+    Or,
+    Unsupported,
+    c_int,
+    depth,
+)
 
 _COND_TOKEN = re.compile(
     r"\s*(?:(?P<and>/\\)|(?P<or>\\/)|(?P<neq>!=)|(?P<sym>[()~=:\[\];])"
@@ -29,10 +48,15 @@ def _cond_tokens(text: str) -> list[str]:
     return out
 
 
+_NAME = re.compile(r"[A-Za-z_]\w*")
+
+
 class _CondParser:
-    def __init__(self, toks: list[str]) -> None:
+    def __init__(self, toks: list[str], what: str) -> None:
         self.toks = toks
         self.i = 0
+        self.what = what  # "final condition" or "filter", for messages
+        self.nesting = 0
 
     def peek(self) -> str:
         return self.toks[self.i] if self.i < len(self.toks) else ""
@@ -41,6 +65,31 @@ class _CondParser:
         t = self.peek()
         self.i += 1
         return t
+
+    def bad(self, why: str) -> LitmusSyntaxError:
+        return LitmusSyntaxError(f"{self.what}: {why}")
+
+    def word(self, expected: str) -> str:
+        """The next token, which must be a word (not a symbol, not the end)."""
+        t = self.next()
+        if not t:
+            raise self.bad(f"ends early, where {expected} belongs; complete it (e.g. 0:r0=1)")
+        if not (t[0].isalnum() or t[0] in "_-&"):
+            raise self.bad(f"expected {expected}, found {t!r}; fix the {self.what}")
+        return t
+
+    def whole(self) -> Cond:
+        """The condition, which must use every token and stay within the limits."""
+        c = self.disj()
+        if self.i < len(self.toks):
+            rest = " ".join(self.toks[self.i :])
+            raise self.bad(f"unexpected text {rest[:60]!r} after the end; remove it")
+        if depth(c) > MAX_DEPTH:
+            raise self.bad(
+                f"nesting deeper than {MAX_DEPTH} (each /\\ or \\/ of a chain is one level); "
+                "simplify it"
+            )
+        return c
 
     def disj(self) -> Cond:
         return self._chain("\\/", self.conj, Or)
@@ -59,39 +108,67 @@ class _CondParser:
         return left
 
     def neg(self) -> Cond:
-        if self.peek() in ("~", "not"):
-            self.next()
-            return Not(self.neg())
-        if self.peek() == "(":
-            self.next()
-            c = self.disj()
-            if self.next() != ")":
-                raise LitmusSyntaxError("unbalanced parentheses in the final condition")
-            return c
+        if self.peek() in ("~", "not", "("):
+            if self.nesting >= MAX_NESTING:
+                raise self.bad(
+                    f"nesting deeper than {MAX_NESTING} (parentheses or negations inside one "
+                    "another); simplify it"
+                )
+            self.nesting += 1
+            try:
+                return self._nested()
+            finally:
+                self.nesting -= 1
         if self.peek() in ("true", "false"):
             return Const(self.next() == "true")
         return self.atom()
 
+    def _nested(self) -> Cond:
+        if self.next() != "(":
+            return Not(self.neg())
+        c = self.disj()
+        t = self.next()
+        if t != ")":
+            raise self.bad(
+                "ends early, where ')' belongs; complete it"
+                if not t
+                else f"expected ')', found {t!r}; balance the parentheses"
+            )
+        return c
+
     def atom(self) -> Cond:
-        first = self.next()
+        first = self.word("a register (N:rK) or a variable")
         tid: int | None = None
         name = first
         if self.peek() == ":":
             self.next()
             m = re.fullmatch(r"P?(\d+)", first)
             if m is None:
-                raise LitmusSyntaxError(f"bad thread in the final condition: {first!r}")
+                raise self.bad(f"bad thread {first!r}; name registers as 0:r0, 1:r1, ...")
             tid = int(m.group(1))
-            name = self.next()
-        if not re.fullmatch(r"[A-Za-z_%]\w*", name):
-            raise Unsupported(f"final-condition term {name!r}")
+            name = self.word("a register name")
+        if not _NAME.fullmatch(name):
+            raise self.bad(
+                f"expected a register (N:rK) or a variable, found {name!r}; fix the {self.what}"
+            )
         op = self.next()
+        if not op:
+            raise self.bad(f"ends early after {name!r}, where '=' belongs; complete it")
+        if op == "[":
+            raise Unsupported("arrays in the final condition")
         if op not in ("=", "!="):
-            raise Unsupported(f"final-condition operator {op!r}")
-        raw = self.next().lstrip("&")
-        if not raw:
-            raise LitmusSyntaxError("final condition ends early")
-        value: int | str = int(raw, 0) if re.fullmatch(r"-?\d+", raw) else raw
+            raise self.bad(f"expected '=' or '!=' after {name!r}, found {op!r}; write {name}=VALUE")
+        raw = self.word("a value").removeprefix("&")
+        value: int | str
+        if raw[:1].isdigit() or raw[:1] == "-":
+            try:
+                value = c_int(raw)
+            except LitmusSyntaxError as exc:
+                raise self.bad(str(exc)) from None
+        elif _NAME.fullmatch(raw):
+            value = raw
+        else:
+            raise self.bad(f"bad value {raw!r}; give an integer or a variable's name")
         return Atom(tid, name, value, negated=op == "!=")
 
 
@@ -101,11 +178,13 @@ def parse_final(rest: str) -> tuple[str, Cond, Cond | None, str]:
     m = re.match(r"locations\s*\[[^\]]*\]\s*", text)
     if m:
         text = text[m.end() :]
-    m = re.match(r"filter\s*", text)
+    elif re.match(r"locations\b", text):
+        raise LitmusSyntaxError("unterminated 'locations [...]'; close it with ']'")
+    m = re.match(r"filter\b\s*", text)
     if m:
-        p = _CondParser(_cond_tokens(_balanced(text[m.end() :])))
-        filt = p.disj()
-        text = text[m.end() + len(_balanced(text[m.end() :])) :].strip()
+        group = _balanced(text[m.end() :])
+        filt = _CondParser(_cond_tokens(group), "filter").whole()
+        text = text[m.end() + len(group) :].strip()
     m = re.match(r"(~\s*exists|exists|forall)\s*", text)
     if m is None:
         word = text.split()[0] if text.split() else "nothing"
@@ -114,11 +193,7 @@ def parse_final(rest: str) -> tuple[str, Cond, Cond | None, str]:
         raise LitmusSyntaxError(f"expected exists, ~exists or forall, found {word!r}")
     quant = re.sub(r"\s+", "", m.group(1))
     body = text[m.end() :].strip()
-    toks = _cond_tokens(body)
-    p = _CondParser(toks)
-    cond = p.disj()
-    if p.i != len(toks):
-        raise Unsupported(f"text after the final condition: {' '.join(toks[p.i :])!r}")
+    cond = _CondParser(_cond_tokens(body), "final condition").whole()
     return quant, cond, filt, " ".join(body.split())
 
 
@@ -127,12 +202,12 @@ def _balanced(text: str) -> str:
     text = text.lstrip()
     if not text.startswith("("):
         return text.split("\n", 1)[0]
-    depth = 0
+    level = 0
     for i, ch in enumerate(text):
         if ch == "(":
-            depth += 1
+            level += 1
         elif ch == ")":
-            depth -= 1
-            if depth == 0:
+            level -= 1
+            if level == 0:
                 return text[: i + 1]
-    raise LitmusSyntaxError("unbalanced parentheses in the filter")
+    raise LitmusSyntaxError("filter: unbalanced parentheses; close every '('")

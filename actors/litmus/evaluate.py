@@ -4,13 +4,18 @@ A register holds a value and the dependency token of the loads it came from; an 
 token is the join of its operands' tokens (the memory model's ``join``), so an access whose
 address or value is computed from a load is ordered after it. A shared variable's name
 evaluates to itself: it is that variable's address.
+
+Arithmetic is on 64-bit two's complement words, as the kernel's long and s64 (``syntax.wrap``):
+a result that overflows wraps, never grows. What C leaves undefined (a shift by a negative count
+or by 64 or more, division by zero) raises ``Undefined``, which the interpreter reports with the
+thread and line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from actors.litmus.syntax import Binary, Expr, Name, Num, Unary, Unsupported
+from actors.litmus.syntax import BITS, Binary, Expr, Name, Num, Unary, Undefined, Unsupported, wrap
 from actors.memory.base import Value
 
 Reg = tuple[Value, object]  # value and dependency token
@@ -29,7 +34,7 @@ def evaluate(e: Expr, registers: frozenset[str], regs: Mapping[str, Reg], join: 
     if isinstance(e, Unary):
         v, tok = evaluate(e.arg, registers, regs, join)
         if e.op == "-":
-            return -_int(v, e), tok
+            return wrap(-_int(v, e)), tok
         if e.op == "!":
             return int(not truth(v)), tok
         if e.op == "~":
@@ -63,22 +68,37 @@ def _binary(op: str, a: Value, b: Value) -> Value:
         return int(truth(a) or truth(b))
     if not isinstance(a, int) or not isinstance(b, int):
         raise Unsupported(f"operator {op!r} on a pointer")
-    if op in ("/", "%") and b == 0:
-        raise Unsupported("division by zero")
-    table = {
-        "+": a + b,
-        "-": a - b,
-        "*": a * b,
-        "/": int(a / b) if b else 0,
-        "%": a - b * int(a / b) if b else 0,
-        "&": a & b,
-        "|": a | b,
-        "^": a ^ b,
-        "<<": a << b,
-        ">>": a >> b,
-        "<": int(a < b),
-        "<=": int(a <= b),
-        ">": int(a > b),
-        ">=": int(a >= b),
-    }
-    return table[op]
+    if op in ("/", "%"):
+        if b == 0:
+            raise Undefined(f"'{op}' by zero is undefined behaviour in C; make the divisor nonzero")
+        q = abs(a) // abs(b)  # C truncates toward zero
+        q = q if (a < 0) == (b < 0) else -q
+        return wrap(q if op == "/" else a - b * q)
+    if op in ("<<", ">>"):
+        if not 0 <= b < BITS:
+            raise Undefined(
+                f"shift by {b} is undefined behaviour in C (values are {BITS}-bit); "
+                f"shift by 0 to {BITS - 1}"
+            )
+        return wrap(a << b) if op == "<<" else a >> b
+    if op == "+":
+        return wrap(a + b)
+    if op == "-":
+        return wrap(a - b)
+    if op == "*":
+        return wrap(a * b)
+    if op == "&":
+        return a & b
+    if op == "|":
+        return a | b
+    if op == "^":
+        return a ^ b
+    if op == "<":
+        return int(a < b)
+    if op == "<=":
+        return int(a <= b)
+    if op == ">":
+        return int(a > b)
+    if op == ">=":
+        return int(a >= b)
+    raise Unsupported(f"operator {op!r}")

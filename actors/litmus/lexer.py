@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from actors.litmus.syntax import Unsupported
+from actors.litmus.syntax import LitmusSyntaxError, Stop, Stopped, Unsupported
 
 TYPE_WORDS = frozenset(
     [
@@ -62,14 +62,17 @@ UNSUPPORTED_WORDS = frozenset(
 
 _TOKEN = re.compile(
     r"""
-    (?P<ws>\s+|//[^\n]*|/\*.*?\*/)
-  | (?P<num>0[xX][0-9a-fA-F]+|\d+)
+    (?P<ws>\s+|//[^\n]*)
+  | (?P<num>\d\w*)
   | (?P<id>[A-Za-z_]\w*)
   | (?P<op><<=|>>=|==|!=|<=|>=|&&|\|\||<<|>>|\+\+|--|\+=|-=|\*=|/=|&=|\|=|\^=|->
            |[{}()\[\];,*&=+\-!~<>|^%/?:.])
     """,
     re.VERBOSE | re.DOTALL,
 )
+
+
+C_ONLY = "\"'#\\"  # string and character literals, the preprocessor, line splices
 
 
 @dataclass
@@ -79,14 +82,27 @@ class Tok:
     line: int
 
 
-def tokenize(src: str, line0: int) -> list[Tok]:
+def tokenize(src: str, line0: int, stop: Stop | None = None) -> list[Tok]:
     out: list[Tok] = []
     pos = 0
     line = line0
     while pos < len(src):
+        if stop is not None and len(out) % 4096 == 0 and stop():
+            raise Stopped()
+        if src.startswith("/*", pos):  # found by hand: a regex would rescan an unclosed one
+            end = src.find("*/", pos + 2)
+            if end < 0:
+                raise LitmusSyntaxError(f"line {line}: unterminated /* comment; close it with */")
+            line += src.count("\n", pos, end)
+            pos = end + 2
+            continue
         m = _TOKEN.match(src, pos)
         if m is None:
-            raise Unsupported(f"character {src[pos]!r} (line {line})")
+            if src[pos] in C_ONLY:  # C, but not the subset modelled
+                raise Unsupported(f"character {src[pos]!r} (line {line})")
+            raise LitmusSyntaxError(
+                f"line {line}: character {src[pos]!r} is not C; remove it or fix the text"
+            )
         kind = m.lastgroup or ""
         text = m.group()
         if kind != "ws":

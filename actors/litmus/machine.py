@@ -10,6 +10,9 @@ issue a later plain store of the thread (choice ``ooo.issue``, 0 = in order) amo
 ``early.early_candidates`` allows. This is what produces load buffering. Expressions are
 evaluated by ``evaluate``.
 
+The check can be stopped between steps (a signal): ``stop`` is asked before every step, and
+when it says so the step raises ``Stopped`` instead, which ends the run and the search.
+
 At the end of the run the final state is checked: the ``filter`` first, then the condition; an
 ``exists`` (or ``~exists``) whose proposition holds, or a ``forall`` whose proposition fails,
 raises the violation ``LITMUS-EXISTS`` / ``LITMUS-FORALL`` — so a witness is an ordinary failing
@@ -26,10 +29,14 @@ from actors.litmus.evaluate import Reg, evaluate, truth
 from actors.litmus.primitives import rmw_apply
 from actors.litmus.syntax import (
     Expr,
+    LitmusSyntaxError,
     LitmusTest,
     Op,
     State,
+    Stop,
+    Stopped,
     Thread,
+    Undefined,
     Unsupported,
     atoms,
     holds,
@@ -54,10 +61,17 @@ class ThreadState:
 class LitmusModel:
     """The hub: owns the memory model and every thread's interpreter state."""
 
-    def __init__(self, test: LitmusTest, memory: MemoryModel, early_stores: bool) -> None:
+    def __init__(
+        self,
+        test: LitmusTest,
+        memory: MemoryModel,
+        early_stores: bool,
+        stop: Stop | None = None,
+    ) -> None:
         self.test = test
         self.mem = memory
         self.early = early_stores
+        self.stop = stop
         for var, v in test.init.items():
             memory.init(var, v)
         self.threads: list[ThreadState] = []
@@ -84,6 +98,8 @@ class LitmusModel:
         return self._label(self.test.threads[tid], self.threads[tid])
 
     def apply(self, actor: int, op: str, label: str, args: tuple[Any, ...], resumed: bool) -> Any:
+        if self.stop is not None and self.stop():
+            raise Stopped()
         self._doing = (actor, "issue")
         try:
             return self._step(actor, resumed)
@@ -195,21 +211,25 @@ class LitmusModel:
                 ts.cont = ts.cont[1:]
             elif op.kind == "local":
                 assert op.dst is not None and op.expr is not None
-                ts.regs[op.dst] = self._eval(th, ts, op.expr)
+                ts.regs[op.dst] = self._eval(th, ts, op.expr, op)
                 ts.cont = ts.cont[1:]
             elif op.kind == "if":
                 assert op.expr is not None
-                taken = truth(self._eval(th, ts, op.expr)[0])
+                taken = truth(self._eval(th, ts, op.expr, op)[0])
                 ts.cont = (op.then if taken else op.orelse) + ts.cont[1:]
             else:
                 return
 
-    def _eval(self, th: Thread, ts: ThreadState, e: Expr) -> Reg:
-        return evaluate(e, th.registers, ts.regs, self.mem.join)
+    def _eval(self, th: Thread, ts: ThreadState, e: Expr, op: Op | None = None) -> Reg:
+        try:
+            return evaluate(e, th.registers, ts.regs, self.mem.join)
+        except Undefined as exc:
+            where = f"P{th.tid}" if op is None else f"P{th.tid} line {op.line}"
+            raise LitmusSyntaxError(f"{where}: {exc}") from None
 
     def _addr(self, th: Thread, ts: ThreadState, op: Op) -> tuple[str, object]:
         assert op.addr is not None
-        v, tok = self._eval(th, ts, op.addr)
+        v, tok = self._eval(th, ts, op.addr, op)
         if not isinstance(v, str):
             raise Violation("LITMUS-DEREF", f"P{th.tid}: {op.text}: dereferences {v!r}")
         return v, tok
@@ -217,7 +237,7 @@ class LitmusModel:
     def _store(self, tid: int, th: Thread, ts: ThreadState, op: Op) -> str:
         loc, atok = self._addr(th, ts, op)
         assert op.expr is not None
-        v, vtok = self._eval(th, ts, op.expr)
+        v, vtok = self._eval(th, ts, op.expr, op)
         release = op.order == "release"
         self.mem.store(tid, loc, v, "release" if release else "once", self.mem.join(atok, vtok))
         return f"{op.text}  [{loc} := {v}]"
@@ -240,10 +260,10 @@ class LitmusModel:
             return op.text
         if k == "rmw":
             loc, atok = self._addr(th, ts, op)
-            args = [self._eval(th, ts, a)[0] for a in op.args]
+            args = [self._eval(th, ts, a, op)[0] for a in op.args]
             deps = atok
             for a in op.args:
-                deps = mem.join(deps, self._eval(th, ts, a)[1])
+                deps = mem.join(deps, self._eval(th, ts, a, op)[1])
             order = {"acquire": "acquire", "release": "release", "relaxed": "relaxed"}.get(
                 op.order, "full"
             )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from actors.litmus.syntax import Call, Expr, Unary, Unsupported
+from actors.litmus.syntax import Call, Expr, Unary, Unsupported, wrap
 
 if TYPE_CHECKING:
     from actors.litmus.statements import ThreadParser
@@ -91,7 +91,8 @@ def rmw_kind(name: str) -> tuple[str, str, int, int, bool] | None:
 
 
 def rmw_apply(fn: str, old: int | str, args: list[int | str]) -> tuple[int | str | None, int | str]:
-    """(new value or None if the operation does not write, the value it returns)."""
+    """(new value or None if the operation does not write, the value it returns); arithmetic
+    wraps at 64 bits, as everywhere in a litmus program."""
     if fn in ("xchg", "atomic_xchg"):
         return args[0], old
     if fn in ("cmpxchg", "atomic_cmpxchg"):
@@ -101,22 +102,24 @@ def rmw_apply(fn: str, old: int | str, args: list[int | str]) -> tuple[int | str
     o = old
     a = [int(x) for x in args]
     if fn == "atomic_add_unless":
-        return (o + a[0], 1) if o != a[1] else (None, 0)
+        return (wrap(o + a[0]), 1) if o != a[1] else (None, 0)
     if fn == "atomic_inc_not_zero":
-        return (o + 1, 1) if o != 0 else (None, 0)
+        return (wrap(o + 1), 1) if o != 0 else (None, 0)
     op = fn.removeprefix("atomic_").removeprefix("fetch_")
     op = op.removesuffix("_return").removesuffix("_and_test").removesuffix("_negative")
     i = a[0] if a else 1
-    new = {
-        "add": o + i,
-        "sub": o - i,
-        "inc": o + 1,
-        "dec": o - 1,
-        "and": o & i,
-        "or": o | i,
-        "xor": o ^ i,
-        "andnot": o & ~i,
-    }[op]
+    new = wrap(
+        {
+            "add": o + i,
+            "sub": o - i,
+            "inc": o + 1,
+            "dec": o - 1,
+            "and": o & i,
+            "or": o | i,
+            "xor": o ^ i,
+            "andnot": o & ~i,
+        }[op]
+    )
     if fn.startswith("atomic_fetch_"):
         return new, o
     if fn.endswith("_and_test"):

@@ -21,28 +21,45 @@ from actors.litmus.syntax import (
     Name,
     Num,
     Op,
+    Stop,
+    Stopped,
     Thread,
     Unary,
     Unsupported,
     regs_of,
 )
 
+TEXT_MAX = 200  # characters of a source line kept as an op's description
+
 
 class ThreadParser(ExprParser):
     """Parses one thread body and collects its ops and registers."""
 
-    def __init__(self, toks: list[Tok], tid: int, params: tuple[str, ...], src_lines: list[str]):
+    def __init__(
+        self,
+        toks: list[Tok],
+        tid: int,
+        params: tuple[str, ...],
+        src_lines: list[str],
+        first_line: int = 1,
+        stop: Stop | None = None,
+    ):
         super().__init__(toks, tid)
         self.params = frozenset(params)
         self.registers: set[str] = set()
         self.ops: list[Op] = []
-        self.src_lines = src_lines
+        self.src_lines = src_lines  # from line first_line on
+        self.first_line = first_line
+        self.stop = stop
+        self.texts: dict[int, str] = {}
         self.tmp = 0
 
     # statements
     def statements_until(self, end: str) -> list[int]:
         ids: list[int] = []
         while not self.at(end):
+            if self.stop is not None and self.stop():
+                raise Stopped()
             if self.peek().kind == "eof":
                 raise LitmusSyntaxError(f"P{self.tid}: missing {end!r}")
             ids.extend(self.statement())
@@ -51,10 +68,11 @@ class ThreadParser(ExprParser):
     def statement(self) -> list[int]:
         t = self.peek()
         if t.text == "{":
-            self.next()
-            ids = self.statements_until("}")
-            self.expect("}")
-            return ids
+            self.enter()
+            try:
+                return self.block()
+            finally:
+                self.nesting -= 1
         if t.text == ";":
             self.next()
             return []
@@ -69,18 +87,29 @@ class ThreadParser(ExprParser):
         self.expect(";")
         return self.lower_statement(e, line)
 
+    def block(self) -> list[int]:
+        """``{ statements }``; the caller counts its level of nesting."""
+        self.expect("{")
+        ids = self.statements_until("}")
+        self.expect("}")
+        return ids
+
     def if_statement(self) -> list[int]:
         line = self.next().line
         self.expect("(")
-        cond = self.expression()
+        cond = self.shallow(self.expression(), line)
         self.expect(")")
         pre: list[int] = []
         c = self.lower_expr(cond, pre, line)
-        then = self.statement()
-        orelse: list[int] = []
-        if self.at("else"):
-            self.next()
-            orelse = self.statement()
+        self.enter()  # one level for the if, its block included
+        try:
+            then = self.block() if self.at("{") else self.statement()
+            orelse: list[int] = []
+            if self.at("else"):
+                self.next()
+                orelse = self.block() if self.at("{") else self.statement()
+        finally:
+            self.nesting -= 1
         op = self.add("if", line, expr=c, then=tuple(then), orelse=tuple(orelse))
         return [*pre, op]
 
@@ -110,10 +139,22 @@ class ThreadParser(ExprParser):
     # lowering: memory accesses become ops, in evaluation order
     def add(self, kind: str, line: int, **kw: object) -> int:
         oid = len(self.ops)
-        text = self.src_lines[line - 1].strip() if 0 < line <= len(self.src_lines) else ""
-        op = Op(id=oid, kind=kind, text=text, line=line, **kw)  # type: ignore[arg-type]
+        op = Op(id=oid, kind=kind, text=self.line_text(line), line=line, **kw)  # type: ignore[arg-type]
         self.ops.append(op)
         return oid
+
+    def line_text(self, line: int) -> str:
+        """Source line ``line``, stripped and cut to ``TEXT_MAX`` (an op's description, not the
+        whole of a thread written on one line), once per line."""
+        text = self.texts.get(line)
+        if text is None:
+            i = line - self.first_line
+            raw = self.src_lines[i] if 0 <= i < len(self.src_lines) else ""
+            text = raw.strip()
+            if len(text) > TEXT_MAX:
+                text = text[: TEXT_MAX - 3] + "..."
+            self.texts[line] = text
+        return text
 
     def fresh(self) -> str:
         self.tmp += 1
@@ -122,6 +163,7 @@ class ThreadParser(ExprParser):
         return name
 
     def lower_statement(self, e: Expr, line: int) -> list[int]:
+        self.shallow(e, line)
         ids: list[int] = []
         if isinstance(e, Assign):
             target = e.target
@@ -190,10 +232,15 @@ class ThreadParser(ExprParser):
         return False
 
 
-def parse_thread(tid: int, params: tuple[str, ...], body: str, line: int) -> Thread:
-    toks = tokenize(body, line)
-    src_lines = ("\n" * (line - 1) + body).split("\n")
-    p = ThreadParser(toks, tid, params, src_lines)
+def parse_thread(
+    tid: int, params: tuple[str, ...], body: str, line: int, stop: Stop | None = None
+) -> Thread:
+    """Thread ``tid``, whose body (between its braces) starts on line ``line``."""
+    try:
+        toks = tokenize(body, line, stop)
+    except LitmusSyntaxError as exc:
+        raise LitmusSyntaxError(f"P{tid} {exc}") from None
+    p = ThreadParser(toks, tid, params, body.split("\n"), line, stop)
     top = p.statements_until("")
     regs = frozenset(p.registers)
     ops = [_with_reads(op, regs) for op in p.ops]

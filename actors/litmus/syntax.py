@@ -7,7 +7,15 @@ so a thread's remaining program is a tuple of ints (hashable, cheap to digest).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+
+# Limits of what the checker reads: a litmus test is a few dozen lines; these keep a hostile or
+# generated file from exhausting the stack, the memory or the word size.
+MAX_NESTING = 64  # parentheses, unary operators, calls, blocks and ifs inside one another
+MAX_DEPTH = 256  # height of one expression or condition tree (a chain of operators included)
+BITS = 64  # values are the kernel's 64-bit two's complement words (long, s64)
 
 
 class Unsupported(Exception):
@@ -19,7 +27,52 @@ class Unsupported(Exception):
 
 
 class LitmusSyntaxError(Exception):
-    """The file is not a C litmus test (bad input, not an unsupported construct)."""
+    """The file is not a C litmus test, or one this checker refuses (over a limit, undefined
+    behaviour in C): bad input, not an unsupported construct. The message says where and why."""
+
+
+class Stopped(Exception):
+    """The check was asked to stop (SIGINT or SIGTERM): raised between statements while
+    parsing, and between steps while exploring."""
+
+
+Stop = Callable[[], bool]  # asked often: True once the check should stop
+
+
+class Undefined(LitmusSyntaxError):
+    """Arithmetic whose result C leaves undefined (a shift by a negative count or by 64 or more,
+    division by zero); raised by ``evaluate`` without a location, which the interpreter adds."""
+
+
+def wrap(v: int) -> int:
+    """``v`` as a 64-bit two's complement word holds it (what the kernel's long and s64 do)."""
+    v &= (1 << BITS) - 1
+    return v - (1 << BITS) if v >> (BITS - 1) else v
+
+
+_C_INT = re.compile(r"(-?)\s*(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)[uUlL]*")
+
+
+def c_int(text: str) -> int:
+    """A C integer constant (decimal, octal, hex; ``u``/``l`` suffixes), as a 64-bit word."""
+    m = _C_INT.fullmatch(text.strip())
+    if m is None:
+        raise LitmusSyntaxError(
+            f"bad integer constant {text.strip()!r}; write a decimal, octal (0...) or hex "
+            "(0x...) number"
+        )
+    digits = m.group(2)
+    base = 16 if digits[:2] in ("0x", "0X") else 8 if digits.startswith("0") else 10
+    v = int(digits, base)
+    if v >= 1 << BITS:
+        raise LitmusSyntaxError(
+            f"integer constant {text.strip()!r} does not fit in {BITS} bits; use a smaller value"
+        )
+    return wrap(-v if m.group(1) else v)
+
+
+def is_c_int(text: str) -> bool:
+    return _C_INT.fullmatch(text.strip()) is not None
 
 
 # -- expressions (pure: no memory access once lowered) -------------------------------------------
@@ -174,6 +227,30 @@ class Const:
 
 
 Cond = Atom | Not | And | Or | Const
+
+
+def depth(node: Expr | Cond) -> int:
+    """The height of an expression or condition tree, found without recursion (the functions
+    that walk a tree recurse, so a tree is refused above ``MAX_DEPTH`` before any walks it)."""
+    best = 0
+    stack: list[tuple[Expr | Cond, int]] = [(node, 1)]
+    while stack:
+        n, d = stack.pop()
+        best = max(best, d)
+        kids: tuple[Expr | Cond, ...]
+        if isinstance(n, Unary | Not):
+            kids = (n.arg,)
+        elif isinstance(n, Binary | And | Or):
+            kids = (n.left, n.right)
+        elif isinstance(n, Call):
+            kids = n.args
+        elif isinstance(n, Assign):
+            kids = (n.target, n.value)
+        else:
+            kids = ()
+        stack.extend((k, d + 1) for k in kids)
+    return best
+
 
 State = dict[tuple[int | None, str], int | str]
 
