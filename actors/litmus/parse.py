@@ -42,8 +42,8 @@ from actors.litmus.syntax import (
     c_int,
     is_c_int,
 )
+from emulator.run.inputs import MiB, kind_of
 
-MiB = 1 << 20
 MAX_FILE = 1 * MiB  # the kernel's litmus tests are about 1 KiB each
 RESULTS = ("Never", "Sometimes", "Always", "DEADLOCK")  # what a Result: line may say
 
@@ -51,18 +51,6 @@ RESULTS = ("Never", "Sometimes", "Always", "DEADLOCK")  # what a Result: line ma
 class LitmusFileError(LitmusSyntaxError):
     """The file cannot be read as a litmus test at all (not a regular file, too large,
     unreadable, not text). The message names the file."""
-
-
-def kind_of(mode: int) -> str:
-    if stat.S_ISDIR(mode):
-        return "a directory"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "a special file"
 
 
 def not_regular(path: Path, mode: int) -> LitmusFileError:
