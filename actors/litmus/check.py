@@ -68,7 +68,7 @@ class Verdict:
     test: LitmusTest
     mode: str
     verdict: str  # Sometimes / Never / Always / "no final state", "... (bounded at N)"
-    decided: bool  # the search completed (or found a witness)
+    decided: bool  # the search completed, or found final states of both kinds (Sometimes)
     exploration: Exploration
     witness: RunResult | None
     final_states: int  # runs whose final state passed the filter
@@ -94,8 +94,13 @@ def check(test: LitmusTest, mode: str, bound: int = BOUND, stop: Stop | None = N
     the limits or undefined behaviour met while running, and Stopped as soon as ``stop()`` says
     so (it is asked before every run and every step)."""
     fits(test)
-    forall = test.quantifier == "forall"
-    counts = {"passed": 0, "satisfied": 0}
+    # herd7's Observation: Always when every final state (that passes the filter) satisfies the
+    # proposition inside exists / ~exists / forall, Never when none does, Sometimes otherwise.
+    # So the search goes on past the first witness until a final state of the other kind shows
+    # up; only then is Sometimes decided. The witness is the first run whose oracle fired (for
+    # exists and ~exists a state satisfying the proposition, for forall a counterexample).
+    seen = {"passed": 0, "pos": 0, "neg": 0}
+    first: list[RunResult] = []
 
     def visit(result: RunResult) -> bool:
         m = result.model
@@ -107,12 +112,13 @@ def check(test: LitmusTest, mode: str, bound: int = BOUND, stop: Stop | None = N
         v = o.violation
         if v is not None and v.oracle not in ("LITMUS-EXISTS", "LITMUS-FORALL"):
             return False  # another oracle stopped the run before its final state
-        if m.passed_filter:
-            counts["passed"] += 1
-            if m.satisfied:
-                counts["satisfied"] += 1
-                return True  # a witness (for forall: a counterexample)
-        return False
+        if not m.passed_filter:
+            return False
+        seen["passed"] += 1
+        seen["pos" if m.observed else "neg"] += 1
+        if m.satisfied and not first:
+            first.append(result)
+        return bool(seen["pos"] and seen["neg"])
 
     def program() -> tuple[Model, Sequence[ActorSpec]]:
         if stop is not None and stop():
@@ -132,19 +138,19 @@ def check(test: LitmusTest, mode: str, bound: int = BOUND, stop: Stop | None = N
             if found is not None:
                 raise found from None
         raise
-    if ex.witness is not None:
-        verdict = SOMETIMES
-        decided = True
+    witness = first[0] if first else None
+    if seen["pos"] and seen["neg"]:
+        verdict, decided = SOMETIMES, True
     elif not ex.complete:
-        verdict = f"{ALWAYS if forall else NEVER} (bounded at {bound})"
-        decided = False
-    elif counts["passed"] == 0:
-        verdict = NO_FINAL
-        decided = True
+        # Undecided: a state of the kind not seen yet may lie beyond the bound.
+        verdict, decided = f"{ALWAYS if seen['pos'] else NEVER} (bounded at {bound})", False
+    elif seen["pos"]:
+        verdict, decided = ALWAYS, True
+    elif seen["neg"]:
+        verdict, decided = NEVER, True
     else:
-        verdict = ALWAYS if forall else NEVER
-        decided = True
-    return Verdict(test, mode, verdict, decided, ex, ex.witness, counts["passed"])
+        verdict, decided = NO_FINAL, True
+    return Verdict(test, mode, verdict, decided, ex, witness, seen["passed"])
 
 
 def _first(eg: BaseExceptionGroup[BaseException], kind: type[Exception]) -> Exception | None:

@@ -87,6 +87,7 @@ class LitmusModel:
         self._doing: tuple[object, ...] | None = None
         self.final_state: State | None = None
         self.passed_filter = False
+        self.observed = False  # the condition's proposition holds in the final state
         self.satisfied = False
 
     # -- the engine's Model protocol ------------------------------------------------------------
@@ -124,7 +125,7 @@ class LitmusModel:
         if t.filter is not None and not holds(t.filter, state):
             return
         self.passed_filter = True
-        p = holds(t.cond, state)
+        p = self.observed = holds(t.cond, state)
         shown = " ".join(f"{_where(k)}={v}" for k, v in _shown(state, t))
         if t.quantifier == "forall":
             self.satisfied = not p

@@ -94,9 +94,21 @@ class HubControl:
 
     def _quiescent(self) -> Outcome:
         if not self._live:
-            return self._outcome(CLEAN)
+            # Every actor ended without a request left (a program with no step at all, or whose
+            # last actors ended as they started): the run still ends through the model's
+            # end-of-run checks, as one whose last actor ended after a step does.
+            return self._finished()
         v, slot = at_quiescence(self.model, self.slots)
         return self._report(v, self.slots[slot.idx] if slot is not None else None)
+
+    def _finished(self) -> Outcome:
+        """The run's end once every non-daemon actor has ended: the model's end-of-run checks
+        (``Model.finish``), then CLEAN unless one of them fired."""
+        try:
+            self.model.finish()
+        except Violation as v:
+            self._violation(v, None)
+        return self._outcome(CLEAN)
 
     def _violation(self, v: Violation, slot: Slot | None) -> None:
         raise Stop(self._report(v, slot))

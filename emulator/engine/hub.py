@@ -38,7 +38,7 @@ from emulator.engine.strategies import (
     Strategy,
     delay_ns,
 )
-from emulator.engine.violations import CLEAN, ERROR, HANG, Crash, Outcome, Violation
+from emulator.engine.violations import ERROR, HANG, Crash, Outcome, Violation
 from emulator.engine.waits import cycle_from
 
 __all__ = ["LOCAL_RUN", "Runtime"]
@@ -325,8 +325,4 @@ class Runtime(HubControl, Enabled):
             if slot.done:
                 self._exited(slot)
             if not self._live:
-                try:
-                    model.finish()
-                except Violation as v:
-                    self._violation(v, None)
-                return self._outcome(CLEAN)
+                return self._finished()

@@ -158,3 +158,43 @@ def test_litmus_unsupported_and_bad_input(
     code, _, err = pcemu(capsys, "litmus", str(g))
     assert code == 2
     assert "no 'C name' first line" in err
+
+
+def _lit(body: str, cond: str) -> str:
+    return f"C t\n\n{{\n\tx=1;\n}}\n\n{body}\n\n{cond}\n"
+
+
+ONE_WRITER = (
+    "P0(int *x)\n{\n\tWRITE_ONCE(*x, 2);\n}\n\nP1(int *x)\n{\n\tint r0;\n\tr0 = READ_ONCE(*x);\n}"
+)
+NO_ACCESS = "P0(int *x)\n{\n}\n\nP1(int *y)\n{\n\tint r0;\n\tr0 = 3;\n}"
+
+
+@pytest.mark.parametrize(
+    ("body", "cond", "expected"),
+    [
+        # herd7's Observation is about the proposition inside the quantifier: Always when
+        # every final state satisfies it, Never when none does, Sometimes otherwise.
+        (ONE_WRITER, "exists (x=2)", "Always"),
+        (ONE_WRITER, "exists (1:r0=2)", "Sometimes"),
+        (ONE_WRITER, "exists (x=1)", "Never"),
+        (ONE_WRITER, "~exists (x=2)", "Always"),
+        (ONE_WRITER, "~exists (1:r0=1)", "Sometimes"),
+        (ONE_WRITER, "forall (x=2)", "Always"),
+        (ONE_WRITER, "forall (1:r0=2)", "Sometimes"),
+        (ONE_WRITER, "forall (x=1)", "Never"),
+        # Threads that make no memory access still end in a final state (the run has no step).
+        (NO_ACCESS, "exists (x=1 /\\ 1:r0=3)", "Always"),
+        (NO_ACCESS, "exists (x=2)", "Never"),
+    ],
+)
+@pytest.mark.parametrize("mode", MODES)
+def test_observation_follows_herd(body: str, cond: str, expected: str, mode: str) -> None:
+    from actors.litmus.parse import parse
+
+    v = check(parse(_lit(body, cond)), mode)
+    assert (v.verdict, v.decided) == (expected, True)
+    # The witness is a run whose oracle fired: a state satisfying the proposition (exists,
+    # ~exists) or a counterexample (forall); there is one exactly when such a state exists.
+    forall = cond.startswith("forall")
+    assert (v.witness is not None) == (expected != ("Always" if forall else "Never"))

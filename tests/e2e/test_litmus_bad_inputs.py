@@ -279,14 +279,14 @@ R1, R1_200 = "exists (0:r1=1)", "exists (0:r1=200)"
     [
         (
             one_thread("p", "r1 = " + "(" * 64 + "1" + ")" * 64 + ";", "exists (0:r1=1)"),
-            "Sometimes",
+            "Always",
         ),
-        (one_thread("i", "if (1) {" * 64 + "r1 = 1;" + "}" * 64, "exists (0:r1=1)"), "Sometimes"),
+        (one_thread("i", "if (1) {" * 64 + "r1 = 1;" + "}" * 64, "exists (0:r1=1)"), "Always"),
         (
             one_thread("a", "r1 = " + " + ".join(["1"] * 200) + ";", "exists (0:r1=200)"),
-            "Sometimes",
+            "Always",
         ),
-        (one_thread("x", "", "exists " + "(" * 64 + "x=1" + ")" * 64), "Sometimes"),
+        (one_thread("x", "", "exists " + "(" * 64 + "x=1" + ")" * 64), "Always"),
         (one_thread("y", "", "exists (" + " \\/ ".join(["x=2"] * 200) + ")"), "Never"),
     ],
     ids=["64-parentheses", "64-ifs", "200-operators", "64-condition-parentheses", "200-atoms"],
@@ -337,15 +337,15 @@ def test_undefined_arithmetic_is_refused(
 def test_arithmetic_wraps_at_64_bits(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], expr: str, value: int
 ) -> None:
-    text = one_thread("w", f"r1 = {expr};", f"exists (0:r1={value})", "(* Result: Sometimes *)\n")
+    text = one_thread("w", f"r1 = {expr};", f"exists (0:r1={value})", "(* Result: Always *)\n")
     code, out, err = pcemu(capsys, "litmus", str(write(tmp_path, "w", text)), "--no-save")
     assert (code, err) == (0, ""), err
-    assert " Sometimes " in out and " yes " in out, out
+    assert " Always " in out and " yes " in out, out
 
 
 def test_atomics_wrap_too(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     text = (
-        "C a\n(* Result: Sometimes *)\n{ atomic_t v = ATOMIC_INIT(9223372036854775807); }\n"
+        "C a\n(* Result: Always *)\n{ atomic_t v = ATOMIC_INIT(9223372036854775807); }\n"
         "P0(atomic_t *v) { int r0; r0 = atomic_add_return(1, v); }\n"
         "exists (0:r0=-9223372036854775808)\n"
     )

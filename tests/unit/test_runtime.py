@@ -11,6 +11,7 @@ import trio
 from emulator.engine.choices import Replay
 from emulator.engine.runtime import ActorSpec, Port, RunConfig, RunResult, run_sync
 from emulator.engine.strategies import STRATEGIES, make_strategy
+from emulator.engine.violations import Violation
 from tests.unit.toy import ToyModel
 
 
@@ -162,6 +163,24 @@ def test_daemons_do_not_keep_the_run_alive() -> None:
 
     r = run([ActorSpec("a", incs(5)), ActorSpec("d", daemon, daemon=True)], budget=1000)
     assert r.outcome.status == "clean"
+
+
+@pytest.mark.parametrize("steps", [0, 1])
+def test_end_of_run_checks_run_even_when_no_actor_made_a_request(steps: int) -> None:
+    class Leaky(ToyModel):
+        def finish(self) -> None:
+            raise Violation("TOY-END", f"checked after {len(self.log)} steps")
+
+    async def idle(p: Port) -> None:
+        return None
+
+    r = run_sync(Leaky(), [ActorSpec("a", incs(steps)), ActorSpec("b", idle)], cfg0())
+    v = r.outcome.violation
+    assert v is not None and (v.oracle, v.message) == ("TOY-END", f"checked after {steps} steps")
+
+
+def cfg0() -> RunConfig:
+    return RunConfig(make_strategy("chaos", 0))
 
 
 def test_directed_schedule_runs_named_actors_first() -> None:
