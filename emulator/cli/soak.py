@@ -264,14 +264,24 @@ def findings(directory: Path, merge: Sequence[Path], as_json: bool) -> None:
     for other_dir in merge:
         if same_file(other_dir, directory) or same_file(other_dir / DB_NAME, directory / DB_NAME):
             raise BadInput(f"--merge {str(other_dir)!r} is DIRECTORY itself; merge another")
-    for other_dir in merge:
+    ran_by: dict[str, Path] = {}  # the pcemu version that ran each store's seeds
+    for other_dir in [*merge, *([directory] if merge and (directory / DB_NAME).exists() else [])]:
         # Every store to merge is read and checked before DIR is made or written: a damaged
         # one is refused with nothing merged, not after the stores before it.
         other = Store(other_dir, create=False)
         try:
             other.check()
+            version = other.meta("pcemu") if other.has_batches() else None
         finally:
             other.close(checkpoint=False)
+        if version is not None:
+            ran_by.setdefault(version, other_dir)
+    if len(ran_by) > 1:
+        (v1, d1), (v2, d2) = list(ran_by.items())[:2]
+        raise BadInput(
+            f"{str(d1)!r} was run by pcemu {v1}, {str(d2)!r} by pcemu {v2}; merge stores of "
+            "one version only (the same seeds may be other runs in another version)"
+        )
     store = Store(directory, create=bool(merge))
     try:
         for other_dir in merge:

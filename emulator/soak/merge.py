@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 
+from emulator.errors import BadInput
 from emulator.soak import paths
 from emulator.soak.rows import FindingRow, Hit
 from emulator.soak.store import Store
@@ -31,6 +32,17 @@ def merge(into: Store, other: Store) -> Merged:
     (``Store.check``): a damaged one is refused in one line, and nothing is written."""
     rows = other.check()
     mine = into.check()
+    theirs_v, mine_v = other.meta("pcemu"), into.meta("pcemu")
+    if rows.batches and theirs_v is not None:
+        if mine_v is not None and into.has_batches() and mine_v != theirs_v:
+            # The same seeds of two versions may be different runs: the batches would say
+            # seeds were covered that the merged store's version never ran.
+            raise BadInput(
+                f"{str(other.dir)!r} was run by pcemu {theirs_v}, {str(into.dir)!r} by pcemu "
+                f"{mine_v}; merge stores of one version only (or start a new directory)"
+            )
+        if mine_v is None or not into.has_batches():
+            into.set_meta(pcemu=theirs_v)
     theirs = {f.sig: f for f in rows.findings}
     cov = rows.coverage
     batches = [(b, rows.hits.get(b.key, [])) for b in rows.batches]

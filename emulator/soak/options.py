@@ -11,6 +11,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from emulator import __version__
 from emulator.engine.strategies import STRATEGIES
 from emulator.errors import BadInput
 from emulator.run.catalog import builtin, is_script, load
@@ -196,9 +197,23 @@ def check_resume(store: Store, resume: bool, plan: Plan, out: Path) -> Plan:
                     f"the soak in {str(out)!r} was started with {flag} {shown}; resume it with "
                     f"the same {flag}, or start a new --out"
                 )
+    if store.has_batches():
+        check_store_version(store, f"the soak in {str(out)!r}", "resume it")
     _check_layout(store, rows.batches, plan)
-    store.set_meta(**want)
+    # The version that ran the seeds: another one may map the same seeds to other runs.
+    store.set_meta(**want, pcemu=__version__)
     return plan
+
+
+def check_store_version(store: Store, what: str, verb: str) -> None:
+    """BadInput unless the runs in ``store`` were made by this pcemu version (a store written
+    before versions were recorded cannot tell, and is taken as it is)."""
+    found = store.meta("pcemu")
+    if found is not None and found != __version__:
+        raise BadInput(
+            f"{what} was run by pcemu {found}, this is pcemu {__version__}, whose seeds may map "
+            f"to other runs; {verb} with pcemu {found}, or start a new --out"
+        )
 
 
 def _check_layout(store: Store, batches: Sequence[BatchRow], plan: Plan) -> None:

@@ -653,3 +653,45 @@ def test_a_refused_write_gives_the_os_reason_and_its_fix(
         "run reproduces with: pcemu run anon-vma-reuse --variant buggy --seed 61 --strategy mix"
     )
     assert log.is_file() and trace.read_bytes() == b"kept"  # nothing recorded is lost
+
+
+def _ran_by(d: Path, version: str) -> Path:
+    store = Store(d, create=False)
+    store.set_meta(pcemu=version)
+    store.close(checkpoint=True)
+    return d
+
+
+def test_a_soak_run_by_another_version_is_not_resumed_nor_merged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from emulator import __version__
+
+    old = _ran_by(good_store(tmp_path / "old"), "0.0.9")
+    before = table_rows(old)
+    code, out, err = pcemu(capsys, *SOAK, "--resume", "--out", str(old))
+    assert code == 2 and out == ""
+    assert one_line(err) == (
+        f"{E}the soak in '{old}' was run by pcemu 0.0.9, this is pcemu {__version__}, whose "
+        "seeds may map to other runs; resume it with pcemu 0.0.9, or start a new --out"
+    )
+    assert table_rows(old) == before
+    cur = _ran_by(good_store(tmp_path / "cur"), __version__)
+    kept = table_rows(cur)
+    code, out, err = pcemu(capsys, "findings", str(cur), "--merge", str(old))
+    assert code == 2 and out == ""
+    assert one_line(err) == (
+        f"{E}'{old}' was run by pcemu 0.0.9, '{cur}' by pcemu {__version__}; merge stores of "
+        "one version only (the same seeds may be other runs in another version)"
+    )
+    assert table_rows(cur) == kept
+    # A store that does not say which version ran it (written before versions were recorded)
+    # is resumed, and says it from then on.
+    plain = good_store(tmp_path / "plain")
+    code, out, err = pcemu(capsys, *SOAK, "--resume", "--out", str(plain), "--duration", "1s")
+    assert code in (0, 1), err
+    store = Store(plain, create=False)
+    try:
+        assert store.meta("pcemu") == __version__
+    finally:
+        store.close(checkpoint=False)
