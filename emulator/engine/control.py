@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from emulator.engine.choices import Divergence, Recorder
-from emulator.engine.events import StepEvent, trace_hash
+from emulator.engine.events import StepEvent
 from emulator.engine.facts import Fact
 from emulator.engine.model import Model
 from emulator.engine.port import IDLE, Slot
@@ -135,7 +135,7 @@ class HubControl:
             status=status,
             steps=self.steps,
             vtime=self.now,
-            trace_hash=trace_hash(self.events),
+            events=self.events,
             violation=violation,
             error=error,
             crash=crash,

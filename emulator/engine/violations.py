@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
+
+from emulator.engine.events import trace_hash
 
 
 class Violation(Exception):
@@ -101,10 +104,21 @@ class Outcome:
     status: str
     steps: int
     vtime: int
-    trace_hash: str
+    # The run's step events; the trace hash is computed from them when first asked for (most
+    # runs of a hunt or a soak never are: hashing a run cost 1.5 % of it).
+    events: Sequence[tuple[int, int, bytes, bytes]] = field(repr=False)
     violation: ViolationReport | None = None
     error: str | None = None  # what went wrong, for people (hang, divergence, crash)
     crash: Crash | None = None  # status ERROR: the exception, taken apart
+    _hash: str | None = field(default=None, init=False, repr=False, compare=False)
+
+    @property
+    def trace_hash(self) -> str:
+        """blake2b-16 of the run's step events (``events.trace_hash``)."""
+        h = self._hash
+        if h is None:
+            h = self._hash = trace_hash(self.events)
+        return h
 
     @property
     def failed(self) -> bool:
