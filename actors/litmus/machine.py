@@ -299,18 +299,22 @@ class LitmusModel:
             held, tok = mem.is_locked(tid, loc)
             ts.regs[op.dst] = (held, tok)
             return f"{op.text}  [{loc} {'locked' if held else 'unlocked'}]"
+        # RCU, or SRCU with the srcu_struct the op names as its domain.
+        domain = self._addr(th, ts, op)[0] if op.addr is not None else None
         if k == "rcu_lock":
-            mem.rcu_read_lock(tid)
+            mem.rcu_read_lock(tid, domain)
+            if op.dst is not None:
+                ts.regs[op.dst] = (0, None)  # srcu_read_lock's index
             return op.text
         if k == "rcu_unlock":
-            mem.rcu_read_unlock(tid)
+            mem.rcu_read_unlock(tid, domain)
             self._wake_all()
             return op.text
         if k == "gp_start":
-            mem.gp_start(tid)
+            mem.gp_start(tid, domain)
             return f"{op.text}  [grace period starts]"
         if k == "gp_end":
-            if not mem.gp_end(tid):
+            if not mem.gp_end(tid, domain):
                 return None
             return f"{op.text}  [grace period ends]"
         raise Unsupported(f"op {k}")

@@ -343,7 +343,10 @@ def _parse_params(text: str) -> tuple[str, ...]:
         if not p:
             continue
         words = p.replace("*", " ").split()
-        for w in words[:-1]:
+        types = words[:-1]
+        if types[:2] == ["struct", "srcu_struct"]:
+            types = types[2:]  # an SRCU domain (the one structure a parameter may point to)
+        for w in types:
             if w not in TYPE_WORDS:
                 raise Unsupported(f"parameter type {w!r}")
         out.append(words[-1])

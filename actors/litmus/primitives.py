@@ -32,6 +32,7 @@ FENCES = {
     "smp_mb__before_atomic": "before_atomic",
     "smp_mb__after_atomic": "after_atomic",
     "smp_mb__after_spinlock": "after_spinlock",
+    "smp_mb__after_unlock_lock": "after_unlock_lock",
     "barrier": "barrier",
 }
 
@@ -193,6 +194,27 @@ def lower_call(p: ThreadParser, c: Call, dst: str | None, ids: list[int], line: 
         _no_value(c, dst)
         ids.append(p.add("gp_start", line))
         ids.append(p.add("gp_end", line))
+        return
+    # SRCU: the same as RCU within the domain of one srcu_struct (its first argument); the
+    # index srcu_read_lock returns is 0, and srcu_read_unlock ends the CPU's innermost section
+    # of that domain whatever index it is given.
+    if fn == "srcu_read_lock":
+        _arity(c, 1)
+        addr = p.lower_expr(c.args[0], ids, line)
+        ids.append(p.add("rcu_lock", line, addr=addr, dst=dst or p.fresh()))
+        return
+    if fn == "srcu_read_unlock":
+        _arity(c, 2)
+        _no_value(c, dst)
+        addr = p.lower_expr(c.args[0], ids, line)
+        ids.append(p.add("rcu_unlock", line, addr=addr))
+        return
+    if fn in ("synchronize_srcu", "synchronize_srcu_expedited"):
+        _arity(c, 1)
+        _no_value(c, dst)
+        addr = p.lower_expr(c.args[0], ids, line)
+        ids.append(p.add("gp_start", line, addr=addr))
+        ids.append(p.add("gp_end", line, addr=addr))
         return
     rmw = rmw_kind(fn)
     if rmw is None:

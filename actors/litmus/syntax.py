@@ -144,7 +144,8 @@ class Op:
     - ``fence``: ``order`` is the fence kind (mb, rmb, wmb, before_atomic, ...)
     - ``rmw``: ``dst = fn(addr, args...)``; ``order`` full|acquire|release|relaxed; ``void``
     - ``lock``, ``unlock``, ``trylock`` (dst), ``islocked`` (dst)
-    - ``rcu_lock``, ``rcu_unlock``, ``gp_start``, ``gp_end``
+    - ``rcu_lock``, ``rcu_unlock``, ``gp_start``, ``gp_end``; with ``addr``, of the SRCU domain
+      of that srcu_struct (``rcu_lock`` then has a ``dst``: srcu_read_lock's index)
     """
 
     id: int

@@ -57,6 +57,7 @@ class MemoryModel:
         self.choose: Choose = _never
         self.init_values: dict[Loc, Value] = {}
         self.rcu = Rcu()
+        self.srcu: dict[Loc, Rcu] = {}  # SRCU: one domain per srcu_struct, apart from RCU's
         self.fact: Callable[[Fact], None] | None = None  # the run's fact sink, when it asked
 
     def bind(self, choose: Choose, fact: Callable[[Fact], None] | None = None) -> None:
@@ -115,20 +116,38 @@ class MemoryModel:
         v, tok = self.load(cpu, loc)
         return int(v != 0), tok
 
-    def rcu_read_lock(self, cpu: int) -> None:
+    # RCU, and SRCU when ``domain`` names an srcu_struct: a grace period of a domain waits
+    # only for the read-side sections of that domain.
+    def rcu_read_lock(self, cpu: int, domain: Loc | None = None) -> None:
         raise NotImplementedError
 
-    def rcu_read_unlock(self, cpu: int) -> None:
+    def rcu_read_unlock(self, cpu: int, domain: Loc | None = None) -> None:
         raise NotImplementedError
 
-    def gp_start(self, cpu: int) -> None:
-        """synchronize_rcu, first half: the grace period starts."""
+    def gp_start(self, cpu: int, domain: Loc | None = None) -> None:
+        """synchronize_rcu (synchronize_srcu), first half: the grace period starts."""
         raise NotImplementedError
 
-    def gp_end(self, cpu: int) -> bool:
+    def gp_end(self, cpu: int, domain: Loc | None = None) -> bool:
         """synchronize_rcu, second half: False while a reader that started before the grace
         period is still inside its section (park; call again after an rcu_read_unlock)."""
         raise NotImplementedError
+
+    def tracker(self, domain: Loc | None) -> Rcu:
+        """The grace-period bookkeeping of RCU (None) or of one SRCU domain."""
+        if domain is None:
+            return self.rcu
+        t = self.srcu.get(domain)
+        if t is None:
+            t = self.srcu[domain] = Rcu()
+        return t
+
+    def rcu_key(self) -> Hashable:
+        """The state of every grace-period domain (for digests)."""
+        return (
+            self.rcu.key(),
+            tuple((loc_key(d), t.key()) for d, t in sorted(self.srcu.items(), key=_first_key)),
+        )
 
     # -- end of run -----------------------------------------------------------------------------
     def finish(self) -> None:
@@ -206,6 +225,10 @@ class Rcu:
             tuple(sorted(self.section_epoch.items())),
             tuple(sorted(self.waits_for.items())),
         )
+
+
+def _first_key(item: tuple[Loc, object]) -> str:
+    return loc_key(item[0])
 
 
 def make_memory(mode: str) -> MemoryModel:

@@ -52,11 +52,11 @@ class FlatMemory(MemoryModel):
         self.mem[loc] = new
         return old, True, None
 
-    def rcu_read_lock(self, cpu: int) -> None:
-        self.rcu.enter(cpu)
+    def rcu_read_lock(self, cpu: int, domain: Loc | None = None) -> None:
+        self.tracker(domain).enter(cpu)
 
-    def rcu_read_unlock(self, cpu: int) -> None:
-        self.rcu.leave(cpu)
+    def rcu_read_unlock(self, cpu: int, domain: Loc | None = None) -> None:
+        self.tracker(domain).leave(cpu)
 
     def final(self, loc: Loc) -> Value:
         return self._get(loc)

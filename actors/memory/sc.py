@@ -34,14 +34,15 @@ class SC(FlatMemory):
     def unlock(self, cpu: int, loc: Loc) -> None:
         self.mem[loc] = 0
 
-    def gp_start(self, cpu: int) -> None:
-        self.rcu.start(cpu)
+    def gp_start(self, cpu: int, domain: Loc | None = None) -> None:
+        self.tracker(domain).start(cpu)
 
-    def gp_end(self, cpu: int) -> bool:
-        if self.rcu.blocking(cpu):
+    def gp_end(self, cpu: int, domain: Loc | None = None) -> bool:
+        rcu = self.tracker(domain)
+        if rcu.blocking(cpu):
             return False
-        self.rcu.end(cpu)
+        rcu.end(cpu)
         return True
 
     def digest(self) -> Hashable:
-        return (self._mem_key(), self.rcu.key())
+        return (self._mem_key(), self.rcu_key())

@@ -149,15 +149,16 @@ class TSO(FlatMemory):
     def unlock(self, cpu: int, loc: Loc) -> None:
         self.store(cpu, loc, 0, "release")
 
-    def gp_start(self, cpu: int) -> None:
+    def gp_start(self, cpu: int, domain: Loc | None = None) -> None:
         self._drain_own(cpu)
-        self.rcu.start(cpu)
+        self.tracker(domain).start(cpu)
 
-    def gp_end(self, cpu: int) -> bool:
+    def gp_end(self, cpu: int, domain: Loc | None = None) -> bool:
         self._drain_own(cpu)
-        if self.rcu.blocking(cpu):
+        rcu = self.tracker(domain)
+        if rcu.blocking(cpu):
             return False
-        self.rcu.end(cpu)
+        rcu.end(cpu)
         self._drain_all(self._nonempty(cpu))
         return True
 
@@ -183,4 +184,4 @@ class TSO(FlatMemory):
             for c, b in sorted(self.buf.items())
             if b
         )
-        return (self._mem_key(), bufs, self.rcu.key())
+        return (self._mem_key(), bufs, self.rcu_key())

@@ -19,7 +19,8 @@ Known strengthenings (the model may miss an outcome LKMM allows, never the rever
 
 - RMWs and lock acquisitions execute in program order (this module has no out-of-order issue;
   the litmus interpreter may issue plain stores early, see actors/litmus).
-- ``smp_mb__before_atomic`` / ``__after_atomic`` / ``__after_spinlock`` are full fences.
+- ``smp_mb__before_atomic`` / ``__after_atomic`` / ``__after_spinlock`` are full fences, and so
+  is ``smp_mb__after_unlock_lock`` once the CPU's last lock followed an unlock (else nothing).
 - A release (store, RMW write, unlock) also carries ``nr`` (LKMM's po-rel orders void RMW reads
   too); the lock-word write carries the view of the unlock it read and the CPU's last unlock.
 - A store is placed after everything its own view, its CPU's ``cur`` and its dependencies say
@@ -98,7 +99,7 @@ def view_key(view: View | None) -> tuple[tuple[str, int], ...]:
 
 
 class Cpu:
-    __slots__ = ("cur", "nr", "own", "rlx", "ul", "wmb")
+    __slots__ = ("cur", "lk", "nr", "own", "rlx", "ul", "wmb")
 
     def __init__(self) -> None:
         self.cur: View = {}
@@ -107,11 +108,13 @@ class Cpu:
         self.own: View = {}
         self.wmb: View = {}
         self.ul: View = {}
+        # The last lock this CPU took followed an unlock: its own earlier one, or the one it
+        # read from (po-unlock-lock-po, what smp_mb__after_unlock_lock makes a strong fence).
+        self.lk = False
 
     def key(self) -> Hashable:
-        return tuple(
-            view_key(v) for v in (self.cur, self.rlx, self.nr, self.own, self.wmb, self.ul)
-        )
+        views = (self.cur, self.rlx, self.nr, self.own, self.wmb, self.ul)
+        return (*(view_key(v) for v in views), self.lk)
 
 
 class WEAK(MemoryModel):
@@ -124,6 +127,8 @@ class WEAK(MemoryModel):
         self.S: View = {}
         self.gp: View = {}
         self.published: dict[int, View] = {}
+        self.srcu_gp: dict[Loc, View] = {}
+        self.srcu_published: dict[Loc, dict[int, View]] = {}
 
     # -- helpers --------------------------------------------------------------------------------
     def _co(self, loc: Loc) -> list[Msg]:
@@ -224,6 +229,13 @@ class WEAK(MemoryModel):
             join_into(c.cur, c.rlx)
         elif kind == "wmb":
             join_into(c.wmb, c.own)
+        elif kind == "after_unlock_lock":
+            # Strong after an unlock followed by a lock (LKMM: po-unlock-lock-po ;
+            # [After-unlock-lock] ; po), else nothing. Made a full fence then: also orders
+            # what came between the unlock and the fence (a strengthening, as for
+            # __after_spinlock).
+            if c.lk:
+                self._strong(c)
         elif kind != "barrier":
             raise ValueError(f"unknown fence {kind!r}")
 
@@ -274,6 +286,7 @@ class WEAK(MemoryModel):
         # store of this CPU after what preceded them (po-unlock-lock-po is a cumul-fence).
         join_into(c.wmb, m.view)
         join_into(c.wmb, c.ul)
+        c.lk = bool(c.ul) or m.writer >= 0  # m is an unlock's message, not the initial one
         self._write_after(c, m, self._new(cpu, loc, 1, c.wmb))
 
     def lock(self, cpu: int, loc: Loc) -> bool:
@@ -300,33 +313,47 @@ class WEAK(MemoryModel):
         msg = self._store(cpu, loc, 0, True, None)
         self._cpu(cpu).ul = dict(msg.view)
 
-    def rcu_read_lock(self, cpu: int) -> None:
-        if self.rcu.enter(cpu):
-            join_into(self._cpu(cpu).cur, self.gp)
+    def rcu_read_lock(self, cpu: int, domain: Loc | None = None) -> None:
+        if self.tracker(domain).enter(cpu):
+            join_into(self._cpu(cpu).cur, self._gp(domain))
 
-    def rcu_read_unlock(self, cpu: int) -> None:
-        e = self.rcu.leave(cpu)
+    def rcu_read_unlock(self, cpu: int, domain: Loc | None = None) -> None:
+        e = self.tracker(domain).leave(cpu)
         if e is not None:
             c = self._cpu(cpu)
-            pub = self.published.setdefault(e, {})
+            pub = self._published(domain).setdefault(e, {})
             join_into(pub, self._release_view(c))
 
-    def gp_start(self, cpu: int) -> None:
+    def gp_start(self, cpu: int, domain: Loc | None = None) -> None:
         c = self._cpu(cpu)
         self._strong(c)
-        join_into(self.gp, c.cur)
-        self.rcu.start(cpu)
+        join_into(self._gp(domain), c.cur)
+        self.tracker(domain).start(cpu)
 
-    def gp_end(self, cpu: int) -> bool:
-        if self.rcu.blocking(cpu):
+    def gp_end(self, cpu: int, domain: Loc | None = None) -> bool:
+        rcu = self.tracker(domain)
+        if rcu.blocking(cpu):
             return False
-        e = self.rcu.end(cpu)
+        e = rcu.end(cpu)
         c = self._cpu(cpu)
-        for ep in sorted(self.published):
+        published = self._published(domain)
+        for ep in sorted(published):
             if ep <= e:
-                join_into(c.cur, self.published[ep])
+                join_into(c.cur, published[ep])
         self._strong(c)
         return True
+
+    def _gp(self, domain: Loc | None) -> View:
+        """The view published at the grace-period starts of RCU (None) or an SRCU domain."""
+        if domain is None:
+            return self.gp
+        return self.srcu_gp.setdefault(domain, {})
+
+    def _published(self, domain: Loc | None) -> dict[int, View]:
+        """Per epoch, the views the read-side sections of the domain ended with."""
+        if domain is None:
+            return self.published
+        return self.srcu_published.setdefault(domain, {})
 
     # -- results --------------------------------------------------------------------------------
     def final(self, loc: Loc) -> Value:
@@ -352,7 +379,15 @@ class WEAK(MemoryModel):
         mem = tuple((loc_key(loc), tuple(_msg_key(m) for m in self.co[loc])) for loc in locs)
         cpus = tuple((i, self.cpus[i].key()) for i in sorted(self.cpus))
         pub = tuple((e, view_key(v)) for e, v in sorted(self.published.items()))
-        return (mem, cpus, view_key(self.S), view_key(self.gp), pub, self.rcu.key())
+        srcu = tuple(
+            (
+                loc_key(d),
+                view_key(self.srcu_gp.get(d)),
+                tuple((e, view_key(v)) for e, v in sorted(self.srcu_published.get(d, {}).items())),
+            )
+            for d in sorted({*self.srcu_gp, *self.srcu_published}, key=loc_key)
+        )
+        return (mem, cpus, view_key(self.S), view_key(self.gp), pub, srcu, self.rcu_key())
 
     def history(self) -> Iterable[tuple[Loc, list[tuple[int, Value]]]]:
         """Each location's coherence order as (writer, value) pairs (writer -1: initial)."""

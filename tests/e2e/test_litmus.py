@@ -198,3 +198,23 @@ def test_observation_follows_herd(body: str, cond: str, expected: str, mode: str
     # ~exists) or a counterexample (forall); there is one exactly when such a state exists.
     forall = cond.startswith("forall")
     assert (v.witness is not None) == (expected != ("Always" if forall else "Never"))
+
+
+EXTRA = sorted((Path(__file__).resolve().parent / "litmus").glob("*.litmus"))
+
+
+@pytest.mark.parametrize("path", EXTRA, ids=[p.stem for p in EXTRA])
+def test_srcu_and_after_unlock_lock_follow_lkmm_under_weak(path: Path) -> None:
+    # SRCU domains (srcu_read_lock/unlock, synchronize_srcu) and smp_mb__after_unlock_lock,
+    # each with a test where it orders and one where it must not.
+    v = check(parse_file(path), "weak")
+    assert v.agrees, f"{v.test.name}: {v.verdict}, expected {v.test.result}"
+
+
+@pytest.mark.parametrize("path", EXTRA, ids=[p.stem for p in EXTRA])
+def test_srcu_and_after_unlock_lock_never_sometimes_where_lkmm_says_never(path: Path) -> None:
+    for mode in ("tso", "sc"):  # stronger models: never an outcome the weak model forbids
+        v = check(parse_file(path), mode)
+        assert v.decided
+        if v.test.result == "Never":
+            assert v.verdict == "Never", f"{v.test.name} under {mode}: {v.verdict}"
