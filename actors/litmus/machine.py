@@ -307,6 +307,9 @@ class LitmusModel:
                 ts.regs[op.dst] = (0, None)  # srcu_read_lock's index
             return op.text
         if k == "rcu_unlock":
+            if not mem.tracker(domain).depth.get(tid, 0):
+                # herd7 flags it (unbalanced-rcu-locking); LKMM gives it no meaning.
+                raise Unsupported(f"{op.text.rstrip(';')} outside a read-side section (P{tid})")
             mem.rcu_read_unlock(tid, domain)
             self._wake_all()
             return op.text

@@ -218,3 +218,21 @@ def test_srcu_and_after_unlock_lock_never_sometimes_where_lkmm_says_never(path: 
         assert v.decided
         if v.test.result == "Never":
             assert v.verdict == "Never", f"{v.test.name} under {mode}: {v.verdict}"
+
+
+@pytest.mark.parametrize(
+    "unlock", ["rcu_read_unlock();", "srcu_read_unlock(s, 0);", "srcu_read_unlock(t, r0);"]
+)
+def test_an_unlock_outside_a_read_side_section_is_unsupported_not_a_crash(unlock: str) -> None:
+    from actors.litmus.parse import parse
+    from actors.litmus.syntax import Unsupported
+
+    text = (
+        "C unbalanced\n{}\nP0(int *x, struct srcu_struct *s, struct srcu_struct *t)\n{\n"
+        f"\tint r0;\n\tr0 = srcu_read_lock(s);\n\t{unlock}\n\tr0 = READ_ONCE(*x);\n}}\n"
+        "exists (0:r0=0)\n"
+    )
+    if unlock.startswith("srcu_read_unlock(s"):
+        text = text.replace("\tr0 = srcu_read_lock(s);\n", "")
+    with pytest.raises(Unsupported, match="outside a read-side section"):
+        check(parse(text), "weak")
