@@ -10,7 +10,8 @@ and against the bare trio hub-baton floor, all in CPU time, measured in the same
   one, alternating round by round, so both see the same machine load; each side's best round
   counts.
 - Floor: ``benchmarks/floors.py``'s hub baton (actors as trio tasks, one hub, one runnable at a
-  time, no model), steps per CPU second, compared with this tree's steps per CPU second.
+  time, no model), steps per CPU second, measured in each round beside the two versions and
+  compared with this tree's steps per CPU second (each the best of its scenario's rounds).
 
 Prints one line per scenario with both ratios and the load average it ran under.
 Usage: python benchmarks/runs.py [--seeds 200] [--rounds 5] [--baseline REF]
@@ -130,8 +131,11 @@ def main() -> None:
     neutral = Path(tempfile.mkdtemp())  # the baseline must not import this tree's packages
     print(f"baseline: {git('rev-parse', '--short', ref)} (pcemu {version_at(ref)})")
     print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    floor = 0.0
     for scenario in SCENARIOS:
+        # Each side's best round, the floor's too, all taken in the same rounds: the machine's
+        # speed drifts over minutes, and a floor kept from earlier scenarios' rounds would not
+        # be the one this scenario ran beside.
+        floor = 0.0
         best_new = best_old = float("inf")
         new = old = {}
         for _ in range(args.rounds):
