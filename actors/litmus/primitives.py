@@ -33,6 +33,7 @@ FENCES = {
     "smp_mb__after_atomic": "after_atomic",
     "smp_mb__after_spinlock": "after_spinlock",
     "smp_mb__after_unlock_lock": "after_unlock_lock",
+    "smp_mb__after_srcu_read_unlock": "after_srcu_read_unlock",
     "barrier": "barrier",
 }
 

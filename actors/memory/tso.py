@@ -128,7 +128,9 @@ class TSO(FlatMemory):
         self._state(TSO_BUFFER, cpu, loc, value)
 
     def fence(self, cpu: int, kind: str) -> None:
-        if kind in STRONG_FENCES:
+        # x86's srcu_read_unlock has a full barrier inside; draining at the fence after it is
+        # at least as strong as LKMM's [Srcu-unlock] ; fencerel(After-srcu-read-unlock).
+        if kind in STRONG_FENCES or kind == "after_srcu_read_unlock":
             self._drain_own(cpu)
 
     def _before_rmw(self, cpu: int, loc: Loc) -> None:

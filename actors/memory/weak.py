@@ -20,7 +20,8 @@ Known strengthenings (the model may miss an outcome LKMM allows, never the rever
 - RMWs and lock acquisitions execute in program order (this module has no out-of-order issue;
   the litmus interpreter may issue plain stores early, see actors/litmus).
 - ``smp_mb__before_atomic`` / ``__after_atomic`` / ``__after_spinlock`` are full fences, and so
-  is ``smp_mb__after_unlock_lock`` once the CPU's last lock followed an unlock (else nothing).
+  is ``smp_mb__after_unlock_lock`` once the CPU's last lock followed an unlock, and
+  ``smp_mb__after_srcu_read_unlock`` once the CPU has left an SRCU section (else nothing).
 - A release (store, RMW write, unlock) also carries ``nr`` (LKMM's po-rel orders void RMW reads
   too); the lock-word write carries the view of the unlock it read and the CPU's last unlock.
 - A store is placed after everything its own view, its CPU's ``cur`` and its dependencies say
@@ -99,7 +100,7 @@ def view_key(view: View | None) -> tuple[tuple[str, int], ...]:
 
 
 class Cpu:
-    __slots__ = ("cur", "lk", "nr", "own", "rlx", "ul", "wmb")
+    __slots__ = ("cur", "lk", "nr", "own", "rlx", "su", "ul", "wmb")
 
     def __init__(self) -> None:
         self.cur: View = {}
@@ -111,10 +112,13 @@ class Cpu:
         # The last lock this CPU took followed an unlock: its own earlier one, or the one it
         # read from (po-unlock-lock-po, what smp_mb__after_unlock_lock makes a strong fence).
         self.lk = False
+        # An srcu_read_unlock came before in program order (what smp_mb__after_srcu_read_unlock
+        # makes a full barrier of).
+        self.su = False
 
     def key(self) -> Hashable:
         views = (self.cur, self.rlx, self.nr, self.own, self.wmb, self.ul)
-        return (*(view_key(v) for v in views), self.lk)
+        return (*(view_key(v) for v in views), self.lk, self.su)
 
 
 class WEAK(MemoryModel):
@@ -236,6 +240,11 @@ class WEAK(MemoryModel):
             # __after_spinlock).
             if c.lk:
                 self._strong(c)
+        elif kind == "after_srcu_read_unlock":
+            # LKMM: [M] ; po? ; [Srcu-unlock] ; fencerel(After-srcu-read-unlock) ; [M] is mb.
+            # Full when an srcu_read_unlock came before (the same strengthening), else nothing.
+            if c.su:
+                self._strong(c)
         elif kind != "barrier":
             raise ValueError(f"unknown fence {kind!r}")
 
@@ -319,6 +328,8 @@ class WEAK(MemoryModel):
 
     def rcu_read_unlock(self, cpu: int, domain: Loc | None = None) -> None:
         e = self.tracker(domain).leave(cpu)
+        if domain is not None:
+            self._cpu(cpu).su = True
         if e is not None:
             c = self._cpu(cpu)
             pub = self._published(domain).setdefault(e, {})

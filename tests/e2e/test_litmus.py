@@ -205,8 +205,8 @@ EXTRA = sorted((Path(__file__).resolve().parent / "litmus").glob("*.litmus"))
 
 @pytest.mark.parametrize("path", EXTRA, ids=[p.stem for p in EXTRA])
 def test_srcu_and_after_unlock_lock_follow_lkmm_under_weak(path: Path) -> None:
-    # SRCU domains (srcu_read_lock/unlock, synchronize_srcu) and smp_mb__after_unlock_lock,
-    # each with a test where it orders and one where it must not.
+    # SRCU domains (srcu_read_lock/unlock, synchronize_srcu), smp_mb__after_unlock_lock and
+    # smp_mb__after_srcu_read_unlock, each with a test where it orders and one where it must not.
     v = check(parse_file(path), "weak")
     assert v.agrees, f"{v.test.name}: {v.verdict}, expected {v.test.result}"
 

@@ -85,7 +85,7 @@ def test_plain_accesses_and_undeclared_registers() -> None:
     ("body", "construct"),
     [
         ("while (1) { }", "'while'"),
-        ("smp_mb__after_srcu_read_unlock();", "primitive smp_mb__after_srcu_read_unlock()"),
+        ("smp_read_barrier_depends();", "primitive smp_read_barrier_depends()"),
         ("int a[2];", "arrays"),
         ("r0 = r1 ? 1 : 2;", "conditional operator '?:'"),
         ("r0++;", "'++'"),
