@@ -257,7 +257,9 @@ def run(
     spec = make_spec(name, variant, seed, strategy, params, options, budget, schedule, mem)
     check_outputs(log, trace, name)
     where = out_dir(out, save_dir)
-    scen, result = execute(spec)
+    # A signal ends the run within STOP_EVERY steps (its result is reported nowhere), not
+    # after the whole of a long run.
+    scen, result = execute(spec, stop=interrupts.interrupted)
     interrupts.check(f"run of seed {seed} stopped; nothing reported or saved")
     if result.outcome.status == ERROR:
         raise crash_error(scen, result)

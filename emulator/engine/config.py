@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from emulator.engine.choices import ChoiceRecord, Replay
@@ -27,6 +27,13 @@ class RunConfig:
     coverage: Coverage | None = (
         None  # given: the run's reads-from pairs and conflict orders join it
     )
+    # Asked every STOP_EVERY steps: True ends the run there, as a hang "stopped" (a command
+    # whose user sent a signal, and which will report nothing of this run). The run is the
+    # same as without it up to there.
+    stop: Callable[[], bool] | None = None
+
+
+STOP_EVERY = 1024
 
 
 @dataclass

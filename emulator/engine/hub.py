@@ -20,7 +20,7 @@ import msgpack
 
 from emulator.engine.baton import wait
 from emulator.engine.choices import ChoiceRecord, Divergence, Recorder, ReplayCursor
-from emulator.engine.config import RunConfig, RunResult
+from emulator.engine.config import STOP_EVERY, RunConfig, RunResult
 from emulator.engine.control import HubControl, Stop
 from emulator.engine.coverage import Tracker
 from emulator.engine.enabled import LOCAL_RUN, Enabled
@@ -200,6 +200,9 @@ class Runtime(HubControl, Enabled):
         model = self.model
         apply = model.apply
         budget = self.cfg.budget
+        stop = self.cfg.stop
+        # One comparison a step for both: the budget, and when to ask ``stop`` next.
+        limit = budget if stop is None else min(budget, self.steps + STOP_EVERY)
         win_start = self._win_start
         win_end = self._win_end
         windows = bool(win_start or win_end)
@@ -213,8 +216,13 @@ class Runtime(HubControl, Enabled):
         steps = self.steps
         now = self.now
         while True:
-            if steps >= budget:
-                return self._outcome(HANG, error=f"step budget {budget} exhausted")
+            if steps >= limit:
+                if steps >= budget:
+                    return self._outcome(HANG, error=f"step budget {budget} exhausted")
+                assert stop is not None
+                if stop():
+                    return self._outcome(HANG, error=f"stopped after {steps} steps")
+                limit = min(budget, steps + STOP_EVERY)
             runnable = [s.idx for s in slots if s.at <= now]
             n = len(runnable)
             forced = forced_of(runnable) if forced_of is not None and n else None

@@ -4,7 +4,9 @@ A signal handler that raises ``KeyboardInterrupt`` lands anywhere: inside actor 
 engine reports it as a crash of the scenario, which a hunt would then print as a failing seed),
 or inside trio's internals. Commands instead install ``catching()``: the first signal only sets
 a flag, which long loops (hunt's seeds, shrink's candidates) read between runs; every run they
-report or save ran to its end untouched. A second signal raises ``KeyboardInterrupt`` for a user
+report or save ran to its end untouched. ``pcemu run`` also hands ``interrupted`` to its one
+run as ``RunConfig.stop``: that run ends within 1,024 steps of the signal and is reported
+nowhere. A second signal raises ``KeyboardInterrupt`` for a user
 who does not want to wait; whatever was running then is discarded, never reported.
 """
 
@@ -26,6 +28,12 @@ _depth = [0]
 def received() -> int | None:
     """The first signal received while ``catching()`` was active, if any."""
     return _received[0] if _received else None
+
+
+def interrupted() -> bool:
+    """Whether a signal arrived (a run's ``stop``, for a command that reports nothing of a run
+    it stopped)."""
+    return bool(_received)
 
 
 def check(progress: str = "") -> None:

@@ -9,7 +9,7 @@ file; directed.py checks a directed schedule.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +148,7 @@ def prepare(
     sites: bool = False,
     coverage: Coverage | None = None,
     campaign: Any = None,
+    stop: Callable[[], bool] | None = None,
 ) -> tuple[Scenario, Setup, RunConfig]:
     """What ``execute`` runs: the checked scenario, its fresh setup and the run's
     configuration (building the setup may raise ``ScenarioError``)."""
@@ -173,6 +174,7 @@ def prepare(
         facts=facts,
         sites=sites,
         coverage=coverage,
+        stop=stop,
     )
     return scen, setup, cfg
 
@@ -184,16 +186,19 @@ def execute(
     sites: bool = False,
     coverage: Coverage | None = None,
     campaign: Any = None,
+    stop: Callable[[], bool] | None = None,
 ) -> tuple[Scenario, RunResult]:
     """Run ``spec`` (its seed, or the given recorded choices). ``facts`` and ``sites`` ask the
     run to keep what explaining it needs, ``coverage`` to join its reads-from pairs and conflict
     orders; they change nothing the run does. ``campaign``: the cross-run state of a strategy
-    that has one (rff), shared with the earlier runs of the same hunt or soak worker.
+    that has one (rff), shared with the earlier runs of the same hunt or soak worker. ``stop``
+    (``RunConfig.stop``) may end the run early, for a command that will then report nothing
+    of it.
 
     Python exceptions out of scenario or model code become ``ScenarioError`` (building the
     scenario, or a model step); an actor whose own code raises ends the run with outcome
     ``error`` (see ``crash_error``)."""
-    scen, setup, cfg = prepare(spec, replay, facts, sites, coverage, campaign)
+    scen, setup, cfg = prepare(spec, replay, facts, sites, coverage, campaign, stop)
     try:
         result = run_sync(setup.model, setup.actors, cfg)
     except Exception as exc:

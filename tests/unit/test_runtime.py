@@ -183,6 +183,25 @@ def cfg0() -> RunConfig:
     return RunConfig(make_strategy("chaos", 0))
 
 
+def test_stop_ends_a_long_run_early_and_changes_nothing_before() -> None:
+    from emulator.engine.config import STOP_EVERY
+
+    actors = [ActorSpec("a", incs(5 * STOP_EVERY)), ActorSpec("b", incs(5 * STOP_EVERY))]
+    asked: list[int] = []
+
+    def stop_at_third() -> bool:
+        asked.append(1)
+        return len(asked) == 3
+
+    full = run(actors, budget=10**6)
+    never = run(actors, budget=10**6, stop=lambda: False)
+    stopped = run(actors, budget=10**6, stop=stop_at_third)
+    assert full.outcome.status == "clean" and never.outcome.trace_hash == full.outcome.trace_hash
+    assert stopped.outcome.status == "hang"
+    assert stopped.outcome.error == f"stopped after {3 * STOP_EVERY} steps"
+    assert stopped.events == full.events[: 3 * STOP_EVERY]
+
+
 def test_directed_schedule_runs_named_actors_first() -> None:
     async def body(p: Port) -> None:
         for i in range(3):
