@@ -320,7 +320,7 @@ def replay(
     from emulator.debug.replay import replay_file
 
     path = resolve_recording(file, finding, source)
-    v = replay_file(path, force, facts=verbosity() >= 0, script=script)
+    v = replay_file(path, force, facts=verbosity() >= 0, script=script, stop=interrupts.interrupted)
     interrupts.check("replay stopped; no verdict")
     scen = validate(v.spec)
     if v.result.outcome.status == ERROR and v.end.get("outcome") != ERROR:

@@ -4,7 +4,7 @@ and say whether the recorded outcome, violation and trace hash were reproduced."
 from __future__ import annotations
 
 import shlex
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -130,23 +130,32 @@ def _step(ev: StepEvent, actors: Sequence[str]) -> str:
 
 
 def replay_log(
-    path: Path, force: bool = False, facts: bool = False, script: Path | None = None
+    path: Path,
+    force: bool = False,
+    facts: bool = False,
+    script: Path | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Verdict:
     rec = read_log(path)
     check_version(rec.header.get("pcemu"), f"log {str(path)!r}", force)
     spec = spec_from_header(rec.header, f"log {str(path)!r}", script, force)
-    _scen, result = execute(spec, facts=facts, sites=facts)
+    _scen, result = execute(spec, facts=facts, sites=facts, stop=stop)
     diffs = compare(rec.end, result)
     return Verdict(not diffs, diffs, spec, rec.header, result, rec.end)
 
 
 def replay_trace(
-    path: Path, force: bool = False, facts: bool = False, script: Path | None = None
+    path: Path,
+    force: bool = False,
+    facts: bool = False,
+    script: Path | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Verdict:
     t = read_trace(path)
     check_version(t.header.get("pcemu"), f"trace {str(path)!r}", force)
     spec = spec_from_header(t.header, f"trace {str(path)!r}", script, force)
-    _scen, result = execute(spec, Replay.strict(t.choices or []), facts=facts, sites=facts)
+    replay = Replay.strict(t.choices or [])
+    _scen, result = execute(spec, replay, facts=facts, sites=facts, stop=stop)
     diffs = compare(t.end, result)
     if diffs and not result.divergence:
         first = first_event_difference(t.events, result.events, t.actors)
@@ -156,18 +165,24 @@ def replay_trace(
 
 
 def replay_file(
-    path: Path, force: bool = False, facts: bool = False, script: Path | None = None
+    path: Path,
+    force: bool = False,
+    facts: bool = False,
+    script: Path | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> Verdict:
     """A trace file starts with a msgpack map; a log with '{'. With ``facts``, the replay
     also keeps the facts and source sites of every step (for ``explain``). ``script``: the
-    user scenario script the recording was made from (checked against its recorded sha256)."""
+    user scenario script the recording was made from (checked against its recorded sha256).
+    ``stop``: ``RunConfig.stop`` of the replay, for a caller that reports nothing of a replay
+    it stopped."""
     input_file(path, "file", "give a run's --log or --trace file")
     with reading(path, "file", "give a run's --log or --trace file") as f:
         first = f.read(1)
     if first == b"{":
-        return replay_log(path, force, facts, script)
+        return replay_log(path, force, facts, script, stop)
     if (first and first[0] & 0xF0 == 0x80) or first in (b"\xde", b"\xdf"):
-        return replay_trace(path, force, facts, script)
+        return replay_trace(path, force, facts, script, stop)
     raise BadInput(
         f"{str(path)!r} is neither a pcemu JSON-lines log nor a trace file; "
         "give the file written by --log or --trace"

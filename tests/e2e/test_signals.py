@@ -157,3 +157,33 @@ def test_interrupted_run_reports_and_saves_nothing(tmp_path: Path) -> None:
     code, out, err = interrupt(p, signal.SIGINT, 1.0)
     assert code == 130 and out == "" and "Traceback" not in err
     assert not (tmp_path / "r.jsonl").exists()
+
+
+SLOW_SPIN = SPIN.replace(
+    'await t.fetch_add("A1", "n")', 'await t.fetch_add("A1", "n")\n        sum(range(30_000))'
+)
+
+
+def test_interrupted_replay_of_a_long_run_stops_at_once_with_no_verdict(tmp_path: Path) -> None:
+    # The log of a 1,000-step run of a spin whose every step also computes for a while, made to
+    # say its budget was a million steps: the whole replay would take minutes (and no verdict
+    # could match), so it ends only because the signal stops it within STOP_EVERY steps, with
+    # exit 143 and no verdict (else the 120 s wait fails the test).
+    (tmp_path / "spin.py").write_text(SLOW_SPIN)
+    argv = ["run", "spin.py", "--variant", "fixed", "--strategy", "random", "--budget", "1000"]
+    made = subprocess.run(
+        [sys.executable, "-m", "emulator", *argv, "--log", "r.jsonl"],
+        cwd=tmp_path,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 1, made.stderr  # a hang at the budget: a failing run
+    log = tmp_path / "r.jsonl"
+    log.write_text(log.read_text().replace('"budget": 1000,', '"budget": 1000000,'))
+    assert '"budget": 1000000,' in log.read_text()
+    p = pcemu("replay", "r.jsonl", "--script", "spin.py", cwd=tmp_path)
+    code, _out, err = interrupt(p, signal.SIGTERM, 1.0)
+    assert code == 143 and "Traceback" not in err, err
+    assert err.strip().splitlines()[-1].endswith("replay stopped; no verdict"), err
