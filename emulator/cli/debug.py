@@ -176,7 +176,7 @@ def explain_cmd(
     if out is not None:
         output_file(out, "-o/--out")
         check_not_inputs(out, "-o/--out", path, script)
-    v = replay_file(path, force, facts=True, script=script)
+    v = replay_file(path, force, facts=True, script=script, stop=interrupts.interrupted)
     interrupts.check("explain stopped; nothing written")
     if not v.reproduced:
         # Explaining a run that did not replay would put words to something that never ran.
