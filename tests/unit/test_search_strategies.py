@@ -199,8 +199,9 @@ def test_clean_controls_and_fixed_variants_stay_clean_long(target: tuple[str, st
     for strategy in STRATEGIES:
         bad = [
             (strategy, seed, r.outcome.status)
-            # 300 seeds per strategy here; benchmarks/hunt.py --fixed 2000 is the full sweep
-            for seed, r in enumerate(run_many(source, variant, range(300), strategy))
+            # 150 seeds per strategy here (the default tier runs 20; CI must stay under 25
+            # minutes on a slow day); benchmarks/hunt.py --fixed 2000 is the full sweep
+            for seed, r in enumerate(run_many(source, variant, range(150), strategy))
             if r.outcome.failed
         ]
         assert not bad, bad
