@@ -12,10 +12,10 @@ from types import FrameType
 from typing import Any
 
 import click
-import trio
 
 from emulator.cli import exits
 from emulator.cli.output import echo_err
+from emulator.engine import trio_run
 from emulator.engine.strategies import STRATEGIES
 from emulator.errors import BadInput
 from emulator.run.inputs import same_file
@@ -234,7 +234,7 @@ def supervise(
         sup = Supervisor(cfg, plan, store, choose(progress, cfg.heartbeat))
         sup.early_signals = early
         try:
-            return trio.run(sup.run)
+            return trio_run.run(sup.run)
         except BaseException as exc:
             inner = _unwrap(exc)
             if isinstance(inner, SoakError):

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import trio
 
+from emulator.engine import trio_run
 from emulator.engine.config import RunConfig, RunResult
 from emulator.engine.events import trace_hash
 from emulator.engine.hub import Runtime
@@ -104,7 +105,7 @@ def run_batch(
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        trio.run(main)
+        trio_run.run(main)
     finally:
         if was_enabled:
             _settle(len(results))
