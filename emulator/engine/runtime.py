@@ -22,6 +22,7 @@ from emulator.engine import trio_run
 from emulator.engine.config import RunConfig, RunResult
 from emulator.engine.events import trace_hash
 from emulator.engine.hub import Runtime
+from emulator.engine.lighten import lighten
 from emulator.engine.model import PARKED, Control, Model, WaitInfo
 from emulator.engine.pool import Pool
 from emulator.engine.port import ActorProgram, ActorSpec, Port
@@ -73,6 +74,7 @@ def run_batch(
     count = [0]
 
     async def main() -> None:
+        lighten()  # this trio run is the batch's own: it does no I/O
         async with trio.open_nursery() as nursery:
             pool = Pool(nursery)
             it = iter(jobs)
