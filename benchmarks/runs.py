@@ -13,7 +13,10 @@ and against the bare trio hub-baton floor, all in CPU time, measured in the same
   time, no model), steps per CPU second, measured in each round beside the two versions and
   compared with this tree's steps per CPU second (each the best of its scenario's rounds).
 
-Prints one line per scenario with both ratios and the load average it ran under.
+Prints one line per scenario with both ratios and the load average it ran under. Beside the
+ratio of the two sides' best rounds it prints the median of each round's own ratio (the two
+sides measured one after the other): the machine's speed drifts by up to 1.5x over minutes,
+and the two estimates disagreeing says by how much that drift is in the figure.
 Usage: python benchmarks/runs.py [--seeds 200] [--rounds 5] [--baseline REF]
 """
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -138,10 +142,17 @@ def main() -> None:
         floor = 0.0
         best_new = best_old = float("inf")
         new = old = {}
-        for _ in range(args.rounds):
-            n = measure(sys.executable, scenario, args.seeds, ROOT)
-            o = measure(old_py, scenario, args.seeds, neutral)
+        paired: list[float] = []
+        for i in range(args.rounds):
+            # Which side goes first alternates: a drift within a round favours neither.
+            if i % 2:
+                o = measure(old_py, scenario, args.seeds, neutral)
+                n = measure(sys.executable, scenario, args.seeds, ROOT)
+            else:
+                n = measure(sys.executable, scenario, args.seeds, ROOT)
+                o = measure(old_py, scenario, args.seeds, neutral)
             floor = max(floor, hub_baton_rate(4, 5000)[0])
+            paired.append(o["cpu"] / o["runs"] / (n["cpu"] / n["runs"]))
             if n["cpu"] < best_new:
                 best_new, new = n["cpu"], n
             if o["cpu"] < best_old:
@@ -151,7 +162,8 @@ def main() -> None:
         print(
             f"{scenario:30} {runs_new:7.0f} runs/s ({1e3 / runs_new:.2f} ms) vs {runs_old:7.0f}"
             f" ({1e3 / runs_old:.2f} ms) (x{runs_new / runs_old:.2f}"
-            f" of the previous version, target >= 1.8); {steps_new:8.0f} steps/s = "
+            f" of the previous version, target >= 1.8; median of the rounds' own ratios"
+            f" x{statistics.median(paired):.2f}); {steps_new:8.0f} steps/s = "
             f"{steps_new / floor:.2f} of the hub-baton floor ({floor:,.0f}/s, target >= 0.6)"
         )
     print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
