@@ -16,8 +16,10 @@ most ``parse.MAX_FILE`` bytes each.
 from __future__ import annotations
 
 import json
+import os
 import stat
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -97,6 +99,21 @@ def litmus_files(target: Path) -> list[Path]:
     if not files:
         raise BadInput(f"directory {str(target)!r} holds no .litmus files")
     return sorted(files)
+
+
+def all_litmus_files(targets: Sequence[Path]) -> list[Path]:
+    """The files of every target, in the order given (a directory's sorted), each once: a file
+    named twice (``dir dir/a.litmus``) is checked once, where it first came. Every target is
+    listed before any test is checked, so a missing one is refused before work is done."""
+    files: list[Path] = []
+    seen: set[Path] = set()
+    for target in targets:
+        for f in litmus_files(target):
+            key = Path(os.path.abspath(f))
+            if key not in seen:
+                seen.add(key)
+                files.append(f)
+    return files
 
 
 def witness_script(trace: Path) -> Path:
@@ -207,7 +224,9 @@ def render(rows: list[Row], s: dict[str, Any]) -> str:
 
 
 @click.command("litmus")
-@click.argument("target", type=click.Path(path_type=Path))
+@click.argument(
+    "targets", metavar="TARGET...", nargs=-1, required=True, type=click.Path(path_type=Path)
+)
 @click.option(
     "--model",
     "mode",
@@ -233,10 +252,15 @@ def render(rows: list[Row], s: dict[str, Any]) -> str:
 )
 @click.option("--no-save", is_flag=True, help="do not write witness traces")
 def litmus(
-    target: Path, mode: str, as_json: bool, bound: int, witness_dir: Path, no_save: bool
+    targets: tuple[Path, ...],
+    mode: str,
+    as_json: bool,
+    bound: int,
+    witness_dir: Path,
+    no_save: bool,
 ) -> None:
-    """Check C litmus tests (FILE or every *.litmus under DIR) exhaustively under a memory
-    model, against each file's Result: line.
+    """Check C litmus tests (each TARGET a FILE, or a DIR: every *.litmus under it)
+    exhaustively under a memory model, against each file's Result: line.
 
     Only regular files of at most 1 MiB are read. A test is refused (exit 2) when it nests
     parentheses, unary operators, calls, blocks or ifs more than 64 deep, has an expression or
@@ -249,11 +273,11 @@ def litmus(
     source = click.get_current_context().get_parameter_source("witness_dir")
     given_dir = source is not ParameterSource.DEFAULT
     with interrupts.catching():
-        _litmus(target, mode, as_json, bound, witness_dir, no_save, given_dir)
+        _litmus(targets, mode, as_json, bound, witness_dir, no_save, given_dir)
 
 
 def _litmus(
-    target: Path,
+    targets: Sequence[Path],
     mode: str,
     as_json: bool,
     bound: int,
@@ -264,7 +288,7 @@ def _litmus(
     if bound <= 0:
         raise BadInput(f"--bound {bound} must be a positive number of executions")
     mode = mode.lower()
-    files = litmus_files(target)
+    files = all_litmus_files(targets)
     out = None if no_save else witness_dir
     if out is not None and given_dir:
         output_dir(out, "--witness-dir")

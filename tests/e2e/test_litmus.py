@@ -236,3 +236,27 @@ def test_an_unlock_outside_a_read_side_section_is_unsupported_not_a_crash(unlock
         text = text.replace("\tr0 = srcu_read_lock(s);\n", "")
     with pytest.raises(Unsupported, match="outside a read-side section"):
         check(parse(text), "weak")
+
+
+def test_litmus_checks_every_target_given_each_file_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``pcemu litmus a.litmus b.litmus`` (what a shell glob gives), files and directories
+    mixed; a file named twice is checked once; a missing target is refused before any work."""
+    d = tmp_path / "d"
+    d.mkdir()
+    (d / "a.litmus").write_text(LB.replace("LB+test", "LB-a"))
+    (d / "b.litmus").write_text(LB.replace("LB+test", "LB-b"))
+    c = tmp_path / "c.litmus"
+    c.write_text(LB.replace("LB+test", "LB-c"))
+    code, out, _ = pcemu(
+        capsys, "litmus", str(c), str(d), str(d / "a.litmus"), "--json", "--no-save"
+    )
+    assert code == 0, out
+    doc = json.loads(out)
+    assert [t["name"] for t in doc["tests"]] == ["LB-c", "LB-a", "LB-b"]
+    assert doc["summary"]["tests"] == 3
+    code, out, err = pcemu(capsys, "litmus", str(c), str(tmp_path / "nope"), "--no-save")
+    assert code == 2
+    assert out == ""
+    assert "'" + str(tmp_path / "nope") + "' does not exist" in err
