@@ -16,18 +16,16 @@ Domain-free: only the engine (runtime, choices, strategies) and the standard lib
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from emulator.engine.runtime import ActorSpec, Model, RunConfig, RunResult, run_sync
+from emulator.engine.control import Stop
+from emulator.engine.runtime import ActorSpec, Job, Model, RunConfig, RunResult, run_batch
 from emulator.engine.strategies import Strategy
+from emulator.engine.violations import HANG
 
 Build = Callable[[], tuple[Model, Sequence[ActorSpec]]]
 Visit = Callable[[RunResult], bool]  # True: stop the search (a witness was found)
-
-
-class _Pruned(Exception):
-    """Raised from inside a run when it reaches a state explored before."""
 
 
 class _Explorer(Strategy):
@@ -49,6 +47,7 @@ class _Explorer(Strategy):
         self.seen = seen
         self.values: list[int] = []  # every choice asked, as the choice source records it
         self.ns: list[int] = []
+        self.pruned = False
 
     def _next(self, question: Hashable, n: int) -> int:
         i = len(self.values)
@@ -59,7 +58,10 @@ class _Explorer(Strategy):
                 key = (question, d)
                 if key in self.seen:
                     # Explored from its first visit: this run contributes nothing past here.
-                    raise _Pruned()
+                    # It ends now, as an oracle ends a run (the hub unwinds its actors and is
+                    # free for the next run of the batch); its outcome is never looked at.
+                    self.pruned = True
+                    raise Stop(self.hub._outcome(HANG, error="pruned: a state explored before"))
                 self.seen.add(key)
         self.values.append(v)
         self.ns.append(n)
@@ -93,48 +95,50 @@ def explore(
 ) -> Exploration:
     """Explore every execution of the program ``build`` makes (a fresh model and actors per
     run), calling ``visit`` on each finished run, until ``visit`` returns True (a witness),
-    the search space is exhausted (complete), or ``bound`` runs were made (incomplete)."""
+    the search space is exhausted (complete), or ``bound`` runs were made (incomplete).
+
+    The runs share one trio run (``run_batch``): each is built only once the previous one has
+    ended and its choices have put their alternatives on the stack, so the order of the
+    search is the one a run per trio run gives. An exception ``build`` raises is raised as
+    is."""
     seen: set[Hashable] = set()
     stack: list[list[int]] = [[]]
     ex = Exploration()
-    while stack:
-        if ex.executions >= bound:
-            ex.states = len(seen)
-            return ex
-        prefix = stack.pop()
-        model, actors = build()
-        dig = getattr(model, "digest", None) if prune else None
-        strategy = _Explorer(prefix, dig if callable(dig) else None, seen)
-        ex.executions += 1
-        result = _run(model, actors, RunConfig(strategy=strategy, budget=budget))
-        values, ns = strategy.values, strategy.ns
+    running: list[_Explorer] = []  # the strategy of the run in progress
+    cut = [False]  # the bound ended the search with prefixes left
+
+    def runs() -> Iterator[Job]:
+        while stack:
+            if ex.executions >= bound:
+                cut[0] = True
+                return
+            prefix = stack.pop()
+            model, actors = build()
+            dig = getattr(model, "digest", None) if prune else None
+            strategy = _Explorer(prefix, dig if callable(dig) else None, seen)
+            running[:] = [strategy]
+            ex.executions += 1
+            yield model, actors, RunConfig(strategy=strategy, budget=budget)
+
+    def ended(result: RunResult) -> bool:
+        strategy = running[0]
+        prefix, values, ns = strategy.prefix, strategy.values, strategy.ns
         ex.choices_max = max(ex.choices_max, len(values))
         # Alternatives of every choice past the prefix, deepest last so it is explored first.
         for i in range(len(prefix), len(values)):
             for v in range(ns[i] - 1, 0, -1):
                 stack.append([*values[:i], v])
-        if result is None:
-            continue
+        if strategy.pruned:
+            return False
         ex.finished += 1
         status = result.outcome.status
         ex.outcomes[status] = ex.outcomes.get(status, 0) + 1
         if visit(result):
             ex.witness = result
-            ex.states = len(seen)
-            return ex
-    ex.complete = True
+            return True
+        return False
+
+    run_batch(runs(), ended, keep=False)
+    ex.complete = ex.witness is None and not cut[0]
     ex.states = len(seen)
     return ex
-
-
-def _run(model: Model, actors: Sequence[ActorSpec], cfg: RunConfig) -> RunResult | None:
-    """One run; None if it was pruned (the choices it made are kept on the strategy)."""
-    try:
-        return run_sync(model, actors, cfg)
-    except _Pruned:
-        return None
-    except BaseExceptionGroup as eg:
-        _pruned, rest = eg.split(_Pruned)
-        if rest is not None:
-            raise rest from None
-        return None
