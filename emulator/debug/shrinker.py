@@ -11,14 +11,19 @@ is a well-founded key, so the search always ends.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
 
 from emulator.engine.choices import Replay
 from emulator.engine.config import RunResult
 from emulator.engine.events import switches
+from emulator.engine.runtime import Job, run_batch
 from emulator.run import interrupts
-from emulator.run.session import RunSpec, execute, validate
+from emulator.run.session import RunSpec, execute, prepare, validate
+
+Search = Generator[list[int], RunResult, bool]
+"""A part of the search: yields each candidate to run, is sent its result, returns whether
+it kept a simpler one."""
 
 
 @dataclass(frozen=True)
@@ -100,21 +105,22 @@ class Shrinker:
         next candidate and the best run found so far stands."""
         return self.runs >= self.max_runs or interrupts.received() is not None
 
-    def attempt(self, candidate: list[int]) -> bool:
+    def attempt(self, candidate: list[int]) -> Search:
         """Run a candidate; keep it if it trips the target and is simpler than the best."""
         cand = _trimmed(candidate)
         if tuple(cand) in self.seen or self.exhausted:
             return False
-        result = self._run(cand)
+        result = yield from self._run(cand)
         kept = self._consider(result)
         if self.on_run is not None:
             self.on_run(result, kept)
         return kept
 
-    def _run(self, cand: list[int]) -> RunResult:
+    def _run(self, cand: list[int]) -> Generator[list[int], RunResult, RunResult]:
+        """The run of ``cand`` (lenient replay): asked of the driver, ``run``."""
         self.seen.add(tuple(cand))
         self.runs += 1
-        _scen, result = execute(self.spec, Replay.lenient(cand))
+        result = yield cand
         return result
 
     def _consider(self, result: RunResult) -> bool:
@@ -144,38 +150,38 @@ class Shrinker:
                 i = min(i, len(self.values) - k)
             k //= 2
 
-    def delete_chunks(self) -> bool:
+    def delete_chunks(self) -> Search:
         improved = False
         for i, k in self._chunks():
             if self.exhausted:
                 break
             v = self.values
-            improved |= self.attempt(v[:i] + v[i + k :])
+            improved |= yield from self.attempt(v[:i] + v[i + k :])
         return improved
 
-    def zero_chunks(self) -> bool:
+    def zero_chunks(self) -> Search:
         improved = False
         for i, k in self._chunks():
             if self.exhausted:
                 break
             v = self.values
             if any(v[i : i + k]):
-                improved |= self.attempt(v[:i] + [0] * k + v[i + k :])
+                improved |= yield from self.attempt(v[:i] + [0] * k + v[i + k :])
         return improved
 
-    def lower_values(self) -> bool:
+    def lower_values(self) -> Search:
         improved = False
         i = 0
         while i < len(self.values) and not self.exhausted:
             x = self.values[i]
             for lower in sorted({0, 1, x // 2, x - 1}):
-                if 0 <= lower < x and self.attempt(self._with(i, lower)):
+                if 0 <= lower < x and (yield from self.attempt(self._with(i, lower))):
                     improved = True
                     break
             i += 1
         return improved
 
-    def move_switches(self) -> bool:
+    def move_switches(self) -> Search:
         """A switch (non-zero scheduling choice) moved to the previous or next scheduling
         choice: blocks of one actor merge when the switch lands where another already was."""
         improved = False
@@ -186,13 +192,13 @@ class Shrinker:
                 for j in self._neighbours(i):
                     cand = self._with(i, 0)
                     cand[j] = x
-                    if self.attempt(cand):
+                    if (yield from self.attempt(cand)):
                         improved = True
                         break
             i += 1
         return improved
 
-    def zero_pairs(self) -> bool:
+    def zero_pairs(self) -> Search:
         """Two non-default choices zeroed together: a switch away and the switch back (or a
         delay and the switch it caused) only disappear as a pair."""
         improved = False
@@ -200,14 +206,14 @@ class Shrinker:
         while i < len(self.values) and not self.exhausted:
             j = i + 1
             while self.values[i] and j < len(self.values) and not self.exhausted:
-                if self.values[j] and self.attempt(self._with(j, 0, self._with(i, 0))):
+                if self.values[j] and (yield from self.attempt(self._with(j, 0, self._with(i, 0)))):
                     improved = True
                     break
                 j += 1
             i += 1
         return improved
 
-    def other_picks(self) -> bool:
+    def other_picks(self) -> Search:
         """Any other runnable actor at a scheduling choice: not smaller as a number, but the
         key (switches first) decides whether the run got simpler."""
         improved = False
@@ -218,17 +224,17 @@ class Shrinker:
             if self._kind(i) == "sched":
                 x = self.values[i] if i < len(self.values) else 0
                 for alt in range(self.best.choices[i].n):
-                    if alt != x and self.attempt(self._with(i, alt)):
+                    if alt != x and (yield from self.attempt(self._with(i, alt))):
                         improved = True
                         break
             i += 1
         return improved
 
-    def one_deviation(self) -> bool:
+    def one_deviation(self) -> Search:
         """Start over from the default run (every choice 0) and make a single choice differ:
         a failure that needs one switch or one delay is found directly, however tangled the
         recorded schedule was (edits of the recording can get stuck in its shape)."""
-        default = self._run([])
+        default = yield from self._run([])
         if self.target.hit(default):
             # The default run fails by itself (a livelock, a self-deadlock): nothing is simpler
             # than no choices at all; deviating from it one choice at a time would only cost.
@@ -239,7 +245,7 @@ class Shrinker:
                 break
             alts = range(1, n) if kind != "delay" else (n - 1,)
             for alt in alts:
-                if self.attempt([0] * i + [alt]):
+                if (yield from self.attempt([0] * i + [alt])):
                     improved = True
         return improved
 
@@ -267,8 +273,45 @@ class Shrinker:
         return cand
 
     def run(self) -> RunResult:
-        self.one_deviation()
-        passes: list[Callable[[], bool]] = [
+        """The search to its end; the best run found. Its candidate runs share trio runs
+        (``run_batch``): each is built once the search, given the previous result, asks for
+        it, so the search is the one a trio run per candidate makes. A candidate whose model
+        step raised is run again alone by ``execute``, which names the error exactly."""
+        search = self._search()
+        try:
+            asked: list[list[int]] = [next(search)]
+        except StopIteration:
+            return self.best
+        ended = [False]
+        # The first one is prepared here, outside the trio run: a strategy that needs the
+        # program's profile (mix) has it computed (by runs of its own) and cached for the rest.
+        _scen, setup, cfg = prepare(self.spec, Replay.lenient(asked[0]))
+
+        def runs() -> Iterator[Job]:
+            yield setup.model, setup.actors, cfg
+            while not ended[0]:
+                _s, later, later_cfg = prepare(self.spec, Replay.lenient(asked[0]))
+                yield later.model, later.actors, later_cfg
+
+        def handed(result: RunResult) -> bool:
+            try:
+                asked[0] = search.send(result)
+            except StopIteration:
+                ended[0] = True
+            return ended[0]
+
+        try:
+            run_batch(runs(), handed, keep=False)
+        except Exception:
+            if ended[0]:
+                raise
+            execute(self.spec, Replay.lenient(asked[0]))  # raises the error, named
+            raise
+        return self.best
+
+    def _search(self) -> Search:
+        yield from self.one_deviation()
+        passes: list[Callable[[], Search]] = [
             self.delete_chunks,
             self.zero_chunks,
             self.lower_values,
@@ -280,5 +323,5 @@ class Shrinker:
         while improved and not self.exhausted:
             improved = False
             for p in passes:
-                improved |= p()
-        return self.best
+                improved |= yield from p()
+        return True

@@ -130,3 +130,59 @@ def test_a_failure_of_the_default_run_shrinks_to_no_choices(tmp_path: Path) -> N
     assert s.after.delays == 0 and s.after.switches == 0
     assert all(v == 0 for v in s.result.values)
     assert s.runs < 20
+
+
+def test_candidates_share_trio_runs_and_a_failing_step_is_named_by_execute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The search makes many candidate runs per trio run, the same search as one trio run per
+    candidate; when a candidate's model step raises inside the batch, that candidate is run
+    again alone by ``execute``, whose error (naming actor, label and line) is the one raised."""
+    from emulator.debug import shrinker
+    from emulator.debug.shrinker import Shrinker, Target
+    from emulator.engine import runtime
+
+    spec, _trace = first_failure("anon-vma-reuse", tmp_path)
+    _scen, start = execute(spec)
+    vio = start.outcome.violation
+    assert vio is not None
+    target = Target(vio.oracle, vio.actor, vio.label)
+
+    batches: list[int] = []
+    real_batch = runtime.run_batch
+
+    def counting(jobs, until=None, keep=True):  # type: ignore[no-untyped-def]
+        batches.append(1)
+        return real_batch(jobs, until, keep)
+
+    monkeypatch.setattr(shrinker, "run_batch", counting)
+    s = Shrinker(spec, target, start, max_runs=60)
+    s.run()
+    assert s.runs > 1 and batches == [1]  # every candidate in one trio run
+
+    # The 5th candidate's model step raises; execute is asked about that candidate.
+    real_prepare = shrinker.prepare
+    prepared: list[list[int]] = []
+
+    def failing_prepare(spec, replay=None, *a, **k):  # type: ignore[no-untyped-def]
+        scen, setup, cfg = real_prepare(spec, replay, *a, **k)
+        prepared.append(list(replay.values) if replay is not None else [])
+        if len(prepared) == 5:
+
+            def boom(*_a, **_k):  # type: ignore[no-untyped-def]
+                raise ZeroDivisionError("model step")
+
+            setup.model.apply = boom
+        return scen, setup, cfg
+
+    named: list[list[int]] = []
+
+    def naming_execute(spec, replay=None, *a, **k):  # type: ignore[no-untyped-def]
+        named.append(list(replay.values) if replay is not None else [])
+        raise RuntimeError("named by execute")
+
+    monkeypatch.setattr(shrinker, "prepare", failing_prepare)
+    monkeypatch.setattr(shrinker, "execute", naming_execute)
+    with pytest.raises(RuntimeError, match="named by execute"):
+        Shrinker(spec, target, start, max_runs=60).run()
+    assert named == [prepared[4]]
