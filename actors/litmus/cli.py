@@ -32,6 +32,7 @@ from actors.litmus.parse import LitmusFileError, not_regular, parse_file
 from actors.litmus.scenario import script_text
 from actors.litmus.syntax import LitmusSyntaxError, Stopped, Unsupported
 from emulator.cli.clock import stopwatch
+from emulator.cli.options import PATH
 from emulator.errors import BadInput, Interrupted
 from emulator.run import interrupts
 from emulator.run.artifacts import save
@@ -224,9 +225,7 @@ def render(rows: list[Row], s: dict[str, Any]) -> str:
 
 
 @click.command("litmus")
-@click.argument(
-    "targets", metavar="TARGET...", nargs=-1, required=True, type=click.Path(path_type=Path)
-)
+@click.argument("targets", metavar="TARGET...", nargs=-1, required=True, type=PATH)
 @click.option(
     "--model",
     "mode",
@@ -245,7 +244,7 @@ def render(rows: list[Row], s: dict[str, Any]) -> str:
 )
 @click.option(
     "--witness-dir",
-    type=click.Path(path_type=Path),
+    type=PATH,
     default=Path("pcemu-runs/litmus"),
     show_default=True,
     help="where a Sometimes verdict's witness trace is written",

@@ -11,15 +11,38 @@ from typing import Any
 import click
 
 from emulator.cli.output import BoundedInt
+from emulator.errors import BadInput
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
+class PathArg(click.Path):
+    """A path, as ``click.Path(path_type=Path)``, that refuses the empty string. ``Path("")``
+    is ``.``: an empty ``--out`` or ``--witness-dir`` (an unset shell variable) wrote into the
+    current directory, an empty ``--log`` was "a directory", an empty soak directory read the
+    current one as a store."""
+
+    def __init__(self) -> None:
+        super().__init__(path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value == "":
+            if param is None:
+                flag = "path"
+            elif param.opts and param.opts[0].startswith("-"):
+                flag = "/".join(param.opts)
+            else:
+                flag = param.human_readable_name.rstrip(".")
+            raise BadInput(f"{flag} is an empty path; give a file or directory name")
+        return super().convert(value, param, ctx)
+
+
+PATH = PathArg()
+
+
 def path_option(*names: str, help: str, hidden: bool = False) -> Decorator:
     """An optional path (default: none given)."""
-    return click.option(
-        *names, type=click.Path(path_type=Path), default=None, hidden=hidden, help=help
-    )
+    return click.option(*names, type=PATH, default=None, hidden=hidden, help=help)
 
 
 def log_trace_options(log_help: str, trace_help: str) -> Decorator:

@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from emulator.cli.options import PATH
 from emulator.engine.strategies import has_campaign
 from emulator.errors import BadInput
 from emulator.run import interrupts
@@ -54,14 +55,14 @@ def finding_file(directory: Path, ident: str) -> Path:
 
 
 def recording_arg(f: Callable[..., Any]) -> Callable[..., Any]:
-    return click.argument("file", type=click.Path(path_type=Path), required=False)(f)
+    return click.argument("file", type=PATH, required=False)(f)
 
 
 def recording_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """``--finding ID --from DIR`` instead of FILE, and ``--script PATH``."""
     f = click.option(
         "--script",
-        type=click.Path(path_type=Path),
+        type=PATH,
         default=None,
         help="the user scenario script the recording was made from (it is run; its sha256 "
         "must match the recorded one)",
@@ -69,7 +70,7 @@ def recording_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option(
         "--from",
         "source",
-        type=click.Path(path_type=Path),
+        type=PATH,
         default=None,
         help="the soak directory holding --finding",
     )(f)

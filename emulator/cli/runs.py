@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from emulator.cli import exits
-from emulator.cli.options import force_option, log_trace_options, path_option
+from emulator.cli.options import PATH, force_option, log_trace_options, path_option
 from emulator.cli.output import (
     BoundedInt,
     echo_err,
@@ -92,7 +92,7 @@ def keep_options(f: Callable[..., Any]) -> Callable[..., Any]:
     f = click.option(
         "--no-save", is_flag=True, help="do not keep a failing run's log and trace file"
     )(f)
-    f = click.option("--save-dir", "save_dir", type=click.Path(path_type=Path), hidden=True)(f)
+    f = click.option("--save-dir", "save_dir", type=PATH, hidden=True)(f)
     return path_option(
         "-o",
         "--out",

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from emulator.cli import exits
+from emulator.cli.options import PATH
 from emulator.cli.output import echo_err
 from emulator.engine import trio_run
 from emulator.engine.strategies import STRATEGIES
@@ -91,7 +92,7 @@ def early_signals() -> Iterator[list[int]]:
 @click.option("--batch", type=int, default=50, show_default=True, help="seeds per batch")
 @click.option(
     "--out",
-    type=click.Path(path_type=Path),
+    type=PATH,
     default=Path("soak-out"),
     show_default=True,
     help="findings store, artifacts and summary",
@@ -246,12 +247,12 @@ def supervise(
 
 
 @click.command()
-@click.argument("directory", type=click.Path(path_type=Path))
+@click.argument("directory", type=PATH)
 @click.option(
     "--merge",
     "merge",
     multiple=True,
-    type=click.Path(path_type=Path),
+    type=PATH,
     help="merge this soak directory's store into DIRECTORY first (repeatable)",
 )
 @click.option("--json", "as_json", is_flag=True, help="print the findings as JSON")

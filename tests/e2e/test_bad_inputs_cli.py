@@ -695,3 +695,41 @@ def test_a_soak_run_by_another_version_is_not_resumed_nor_merged(
         assert store.meta("pcemu") == __version__
     finally:
         store.close(checkpoint=False)
+
+
+# -- an empty path (an unset shell variable): never the current directory ---------------------
+EMPTY_PATHS = [
+    (["run", "anon-vma-reuse", "--log", ""], "--log"),
+    (["run", "anon-vma-reuse", "--trace", ""], "--trace"),
+    (["run", "anon-vma-reuse", "-o", ""], "-o/--out"),
+    (["hunt", "anon-vma-reuse", "--seeds", "2", "-o", ""], "-o/--out"),
+    (["replay", ""], "FILE"),
+    (["replay", "{trace}", "--script", ""], "--script"),
+    (["explain", "{trace}", "-o", ""], "-o/--out"),
+    (["shrink", ""], "FILE"),
+    (["shrink", "{trace}", "-o", ""], "-o/--out"),
+    (["verify", "anon-vma-reuse", "--trace", ""], "--trace"),
+    (["litmus", ""], "TARGET"),
+    (["litmus", "{trace}", "--witness-dir", ""], "--witness-dir"),
+    (["soak", "--scenarios", "anon-vma-reuse", "--seeds", "1", "--out", ""], "--out"),
+    (["findings", ""], "DIRECTORY"),
+]
+
+
+@pytest.mark.parametrize(("argv", "flag"), EMPTY_PATHS, ids=[" ".join(a) for a, _ in EMPTY_PATHS])
+def test_an_empty_path_is_refused_before_anything_is_written(
+    files: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    flag: str,
+) -> None:
+    """``Path("")`` is ``.``: an empty -o wrote into the current directory, an empty soak
+    --out made it a store, an empty shrink FILE was an internal error."""
+    monkeypatch.chdir(tmp_path)
+    args = [a.replace("{trace}", str(files / "r.pctrace")) for a in argv]
+    code, out, err = pcemu(capsys, *args)
+    assert code == 2, out + err
+    assert one_line(err) == f"{E}{flag} is an empty path; give a file or directory name"
+    assert list(tmp_path.iterdir()) == []
