@@ -4,6 +4,8 @@ says in its own help what the path or the processes are for."""
 
 from __future__ import annotations
 
+import errno
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,15 +28,35 @@ class PathArg(click.Path):
         super().__init__(path_type=Path)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, str) and value == "":
-            if param is None:
-                flag = "path"
-            elif param.opts and param.opts[0].startswith("-"):
-                flag = "/".join(param.opts)
-            else:
-                flag = param.human_readable_name.rstrip(".")
-            raise BadInput(f"{flag} is an empty path; give a file or directory name")
+        if isinstance(value, str):
+            if value == "":
+                raise BadInput(f"{_flag(param)} is an empty path; give a file or directory name")
+            try:
+                os.stat(value)
+            except OSError as exc:
+                # Every other reason is the command's to name (it knows what the path is for);
+                # this one made each command's own checks raise out of Path.exists().
+                if exc.errno == errno.ENAMETOOLONG:
+                    shown = (
+                        value
+                        if len(value) <= 60
+                        else f"{value[:24]}... ({len(value):,} characters)"
+                    )
+                    raise BadInput(
+                        f"{_flag(param)} {shown!r} is too long a path for the file system "
+                        "(a name at most 255 bytes, a path 4,095); give a shorter one"
+                    ) from None
+            except ValueError:  # an embedded NUL: the command names it
+                pass
         return super().convert(value, param, ctx)
+
+
+def _flag(param: click.Parameter | None) -> str:
+    if param is None:
+        return "path"
+    if param.opts and param.opts[0].startswith("-"):
+        return "/".join(param.opts)
+    return param.human_readable_name.rstrip(".")
 
 
 PATH = PathArg()

@@ -200,6 +200,13 @@ def _writable(path: Path, what: str) -> None:
 
 def output_dir(path: Path, what: str) -> None:
     """Check that ``path`` is, or can be made, a writable directory."""
+    try:
+        path.exists()
+    except OSError as exc:  # a name too long for the file system, a path too deep
+        raise BadInput(
+            f"{what} {q(path)} cannot be used ({exc.strerror or type(exc).__name__}); "
+            "give another directory"
+        ) from None
     if path.exists() and not path.is_dir():
         raise BadInput(f"{what} {q(path)} exists and is not a directory; give a directory")
     parent = path if path.is_dir() else _existing_parent(path)
@@ -212,9 +219,18 @@ def output_dir(path: Path, what: str) -> None:
 
 def _existing_parent(path: Path) -> Path:
     p = path.absolute().parent
-    while not p.exists() and p != p.parent:
+    while not _exists(p) and p != p.parent:
         p = p.parent
     return p
+
+
+def _exists(p: Path) -> bool:
+    """``p.exists()``, where a name the file system refuses (too long) does not exist rather
+    than raising out of the code that is about to name the failure."""
+    try:
+        return p.exists()
+    except OSError:
+        return False
 
 
 @contextlib.contextmanager

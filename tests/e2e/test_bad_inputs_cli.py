@@ -733,3 +733,55 @@ def test_an_empty_path_is_refused_before_anything_is_written(
     assert code == 2, out + err
     assert one_line(err) == f"{E}{flag} is an empty path; give a file or directory name"
     assert list(tmp_path.iterdir()) == []
+
+
+LONG = "n" * 300  # one name over the file system's 255 bytes
+TOO_LONG = [
+    (["run", "anon-vma-reuse", "--log", LONG], "--log"),
+    (["run", "anon-vma-reuse", "-o", LONG], "-o/--out"),
+    (["shrink", "{trace}", "-o", LONG], "-o/--out"),
+    (["verify", "anon-vma-reuse", "--trace", LONG], "--trace"),
+    (["litmus", "{trace}", "--witness-dir", LONG], "--witness-dir"),
+    (["soak", "--scenarios", "anon-vma-reuse", "--seeds", "1", "--out", LONG], "--out"),
+    (["findings", LONG], "DIRECTORY"),
+    (["replay", LONG], "FILE"),
+]
+
+
+@pytest.mark.parametrize(("argv", "flag"), TOO_LONG, ids=[a[0] + " " + f for a, f in TOO_LONG])
+def test_a_path_too_long_for_the_file_system_is_one_line(
+    files: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    flag: str,
+) -> None:
+    """ENAMETOOLONG raised out of each command's own checks (Path.exists) as an internal
+    error; the value is shown cut short."""
+    monkeypatch.chdir(tmp_path)
+    args = [a.replace("{trace}", str(files / "r.pctrace")) for a in argv]
+    code, out, err = pcemu(capsys, *args)
+    assert code == 2, out + err
+    line = one_line(err)
+    assert line.startswith(f"{E}{flag} '")
+    assert "characters)' is too long a path for the file system" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_output_directory_whose_new_name_is_too_long_names_the_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """-o d/LONG with d missing passes every check up front (the kernel answers ENOENT for
+    d first); the failing run's write then names the path, the OS reason and the run."""
+    monkeypatch.chdir(tmp_path)
+    for seed in range(200):
+        code, out, err = pcemu(
+            capsys, "run", "anon-vma-reuse", "--seed", str(seed), "-o", f"d/{LONG}", "-q"
+        )
+        if code != 0:
+            break
+    assert code == 2, out + err
+    line = one_line(err)
+    assert line.startswith(f"{E}cannot write log 'd/{LONG}/anon-vma-reuse-buggy-")
+    assert "(file name too long); choose a shorter path; the run reproduces with: " in line
