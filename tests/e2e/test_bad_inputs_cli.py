@@ -698,6 +698,23 @@ def test_a_soak_run_by_another_version_is_not_resumed_nor_merged(
 
 
 # -- an empty path (an unset shell variable): never the current directory ---------------------
+def refused_in_empty_dir(
+    files: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+) -> str:
+    """Run ``argv`` ({trace}: the recorded trace) in the empty ``tmp_path``: exit 2, nothing
+    written there; the one line on stderr."""
+    monkeypatch.chdir(tmp_path)
+    args = [a.replace("{trace}", str(files / "r.pctrace")) for a in argv]
+    code, out, err = pcemu(capsys, *args)
+    assert code == 2, out + err
+    assert list(tmp_path.iterdir()) == []
+    return one_line(err)
+
+
 EMPTY_PATHS = [
     (["run", "anon-vma-reuse", "--log", ""], "--log"),
     (["run", "anon-vma-reuse", "--trace", ""], "--trace"),
@@ -727,12 +744,8 @@ def test_an_empty_path_is_refused_before_anything_is_written(
 ) -> None:
     """``Path("")`` is ``.``: an empty -o wrote into the current directory, an empty soak
     --out made it a store, an empty shrink FILE was an internal error."""
-    monkeypatch.chdir(tmp_path)
-    args = [a.replace("{trace}", str(files / "r.pctrace")) for a in argv]
-    code, out, err = pcemu(capsys, *args)
-    assert code == 2, out + err
-    assert one_line(err) == f"{E}{flag} is an empty path; give a file or directory name"
-    assert list(tmp_path.iterdir()) == []
+    line = refused_in_empty_dir(files, tmp_path, capsys, monkeypatch, argv)
+    assert line == f"{E}{flag} is an empty path; give a file or directory name"
 
 
 LONG = "n" * 300  # one name over the file system's 255 bytes
@@ -759,14 +772,9 @@ def test_a_path_too_long_for_the_file_system_is_one_line(
 ) -> None:
     """ENAMETOOLONG raised out of each command's own checks (Path.exists) as an internal
     error; the value is shown cut short."""
-    monkeypatch.chdir(tmp_path)
-    args = [a.replace("{trace}", str(files / "r.pctrace")) for a in argv]
-    code, out, err = pcemu(capsys, *args)
-    assert code == 2, out + err
-    line = one_line(err)
+    line = refused_in_empty_dir(files, tmp_path, capsys, monkeypatch, argv)
     assert line.startswith(f"{E}{flag} '")
     assert "characters)' is too long a path for the file system" in line
-    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_output_directory_whose_new_name_is_too_long_names_the_write(
