@@ -324,4 +324,4 @@ class Shrinker:
             improved = False
             for p in passes:
                 improved |= yield from p()
-        return True
+        return improved  # of the last round only: what ``run`` reads is ``best``
