@@ -697,24 +697,7 @@ def test_a_soak_run_by_another_version_is_not_resumed_nor_merged(
         store.close(checkpoint=False)
 
 
-# -- an empty path (an unset shell variable): never the current directory ---------------------
-def refused_in_empty_dir(
-    files: Path,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    argv: list[str],
-) -> str:
-    """Run ``argv`` ({trace}: the recorded trace) in the empty ``tmp_path``: exit 2, nothing
-    written there; the one line on stderr."""
-    monkeypatch.chdir(tmp_path)
-    args = [a.replace("{trace}", str(files / "r.pctrace")) for a in argv]
-    code, out, err = pcemu(capsys, *args)
-    assert code == 2, out + err
-    assert list(tmp_path.iterdir()) == []
-    return one_line(err)
-
-
+# -- an empty path (an unset shell variable) or one too long: one line, nothing written -------
 EMPTY_PATHS = [
     (["run", "anon-vma-reuse", "--log", ""], "--log"),
     (["run", "anon-vma-reuse", "--trace", ""], "--trace"),
@@ -733,21 +716,6 @@ EMPTY_PATHS = [
 ]
 
 
-@pytest.mark.parametrize(("argv", "flag"), EMPTY_PATHS, ids=[" ".join(a) for a, _ in EMPTY_PATHS])
-def test_an_empty_path_is_refused_before_anything_is_written(
-    files: Path,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    argv: list[str],
-    flag: str,
-) -> None:
-    """``Path("")`` is ``.``: an empty -o wrote into the current directory, an empty soak
-    --out made it a store, an empty shrink FILE was an internal error."""
-    line = refused_in_empty_dir(files, tmp_path, capsys, monkeypatch, argv)
-    assert line == f"{E}{flag} is an empty path; give a file or directory name"
-
-
 LONG = "n" * 300  # one name over the file system's 255 bytes
 TOO_LONG = [
     (["run", "anon-vma-reuse", "--log", LONG], "--log"),
@@ -759,22 +727,46 @@ TOO_LONG = [
     (["findings", LONG], "DIRECTORY"),
     (["replay", LONG], "FILE"),
 ]
+# (argv, how the one line starts, how it ends): an empty path is named in full; a path too
+# long for the file system is shown cut short, with its length.
+BAD_PATHS = [
+    (argv, f"{E}{flag} is an empty path; ", "give a file or directory name")
+    for argv, flag in EMPTY_PATHS
+] + [
+    (
+        argv,
+        f"{E}{flag} '",
+        "characters)' is too long a path for the file system "
+        "(a name at most 255 bytes, a path 4,095); give a shorter one",
+    )
+    for argv, flag in TOO_LONG
+]
 
 
-@pytest.mark.parametrize(("argv", "flag"), TOO_LONG, ids=[a[0] + " " + f for a, f in TOO_LONG])
-def test_a_path_too_long_for_the_file_system_is_one_line(
+@pytest.mark.parametrize(
+    ("argv", "starts", "ends"),
+    BAD_PATHS,
+    ids=[" ".join(a)[:60] for a, _, _ in BAD_PATHS],
+)
+def test_an_empty_or_too_long_path_is_one_line_and_nothing_is_written(
     files: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
     argv: list[str],
-    flag: str,
+    starts: str,
+    ends: str,
 ) -> None:
-    """ENAMETOOLONG raised out of each command's own checks (Path.exists) as an internal
-    error; the value is shown cut short."""
-    line = refused_in_empty_dir(files, tmp_path, capsys, monkeypatch, argv)
-    assert line.startswith(f"{E}{flag} '")
-    assert "characters)' is too long a path for the file system" in line
+    """``Path("")`` is ``.``: an empty -o wrote into the current directory, an empty soak
+    --out made it a store, an empty shrink FILE was an internal error. ENAMETOOLONG raised
+    out of each command's own checks (Path.exists) as an internal error."""
+    monkeypatch.chdir(tmp_path)
+    args = [a.replace("{trace}", str(files / "r.pctrace")) for a in argv]
+    code, out, err = pcemu(capsys, *args)
+    assert code == 2, out + err
+    assert list(tmp_path.iterdir()) == []
+    line = one_line(err)
+    assert line.startswith(starts) and line.endswith(ends), line
 
 
 def test_an_output_directory_whose_new_name_is_too_long_names_the_write(
