@@ -19,10 +19,10 @@ Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
 
 class PathArg(click.Path):
-    """A path, as ``click.Path(path_type=Path)``, that refuses the empty string. ``Path("")``
-    is ``.``: an empty ``--out`` or ``--witness-dir`` (an unset shell variable) wrote into the
-    current directory, an empty ``--log`` was "a directory", an empty soak directory read the
-    current one as a store."""
+    """A path, as ``click.Path(path_type=Path)``, that refuses the empty string and a name too
+    long for the file system. ``Path("")`` is ``.``: an empty ``--out`` or ``--witness-dir``
+    (an unset shell variable) wrote into the current directory, an empty ``--log`` was "a
+    directory", an empty soak directory read the current one as a store."""
 
     def __init__(self) -> None:
         super().__init__(path_type=Path)

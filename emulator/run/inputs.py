@@ -201,13 +201,13 @@ def _writable(path: Path, what: str) -> None:
 def output_dir(path: Path, what: str) -> None:
     """Check that ``path`` is, or can be made, a writable directory."""
     try:
-        path.exists()
+        exists = path.exists()
     except OSError as exc:  # a name too long for the file system, a path too deep
         raise BadInput(
             f"{what} {q(path)} cannot be used ({exc.strerror or type(exc).__name__}); "
             "give another directory"
         ) from None
-    if path.exists() and not path.is_dir():
+    if exists and not path.is_dir():
         raise BadInput(f"{what} {q(path)} exists and is not a directory; give a directory")
     parent = path if path.is_dir() else _existing_parent(path)
     if not parent.is_dir():
