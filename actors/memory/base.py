@@ -231,13 +231,18 @@ def _first_key(item: tuple[Loc, object]) -> str:
     return loc_key(item[0])
 
 
+_MODELS: dict[str, type[MemoryModel]] = {}
+
+
 def make_memory(mode: str) -> MemoryModel:
     """SC, TSO or WEAK (case-insensitive)."""
-    from actors.memory.sc import SC
-    from actors.memory.tso import TSO
-    from actors.memory.weak import WEAK
+    table = _MODELS
+    if not table:  # the modules import this one: looked up on first use (once per process)
+        from actors.memory.sc import SC
+        from actors.memory.tso import TSO
+        from actors.memory.weak import WEAK
 
-    table: dict[str, type[MemoryModel]] = {"SC": SC, "TSO": TSO, "WEAK": WEAK}
+        table.update(SC=SC, TSO=TSO, WEAK=WEAK)
     m = mode.upper()
     if m not in table:
         raise ValueError(f"unknown memory model {mode!r}; use sc, tso or weak")
