@@ -47,11 +47,14 @@ from emulator.engine.violations import Violation
 
 
 class ThreadState:
-    __slots__ = ("cont", "done", "issued", "parked", "regs", "waits")
+    __slots__ = ("cont", "ctrl", "done", "issued", "parked", "regs", "waits")
 
     def __init__(self, cont: tuple[int, ...], regs: dict[str, Reg]) -> None:
         self.cont = cont
         self.regs = regs
+        # Per pending op inside a taken branch: the token of the conditions of the ifs around
+        # it (its control dependency; herd7 ends one at the end of the if).
+        self.ctrl: dict[int, object] = {}
         self.issued: frozenset[int] = frozenset()
         self.done = False
         self.waits: str | None = None  # what it waits for (set from parking to the retry)
@@ -161,6 +164,7 @@ class LitmusModel:
             (
                 ts.cont,
                 tuple(sorted(ts.issued)),
+                tuple((i, key(tok)) for i, tok in sorted(ts.ctrl.items())),
                 tuple((r, v, key(tok)) for r, (v, tok) in sorted(ts.regs.items())),
                 ts.done,
                 ts.waits,
@@ -184,6 +188,7 @@ class LitmusModel:
                     self._doing = (tid, early.id, "early")
                     done = self._store(tid, th, ts, early)
                     ts.issued = ts.issued | {early.id}
+                    ts.ctrl.pop(early.id, None)
                     return [f"{done} (issued early)", self._label(th, ts)]
         self._doing = (tid, op.id)
         text = self._access(tid, th, ts, op)
@@ -193,6 +198,7 @@ class LitmusModel:
             return PARKED
         ts.waits = None
         ts.cont = ts.cont[1:]
+        ts.ctrl.pop(op.id, None)
         self._locals(th, ts)
         return [text, self._label(th, ts)]
 
@@ -216,8 +222,13 @@ class LitmusModel:
                 ts.cont = ts.cont[1:]
             elif op.kind == "if":
                 assert op.expr is not None
-                taken = truth(self._eval(th, ts, op.expr, op)[0])
-                ts.cont = (op.then if taken else op.orelse) + ts.cont[1:]
+                value, tok = self._eval(th, ts, op.expr, op)
+                branch = op.then if truth(value) else op.orelse
+                tok = self.mem.join(ts.ctrl.pop(oid, None), tok)
+                if tok is not None:
+                    for i in branch:
+                        ts.ctrl[i] = tok
+                ts.cont = branch + ts.cont[1:]
             else:
                 return
 
@@ -240,7 +251,8 @@ class LitmusModel:
         assert op.expr is not None
         v, vtok = self._eval(th, ts, op.expr, op)
         release = op.order == "release"
-        self.mem.store(tid, loc, v, "release" if release else "once", self.mem.join(atok, vtok))
+        deps = self.mem.join(atok, vtok)
+        self.mem.store(tid, loc, v, "release" if release else "once", deps, ts.ctrl.get(op.id))
         return f"{op.text}  [{loc} := {v}]"
 
     def _access(self, tid: int, th: Thread, ts: ThreadState, op: Op) -> str | None:
@@ -275,6 +287,7 @@ class LitmusModel:
                 order,  # type: ignore[arg-type]
                 op.void,
                 deps,
+                ts.ctrl.get(op.id),
             )
             new, ret = rmw_apply(op.fn, old, args)  # ret: what the primitive returns
             if op.dst is not None:

@@ -82,8 +82,18 @@ class MemoryModel:
         raise NotImplementedError
 
     def store(
-        self, cpu: int, loc: Loc, value: Value, order: StoreOrder = "once", dep: object = None
+        self,
+        cpu: int,
+        loc: Loc,
+        value: Value,
+        order: StoreOrder = "once",
+        dep: object = None,
+        ctrl: object = None,
     ) -> None:
+        """A store. ``dep``: the token of what its address and value were computed from (data
+        and address dependencies); ``ctrl``: the token of what the ``if`` conditions around it
+        were computed from (a control dependency orders a load before a store, LKMM's
+        ``ctrl ; [W]``). Models without views ignore both."""
         raise NotImplementedError
 
     def fence(self, cpu: int, kind: str) -> None:
@@ -97,6 +107,7 @@ class MemoryModel:
         order: RmwOrder = "full",
         void: bool = False,
         dep: object = None,
+        ctrl: object = None,
     ) -> tuple[Value, bool, object]:
         """Atomic read-modify-write: returns (old value, whether it wrote, token). A failing
         update (cmpxchg, add_unless) is a plain read without any barrier."""

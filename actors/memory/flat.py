@@ -43,6 +43,7 @@ class FlatMemory(MemoryModel):
         order: RmwOrder = "full",
         void: bool = False,
         dep: object = None,
+        ctrl: object = None,
     ) -> tuple[Value, bool, object]:
         self._before_rmw(cpu, loc)
         old = self._get(loc)

@@ -18,7 +18,13 @@ class SC(FlatMemory):
         return self._get(loc), None
 
     def store(
-        self, cpu: int, loc: Loc, value: Value, order: StoreOrder = "once", dep: object = None
+        self,
+        cpu: int,
+        loc: Loc,
+        value: Value,
+        order: StoreOrder = "once",
+        dep: object = None,
+        ctrl: object = None,
     ) -> None:
         self.mem[loc] = value
 

@@ -121,7 +121,13 @@ class TSO(FlatMemory):
         return self._get(loc), None
 
     def store(
-        self, cpu: int, loc: Loc, value: Value, order: StoreOrder = "once", dep: object = None
+        self,
+        cpu: int,
+        loc: Loc,
+        value: Value,
+        order: StoreOrder = "once",
+        dep: object = None,
+        ctrl: object = None,
     ) -> None:
         self.seq += 1
         self._buffer(cpu).append((self.seq, loc, value))

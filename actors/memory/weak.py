@@ -24,8 +24,8 @@ Known strengthenings (the model may miss an outcome LKMM allows, never the rever
   ``smp_mb__after_srcu_read_unlock`` once the CPU has left an SRCU section (else nothing).
 - A release (store, RMW write, unlock) also carries ``nr`` (LKMM's po-rel orders void RMW reads
   too); the lock-word write carries the view of the unlock it read and the CPU's last unlock.
-- A store is placed after everything its own view, its CPU's ``cur`` and its dependencies say
-  about its location.
+- A store is placed after everything its own view, its CPU's ``cur`` and its dependencies
+  (data, address and control: the ``if`` conditions around it) say about its location.
 - rcu_read_unlock publishes ``cur | rlx | nr | own``.
 - Plain C accesses are treated as READ_ONCE/WRITE_ONCE (no data-race semantics).
 """
@@ -50,13 +50,17 @@ from actors.memory.base import (
 class Msg:
     """One store. ``idx`` is its position in its location's coherence order (kept current)."""
 
-    __slots__ = ("idx", "loc", "rmw_of", "taken", "value", "view", "writer")
+    __slots__ = ("dep", "idx", "loc", "rmw_of", "taken", "value", "view", "writer")
 
     def __init__(self, loc: Loc, value: Value, writer: int) -> None:
         self.loc = loc
         self.value = value
         self.writer = writer
         self.view: View = {}
+        # The view of what its address and value depend on: a later load of the writer's own
+        # that reads this message is ordered after those loads too (LKMM's to-r includes
+        # ``dep ; rfi``), so its value carries it. Another CPU's load does not get it.
+        self.dep: View | None = None
         self.rmw_of: Msg | None = None  # the message this RMW write read
         self.taken = False  # an RMW read this message (its write follows it directly)
         self.idx = 0
@@ -205,22 +209,34 @@ class WEAK(MemoryModel):
         self._read(c, m, False)
         if order == "acquire":
             join_into(c.cur, m.view)
-        return m.value, join(dview, m.view)
+        return m.value, join(dview, m.view, m.dep if m.writer == cpu else None)
 
     def store(
-        self, cpu: int, loc: Loc, value: Value, order: StoreOrder = "once", dep: object = None
+        self,
+        cpu: int,
+        loc: Loc,
+        value: Value,
+        order: StoreOrder = "once",
+        dep: object = None,
+        ctrl: object = None,
     ) -> None:
-        self._store(cpu, loc, value, order == "release", dep)
+        self._store(cpu, loc, value, order == "release", dep, ctrl)
 
-    def _store(self, cpu: int, loc: Loc, value: Value, release: bool, dep: object) -> Msg:
+    def _store(
+        self, cpu: int, loc: Loc, value: Value, release: bool, dep: object, ctrl: object = None
+    ) -> Msg:
         c = self._cpu(cpu)
         dview = as_view(dep)
         carried = self._carried(c, release)
         co = self._co(loc)
-        lo = max(at(c.cur, loc), at(dview, loc), at(carried, loc))
+        # After what its CPU has seen of ``loc``, and after the messages the loads it depends
+        # on (data, address or control) read and what they carried: a store ordered after a
+        # load that saw a store S must not be placed before S.
+        lo = max(at(c.cur, loc), at(dview, loc), at(as_view(ctrl), loc), at(carried, loc))
         gaps = [k for k in range(len(co), lo, -1) if k == len(co) or co[k].rmw_of is not co[k - 1]]
         k = gaps[self.choose(len(gaps), "mm.place")]
         msg = self._new(cpu, loc, value, carried)
+        msg.dep = dview
         self._insert(co, k, msg)
         self._wrote(c, msg)
         return msg
@@ -256,14 +272,16 @@ class WEAK(MemoryModel):
         order: RmwOrder = "full",
         void: bool = False,
         dep: object = None,
+        ctrl: object = None,
     ) -> tuple[Value, bool, object]:
         c = self._cpu(cpu)
         dview = as_view(dep)
         full = order == "full"
         pre = join(c.cur, c.rlx, c.nr, c.own, self.S) if full else c.cur
         co = self._co(loc)
+        # A control dependency orders the write only: a failing RMW (a plain read) ignores it.
         lo_fail = max(at(c.cur, loc), at(dview, loc))
-        lo_ok = max(at(pre, loc), at(dview, loc), at(c.wmb, loc))
+        lo_ok = max(at(pre, loc), at(dview, loc), at(c.wmb, loc), at(as_view(ctrl), loc))
         if order == "release":
             lo_ok = max(lo_ok, at(self._release_view(c), loc))
         cands: list[tuple[Msg, Value | None]] = []
@@ -274,19 +292,21 @@ class WEAK(MemoryModel):
             elif m.idx >= lo_ok and not m.taken:
                 cands.append((m, new))
         m, new = cands[self.choose(len(cands), "mm.read")]
+        own_dep = m.dep if m.writer == cpu else None
         if new is None:  # a failed cmpxchg / add_unless: a plain read, no barrier
             self._read(c, m, void)
-            return m.value, False, join(dview, m.view)
+            return m.value, False, join(dview, m.view, own_dep)
         if full:
             self._strong(c)
         self._read(c, m, void)
         if order == "acquire":
             join_into(c.cur, m.view)
         msg = self._new(cpu, loc, new, self._carried(c, order == "release"))
+        msg.dep = dview
         self._write_after(c, m, msg)
         if full:
             self._strong(c)
-        return m.value, True, join(dview, m.view)
+        return m.value, True, join(dview, m.view, own_dep)
 
     def _acquire_lock(self, c: Cpu, cpu: int, loc: Loc, m: Msg) -> None:
         self._read(c, m, False)
@@ -407,4 +427,5 @@ class WEAK(MemoryModel):
 
 
 def _msg_key(m: Msg) -> Hashable:
-    return (m.value, view_key(m.view), -1 if m.rmw_of is None else m.rmw_of.idx, m.taken)
+    rmw_of = -1 if m.rmw_of is None else m.rmw_of.idx
+    return (m.value, view_key(m.view), view_key(m.dep), rmw_of, m.taken)

@@ -204,15 +204,17 @@ EXTRA = sorted((Path(__file__).resolve().parent / "litmus").glob("*.litmus"))
 
 
 @pytest.mark.parametrize("path", EXTRA, ids=[p.stem for p in EXTRA])
-def test_srcu_and_after_unlock_lock_follow_lkmm_under_weak(path: Path) -> None:
-    # SRCU domains (srcu_read_lock/unlock, synchronize_srcu), smp_mb__after_unlock_lock and
-    # smp_mb__after_srcu_read_unlock, each with a test where it orders and one where it must not.
+def test_our_own_tests_follow_lkmm_under_weak(path: Path) -> None:
+    # SRCU domains (srcu_read_lock/unlock, synchronize_srcu), smp_mb__after_unlock_lock,
+    # smp_mb__after_srcu_read_unlock, control dependencies to stores (S+mb+ctrl) and a
+    # dependency carried through the thread's own store (MP+rel+data-rfi-addr), each with a
+    # test where it orders and one where it must not.
     v = check(parse_file(path), "weak")
     assert v.agrees, f"{v.test.name}: {v.verdict}, expected {v.test.result}"
 
 
 @pytest.mark.parametrize("path", EXTRA, ids=[p.stem for p in EXTRA])
-def test_srcu_and_after_unlock_lock_never_sometimes_where_lkmm_says_never(path: Path) -> None:
+def test_our_own_tests_never_sometimes_where_lkmm_says_never(path: Path) -> None:
     for mode in ("tso", "sc"):  # stronger models: never an outcome the weak model forbids
         v = check(parse_file(path), mode)
         assert v.decided
