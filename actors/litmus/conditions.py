@@ -1,5 +1,8 @@
 """The final part of a litmus file: ``locations``, ``filter`` and the ``exists`` / ``~exists`` /
-``forall`` condition over ``N:rK`` registers and variables, with ``/\\``, ``\\/`` and ``~``.
+``forall`` condition over ``N:rK`` registers and variables, with ``/\\``, ``\\/``, ``~`` and
+``=>`` (herd7's precedence: ``~`` binds tightest, then ``=>``, ``/\\``, ``\\/``). An atom
+compares a location with a value (``0:r1=1``, ``x=y``: x holds y's address) or, as herd7
+allows, with another location (``0:r1=1:r1``, ``x=*y``, ``[x]=[y]``); ``==`` is ``=``.
 
 A condition that is not well formed (cut short, a symbol where a term or value belongs, text
 after it) is a ``LitmusSyntaxError``; a character the tokenizer does not know (an operator of
@@ -28,7 +31,7 @@ from actors.litmus.syntax import (
 )
 
 _COND_TOKEN = re.compile(
-    r"\s*(?:(?P<and>/\\)|(?P<or>\\/)|(?P<neq>!=)|(?P<sym>[()~=:\[\];])"
+    r"\s*(?:(?P<and>/\\)|(?P<or>\\/)|(?P<neq>!=)|(?P<eq2>==)|(?P<imp>=>)|(?P<sym>[()~=:\[\];*])"
     r"|(?P<word>-?[A-Za-z_0-9]+|&[A-Za-z_]\w*))"
 )
 
@@ -95,7 +98,21 @@ class _CondParser:
         return self._chain("\\/", self.conj, Or)
 
     def conj(self) -> Cond:
-        return self._chain("/\\", self.neg, And)
+        return self._chain("/\\", self.implies, And)
+
+    def implies(self) -> Cond:
+        """``a => b`` (right-associative) is ``~a \\/ b``."""
+        left = self.neg()
+        if self.peek() != "=>":
+            return left
+        self.next()
+        if self.nesting >= MAX_NESTING:
+            raise self.bad(f"implications nested deeper than {MAX_NESTING}; simplify it")
+        self.nesting += 1
+        try:
+            return Or(Not(left), self.implies())
+        finally:
+            self.nesting -= 1
 
     def _chain(
         self, sep: str, operand: Callable[[], Cond], make: Callable[[Cond, Cond], Cond]
@@ -136,7 +153,14 @@ class _CondParser:
             )
         return c
 
-    def atom(self) -> Cond:
+    def location(self) -> tuple[int | None, str]:
+        """``N:rK``, a variable, or ``[variable]`` (its contents, as herd7 writes it)."""
+        if self.peek() == "[":
+            self.next()
+            name = self.word("a variable")
+            if not _NAME.fullmatch(name) or self.next() != "]":
+                raise self.bad(f"expected [variable], found [{name}...; write [x]")
+            return None, name
         first = self.word("a register (N:rK) or a variable")
         tid: int | None = None
         name = first
@@ -151,13 +175,31 @@ class _CondParser:
             raise self.bad(
                 f"expected a register (N:rK) or a variable, found {name!r}; fix the {self.what}"
             )
+        return tid, name
+
+    def _other_location(self) -> tuple[int | None, str] | None:
+        """The right side of ``=`` when it is a location (herd7: ``N:rK``, ``*x``, ``[x]``);
+        None when it is a value (a number, or a bare name: that variable's address)."""
+        t = self.peek()
+        if t == "*":
+            self.next()
+            return self.location()
+        if t == "[" or (self.i + 1 < len(self.toks) and self.toks[self.i + 1] == ":"):
+            return self.location()
+        return None
+
+    def atom(self) -> Cond:
+        tid, name = self.location()
         op = self.next()
         if not op:
             raise self.bad(f"ends early after {name!r}, where '=' belongs; complete it")
         if op == "[":
             raise Unsupported("arrays in the final condition")
-        if op not in ("=", "!="):
+        if op not in ("=", "==", "!="):
             raise self.bad(f"expected '=' or '!=' after {name!r}, found {op!r}; write {name}=VALUE")
+        other = self._other_location()
+        if other is not None:
+            return Atom(tid, name, 0, negated=op == "!=", other=other)
         raw = self.word("a value").removeprefix("&")
         value: int | str
         if raw[:1].isdigit() or raw[:1] == "-":

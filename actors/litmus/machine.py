@@ -349,9 +349,9 @@ def _where(k: tuple[int | None, str]) -> str:
 def _shown(state: State, t: LitmusTest) -> list[tuple[tuple[int | None, str], Value]]:
     keys: list[tuple[int | None, str]] = []
     for a in atoms(t.cond):
-        k = (a.tid, a.name)
-        if k not in keys:
-            keys.append(k)
+        for k in ((a.tid, a.name), a.other):
+            if k is not None and k not in keys:
+                keys.append(k)
     return [(k, state.get(k, 0)) for k in keys]
 
 

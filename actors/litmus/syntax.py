@@ -193,16 +193,27 @@ class Thread:
 
 
 # -- conditions ------------------------------------------------------------------------------------
+Where = tuple[int | None, str]
+"""A location of the final state: (thread, register), or (None, variable)."""
+
+
+def where_text(w: Where) -> str:
+    return w[1] if w[0] is None else f"{w[0]}:{w[1]}"
+
+
 @dataclass(frozen=True)
 class Atom:
     tid: int | None  # None: a shared variable
     name: str
     value: int | str
     negated: bool = False
+    # herd7's location-to-location atom (``0:r1=1:r1``, ``x=*y``, ``[x]=[y]``): the two hold
+    # the same value. ``value`` is then unused.
+    other: Where | None = None
 
     def __str__(self) -> str:
-        where = self.name if self.tid is None else f"{self.tid}:{self.name}"
-        return f"{where}{'!=' if self.negated else '='}{self.value}"
+        right = self.value if self.other is None else where_text(self.other)
+        return f"{where_text((self.tid, self.name))}{'!=' if self.negated else '='}{right}"
 
 
 @dataclass(frozen=True)
@@ -258,7 +269,8 @@ State = dict[tuple[int | None, str], int | str]
 
 def holds(c: Cond, state: State) -> bool:
     if isinstance(c, Atom):
-        eq = state.get((c.tid, c.name), 0) == c.value
+        value = c.value if c.other is None else state.get(c.other, 0)
+        eq = state.get((c.tid, c.name), 0) == value
         return eq != c.negated
     if isinstance(c, Not):
         return not holds(c.arg, state)

@@ -457,7 +457,7 @@ def test_unsupported_constructs_are_still_unsupported(
 ) -> None:
     """A construct of herd's C that the checker does not model is a verdict ("unsupported"),
     exit 0, not bad input."""
-    f = write(tmp_path, "u", LB.replace("/\\ 1:r0=1", "=> 1:r0=1"))
+    f = write(tmp_path, "u", LB.replace("/\\ 1:r0=1", "/\\ x={1,2}"))  # herd's vectors
     code, out, err = pcemu(capsys, "litmus", str(f), "--no-save")
     assert (code, err) == (0, "")
     assert "unsupported: final condition syntax near" in out

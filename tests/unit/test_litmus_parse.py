@@ -102,3 +102,54 @@ def test_not_a_litmus_file() -> None:
         parse("hello")
     with pytest.raises(LitmusSyntaxError, match="expected exists"):
         parse("C t\n{}\nP0(int *x) { WRITE_ONCE(*x, 1); }\n")
+
+
+def _cond(cond: str) -> object:
+    return parse(
+        f"C c\n{{}}\nP0(int *x, int *y) {{ int r0; r0 = 1; }}\nP1(int *y) {{ int r0; }}\n{cond}\n"
+    ).cond
+
+
+@pytest.mark.parametrize(
+    ("cond", "atom"),
+    [
+        # herd7's location-to-location atoms: a register on the right, *x or [x]
+        ("exists (0:r0=1:r0)", Atom(0, "r0", 0, other=(1, "r0"))),
+        ("exists (x=*y)", Atom(None, "x", 0, other=(None, "y"))),
+        ("exists ([x]=[y])", Atom(None, "x", 0, other=(None, "y"))),
+        ("exists (0:r0==1:r0)", Atom(0, "r0", 0, other=(1, "r0"))),
+        ("exists (0:r0!=1:r0)", Atom(0, "r0", 0, negated=True, other=(1, "r0"))),
+        # a bare name on the right is a value: that variable's address
+        ("exists (0:r0=y)", Atom(0, "r0", "y")),
+        ("exists (x==2)", Atom(None, "x", 2)),
+    ],
+)
+def test_atoms_compare_a_location_with_a_value_or_another_location(cond: str, atom: Atom) -> None:
+    assert _cond(cond) == atom
+
+
+def test_a_location_to_location_atom_holds_when_both_hold_the_same() -> None:
+    c = _cond("exists (0:r0=1:r0 /\\ x=*y)")
+    assert holds(c, {(0, "r0"): 3, (1, "r0"): 3, (None, "x"): 1, (None, "y"): 1})
+    assert not holds(c, {(0, "r0"): 3, (1, "r0"): 2, (None, "x"): 1, (None, "y"): 1})
+    assert not holds(c, {(0, "r0"): 0, (None, "x"): 1})  # an absent location holds 0
+
+
+def test_implication_binds_tighter_than_and_and_is_right_associative() -> None:
+    a, b, c = Atom(None, "x", 1), Atom(None, "y", 1), Atom(0, "r0", 1)
+    assert _cond("exists (x=1 => y=1)") == Or(Not(a), b)
+    assert _cond("exists (x=1 /\\ y=1 => 0:r0=1)") == And(a, Or(Not(b), c))
+    assert _cond("exists (x=1 => y=1 => 0:r0=1)") == Or(Not(a), Or(Not(b), c))
+
+
+def test_a_register_of_a_thread_that_does_not_exist_on_the_right_is_named() -> None:
+    with pytest.raises(LitmusSyntaxError, match="names thread 7"):
+        _cond("exists (0:r0=7:r0)")
+
+
+@pytest.mark.parametrize("word", ["Maybe", "Flag srcu-bad-nesting", "maybe (compiler!)"])
+def test_a_result_that_states_no_verdict_is_checked_without_one(word: str) -> None:
+    t = parse(
+        f"C m\n(* Result: {word} *)\n{{}}\nP0(int *x) {{ WRITE_ONCE(*x, 1); }}\nexists (x=1)\n"
+    )
+    assert t.result is None
