@@ -20,8 +20,9 @@ Known strengthenings (the model may miss an outcome LKMM allows, never the rever
 - RMWs and lock acquisitions execute in program order (this module has no out-of-order issue;
   the litmus interpreter may issue plain stores early, see actors/litmus).
 - ``smp_mb__before_atomic`` / ``__after_atomic`` / ``__after_spinlock`` are full fences, and so
-  is ``smp_mb__after_unlock_lock`` once the CPU's last lock followed an unlock, and
-  ``smp_mb__after_srcu_read_unlock`` once the CPU has left an SRCU section (else nothing).
+  is ``smp_mb__after_unlock_lock`` once the CPU's last lock followed an unlock (else nothing).
+  ``smp_mb__after_srcu_read_unlock`` orders what came up to the CPU's last srcu_read_unlock
+  before everything after it, as LKMM says (else nothing).
 - A release (store, RMW write, unlock) also carries ``nr`` (LKMM's po-rel orders void RMW reads
   too); the lock-word write carries the view of the unlock it read and the CPU's last unlock.
 - A store is placed after everything its own view, its CPU's ``cur`` and its dependencies
@@ -116,13 +117,16 @@ class Cpu:
         # The last lock this CPU took followed an unlock: its own earlier one, or the one it
         # read from (po-unlock-lock-po, what smp_mb__after_unlock_lock makes a strong fence).
         self.lk = False
-        # An srcu_read_unlock came before in program order (what smp_mb__after_srcu_read_unlock
-        # makes a full barrier of).
-        self.su = False
+        # What came up to the CPU's last srcu_read_unlock (None: none yet): the accesses
+        # smp_mb__after_srcu_read_unlock orders before everything after it (LKMM:
+        # [M] ; po? ; [Srcu-unlock] ; fencerel(After-srcu-read-unlock) ; [M]), not the ones
+        # between that unlock and the fence.
+        self.su: View | None = None
 
     def key(self) -> Hashable:
         views = (self.cur, self.rlx, self.nr, self.own, self.wmb, self.ul)
-        return (*(view_key(v) for v in views), self.lk, self.su)
+        su = None if self.su is None else view_key(self.su)
+        return (*(view_key(v) for v in views), self.lk, su)
 
 
 class WEAK(MemoryModel):
@@ -174,6 +178,13 @@ class WEAK(MemoryModel):
         join_into(self.S, c.cur)
         join_into(c.cur, self.S)
         join_into(c.wmb, c.cur)
+
+    def _strong_after(self, c: Cpu, before: View) -> None:
+        """A strong fence that orders only the accesses ``before`` says (a fence bound to an
+        earlier event, such as smp_mb__after_srcu_read_unlock) before everything after it."""
+        join_into(self.S, before)
+        join_into(c.cur, self.S)
+        join_into(c.wmb, self.S)
 
     def _release_view(self, c: Cpu) -> View:
         return join(c.cur, c.rlx, c.nr, c.own)
@@ -257,10 +268,10 @@ class WEAK(MemoryModel):
             if c.lk:
                 self._strong(c)
         elif kind == "after_srcu_read_unlock":
-            # LKMM: [M] ; po? ; [Srcu-unlock] ; fencerel(After-srcu-read-unlock) ; [M] is mb.
-            # Full when an srcu_read_unlock came before (the same strengthening), else nothing.
-            if c.su:
-                self._strong(c)
+            # A strong fence from what came up to the last srcu_read_unlock to everything
+            # after the fence; nothing without an srcu_read_unlock before it.
+            if c.su is not None:
+                self._strong_after(c, c.su)
         elif kind != "barrier":
             raise ValueError(f"unknown fence {kind!r}")
 
@@ -349,7 +360,8 @@ class WEAK(MemoryModel):
     def rcu_read_unlock(self, cpu: int, domain: Loc | None = None) -> None:
         e = self.tracker(domain).leave(cpu)
         if domain is not None:
-            self._cpu(cpu).su = True
+            c = self._cpu(cpu)
+            c.su = join(c.su, self._release_view(c))
         if e is not None:
             c = self._cpu(cpu)
             pub = self._published(domain).setdefault(e, {})
