@@ -19,10 +19,10 @@ Known strengthenings (the model may miss an outcome LKMM allows, never the rever
 
 - RMWs and lock acquisitions execute in program order (this module has no out-of-order issue;
   the litmus interpreter may issue plain stores early, see actors/litmus).
-- ``smp_mb__before_atomic`` / ``__after_atomic`` / ``__after_spinlock`` are full fences, and so
-  is ``smp_mb__after_unlock_lock`` once the CPU's last lock followed an unlock (else nothing).
-  ``smp_mb__after_srcu_read_unlock`` orders what came up to the CPU's last srcu_read_unlock
-  before everything after it, as LKMM says (else nothing).
+- ``smp_mb__before_atomic`` / ``__after_atomic`` / ``__after_spinlock`` are full fences.
+  ``smp_mb__after_unlock_lock`` (what preceded an unlock before a lock of the CPU) and
+  ``smp_mb__after_srcu_read_unlock`` (what came up to the CPU's last srcu_read_unlock) order
+  just what LKMM says before everything after them.
 - A release (store, RMW write, unlock) also carries ``nr`` (LKMM's po-rel orders void RMW reads
   too); the lock-word write carries the view of the unlock it read and the CPU's last unlock.
 - A store is placed after everything its own view, its CPU's ``cur`` and its dependencies
@@ -114,9 +114,11 @@ class Cpu:
         self.own: View = {}
         self.wmb: View = {}
         self.ul: View = {}
-        # The last lock this CPU took followed an unlock: its own earlier one, or the one it
-        # read from (po-unlock-lock-po, what smp_mb__after_unlock_lock makes a strong fence).
-        self.lk = False
+        # What came before the unlocks that precede this CPU's locks so far, in program order
+        # or in the lock's coherence order (None: no lock of it followed an unlock): what
+        # smp_mb__after_unlock_lock orders before everything after it (LKMM: [M] ; po ; [UL]
+        # ; (co | po) ; [LKW] ; fencerel(After-unlock-lock) ; [M]).
+        self.lk: View | None = None
         # What came up to the CPU's last srcu_read_unlock (None: none yet): the accesses
         # smp_mb__after_srcu_read_unlock orders before everything after it (LKMM:
         # [M] ; po? ; [Srcu-unlock] ; fencerel(After-srcu-read-unlock) ; [M]), not the ones
@@ -125,8 +127,9 @@ class Cpu:
 
     def key(self) -> Hashable:
         views = (self.cur, self.rlx, self.nr, self.own, self.wmb, self.ul)
+        lk = None if self.lk is None else view_key(self.lk)
         su = None if self.su is None else view_key(self.su)
-        return (*(view_key(v) for v in views), self.lk, su)
+        return (*(view_key(v) for v in views), lk, su)
 
 
 class WEAK(MemoryModel):
@@ -261,12 +264,10 @@ class WEAK(MemoryModel):
         elif kind == "wmb":
             join_into(c.wmb, c.own)
         elif kind == "after_unlock_lock":
-            # Strong after an unlock followed by a lock (LKMM: po-unlock-lock-po ;
-            # [After-unlock-lock] ; po), else nothing. Made a full fence then: also orders
-            # what came between the unlock and the fence (a strengthening, as for
-            # __after_spinlock).
-            if c.lk:
-                self._strong(c)
+            # A strong fence from what came before those unlocks to everything after the
+            # fence; nothing when no lock of this CPU followed an unlock.
+            if c.lk is not None:
+                self._strong_after(c, c.lk)
         elif kind == "after_srcu_read_unlock":
             # A strong fence from what came up to the last srcu_read_unlock to everything
             # after the fence; nothing without an srcu_read_unlock before it.
@@ -326,7 +327,10 @@ class WEAK(MemoryModel):
         # store of this CPU after what preceded them (po-unlock-lock-po is a cumul-fence).
         join_into(c.wmb, m.view)
         join_into(c.wmb, c.ul)
-        c.lk = bool(c.ul) or m.writer >= 0  # m is an unlock's message, not the initial one
+        # m.writer >= 0: m is an unlock's message (not the initial one); its view holds what
+        # preceded every unlock coherence-before it (each lock acquired the one before).
+        if c.ul or m.writer >= 0:
+            c.lk = join(c.lk, c.ul, m.view if m.writer >= 0 else None)
         self._write_after(c, m, self._new(cpu, loc, 1, c.wmb))
 
     def lock(self, cpu: int, loc: Loc) -> bool:
