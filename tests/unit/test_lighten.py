@@ -92,3 +92,27 @@ def test_the_runs_of_a_batch_are_the_runs_without_it(monkeypatch: pytest.MonkeyP
     plain = [r.outcome.trace_hash for r in run_batch(jobs())]
     assert light == plain
     assert len(set(light)) > 1
+
+
+def test_a_deadline_set_after_it_still_fires() -> None:
+    async def main() -> bool:
+        lt.lighten()
+        with trio.move_on_after(0.01) as scope:
+            await trio.sleep(5)
+        return scope.cancelled_caught
+
+    assert trio.run(main)
+
+
+def test_the_clock_stays_when_a_deadline_is_already_set() -> None:
+    # A deadline is a time of the clock it was set against: changing the clock under it would
+    # move it by trio's offset (hours), so a run with one keeps its clock.
+    async def main() -> tuple[bool, bool]:
+        with trio.move_on_after(0.01) as scope:
+            before = type(trio.lowlevel.current_clock())
+            lt.lighten()
+            kept = type(trio.lowlevel.current_clock()) is before
+            await trio.sleep(5)
+        return kept, scope.cancelled_caught
+
+    assert trio.run(main) == (True, True)
