@@ -31,6 +31,7 @@ from actors.litmus.syntax import (
     Expr,
     LitmusSyntaxError,
     LitmusTest,
+    Name,
     Op,
     State,
     Stop,
@@ -41,13 +42,13 @@ from actors.litmus.syntax import (
     atoms,
     holds,
 )
-from actors.memory.base import MemoryModel, Value
+from actors.memory.base import MemoryModel, Srcu, Value
 from emulator.engine.runtime import PARKED, ActorSpec, Control, Port, WaitInfo
 from emulator.engine.violations import Violation
 
 
 class ThreadState:
-    __slots__ = ("cont", "ctrl", "done", "issued", "parked", "regs", "waits")
+    __slots__ = ("cont", "ctrl", "done", "issued", "parked", "regs", "srcu", "waits")
 
     def __init__(self, cont: tuple[int, ...], regs: dict[str, Reg]) -> None:
         self.cont = cont
@@ -55,6 +56,8 @@ class ThreadState:
         # Per pending op inside a taken branch: the token of the conditions of the ifs around
         # it (its control dependency; herd7 ends one at the end of the if).
         self.ctrl: dict[int, object] = {}
+        # Registers holding an index srcu_read_lock returned: the SRCU section it names.
+        self.srcu: dict[str, int] = {}
         self.issued: frozenset[int] = frozenset()
         self.done = False
         self.waits: str | None = None  # what it waits for (set from parking to the retry)
@@ -165,6 +168,7 @@ class LitmusModel:
                 ts.cont,
                 tuple(sorted(ts.issued)),
                 tuple((i, key(tok)) for i, tok in sorted(ts.ctrl.items())),
+                tuple(sorted(ts.srcu.items())),
                 tuple((r, v, key(tok)) for r, (v, tok) in sorted(ts.regs.items())),
                 ts.done,
                 ts.waits,
@@ -219,6 +223,13 @@ class LitmusModel:
             elif op.kind == "local":
                 assert op.dst is not None and op.expr is not None
                 ts.regs[op.dst] = self._eval(th, ts, op.expr, op)
+                # A copy of an SRCU index names the same section; anything else names none.
+                e = op.expr
+                section = ts.srcu.get(e.name) if isinstance(e, Name) else None
+                if section is None:
+                    ts.srcu.pop(op.dst, None)
+                else:
+                    ts.srcu[op.dst] = section
                 ts.cont = ts.cont[1:]
             elif op.kind == "if":
                 assert op.expr is not None
@@ -259,6 +270,8 @@ class LitmusModel:
         """Perform ``op``; a description, or None when the thread must wait."""
         mem = self.mem
         k = op.kind
+        if op.dst is not None:
+            ts.srcu.pop(op.dst, None)  # overwritten (an srcu_read_lock sets it again below)
         if k == "store":
             return self._store(tid, th, ts, op)
         if k == "load":
@@ -315,15 +328,22 @@ class LitmusModel:
         # RCU, or SRCU with the srcu_struct the op names as its domain.
         domain = self._addr(th, ts, op)[0] if op.addr is not None else None
         if k == "rcu_lock":
-            mem.rcu_read_lock(tid, domain)
+            section = mem.rcu_read_lock(tid, domain)
             if op.dst is not None:
                 ts.regs[op.dst] = (0, None)  # srcu_read_lock's index
+                if domain is not None:
+                    ts.srcu[op.dst] = section
             return op.text
         if k == "rcu_unlock":
-            if not mem.tracker(domain).depth.get(tid, 0):
+            tracker = mem.tracker(domain)
+            if not tracker.depth.get(tid, 0):
                 # herd7 flags it (unbalanced-rcu-locking); LKMM gives it no meaning.
                 raise Unsupported(f"{op.text.rstrip(';')} outside a read-side section (P{tid})")
-            mem.rcu_read_unlock(tid, domain)
+            idx = op.args[0] if op.args else None
+            ended = ts.srcu.get(idx.name) if isinstance(idx, Name) else None
+            if ended is not None and isinstance(tracker, Srcu) and not tracker.is_open(tid, ended):
+                raise Unsupported(f"{op.text.rstrip(';')} ends a section that has ended (P{tid})")
+            mem.rcu_read_unlock(tid, domain, ended)
             self._wake_all()
             return op.text
         if k == "gp_start":

@@ -196,9 +196,10 @@ def lower_call(p: ThreadParser, c: Call, dst: str | None, ids: list[int], line: 
         ids.append(p.add("gp_start", line))
         ids.append(p.add("gp_end", line))
         return
-    # SRCU: the same as RCU within the domain of one srcu_struct (its first argument); the
-    # index srcu_read_lock returns is 0, and srcu_read_unlock ends the CPU's innermost section
-    # of that domain whatever index it is given.
+    # SRCU: RCU within the domain of one srcu_struct (its first argument), except that the
+    # sections do not nest: srcu_read_unlock ends the section whose srcu_read_lock returned the
+    # index it is given (held in a register, or copied from one), else the CPU's latest open
+    # one. The index's value is 0 (herd7 reads it from the srcu_struct, which holds 0).
     if fn == "srcu_read_lock":
         _arity(c, 1)
         addr = p.lower_expr(c.args[0], ids, line)
@@ -208,7 +209,8 @@ def lower_call(p: ThreadParser, c: Call, dst: str | None, ids: list[int], line: 
         _arity(c, 2)
         _no_value(c, dst)
         addr = p.lower_expr(c.args[0], ids, line)
-        ids.append(p.add("rcu_unlock", line, addr=addr))
+        idx = p.lower_expr(c.args[1], ids, line)
+        ids.append(p.add("rcu_unlock", line, addr=addr, args=(idx,)))
         return
     if fn in ("synchronize_srcu", "synchronize_srcu_expedited"):
         _arity(c, 1)

@@ -128,11 +128,15 @@ class MemoryModel:
         return int(v != 0), tok
 
     # RCU, and SRCU when ``domain`` names an srcu_struct: a grace period of a domain waits
-    # only for the read-side sections of that domain.
-    def rcu_read_lock(self, cpu: int, domain: Loc | None = None) -> None:
+    # only for the read-side sections of that domain. An SRCU section is the one its lock
+    # returned (``Srcu``); ``section`` None ends the CPU's innermost one.
+    def rcu_read_lock(self, cpu: int, domain: Loc | None = None) -> int:
+        """rcu_read_lock / srcu_read_lock: the section begun (SRCU; 0 for RCU)."""
         raise NotImplementedError
 
-    def rcu_read_unlock(self, cpu: int, domain: Loc | None = None) -> None:
+    def rcu_read_unlock(
+        self, cpu: int, domain: Loc | None = None, section: int | None = None
+    ) -> None:
         raise NotImplementedError
 
     def gp_start(self, cpu: int, domain: Loc | None = None) -> None:
@@ -150,7 +154,7 @@ class MemoryModel:
             return self.rcu
         t = self.srcu.get(domain)
         if t is None:
-            t = self.srcu[domain] = Rcu()
+            t = self.srcu[domain] = Srcu()
         return t
 
     def rcu_key(self) -> Hashable:
@@ -195,6 +199,7 @@ class Rcu:
         self.depth: dict[int, int] = {}
         self.section_epoch: dict[int, int] = {}
         self.waits_for: dict[int, int] = {}  # GP waiter -> sections of epochs <= this matter
+        self.started = 0  # the section the last enter began (SRCU's; RCU's is always 0)
 
     def enter(self, cpu: int) -> bool:
         """True when this is the outermost rcu_read_lock."""
@@ -205,8 +210,9 @@ class Rcu:
             return True
         return False
 
-    def leave(self, cpu: int) -> int | None:
-        """The epoch of the section that ends, when this is the outermost rcu_read_unlock."""
+    def leave(self, cpu: int, section: int | None = None) -> int | None:
+        """The epoch of the section that ends, when this is the outermost rcu_read_unlock
+        (``section`` is SRCU's; RCU sections nest)."""
         d = self.depth.get(cpu, 0)
         if d <= 0:
             raise ValueError(f"rcu_read_unlock without rcu_read_lock on CPU {cpu}")
@@ -234,6 +240,51 @@ class Rcu:
             self.epoch,
             tuple(sorted((c, d) for c, d in self.depth.items() if d)),
             tuple(sorted(self.section_epoch.items())),
+            tuple(sorted(self.waits_for.items())),
+        )
+
+
+class Srcu(Rcu):
+    """SRCU's sections: each srcu_read_lock begins its own, and an srcu_read_unlock ends the
+    one whose lock returned the index it is given (LKMM's srcu-rscs match them by the index's
+    data flow), so two sections of one CPU may overlap without nesting. An unlock given no
+    such index ends the CPU's latest open section."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.open: dict[tuple[int, int], int] = {}  # (cpu, section) -> epoch it began in
+        self.begun: dict[int, int] = {}  # sections begun per CPU (the next one's number)
+        self.started = 0  # the section the last enter began
+
+    def enter(self, cpu: int) -> bool:
+        n = self.begun.get(cpu, 0)
+        self.begun[cpu] = n + 1
+        self.open[(cpu, n)] = self.epoch
+        self.depth[cpu] = self.depth.get(cpu, 0) + 1
+        self.started = n
+        return True
+
+    def is_open(self, cpu: int, section: int) -> bool:
+        return (cpu, section) in self.open
+
+    def leave(self, cpu: int, section: int | None = None) -> int | None:
+        if section is None or (cpu, section) not in self.open:
+            mine = [n for c, n in self.open if c == cpu]
+            if not mine:
+                raise ValueError(f"srcu_read_unlock without srcu_read_lock on CPU {cpu}")
+            section = max(mine)
+        self.depth[cpu] -= 1
+        return self.open.pop((cpu, section))
+
+    def blocking(self, cpu: int) -> bool:
+        e = self.waits_for[cpu]
+        return any(ep <= e for (c, _), ep in self.open.items() if c != cpu)
+
+    def key(self) -> Hashable:
+        return (
+            self.epoch,
+            tuple(sorted(self.open.items())),
+            tuple(sorted(self.begun.items())),
             tuple(sorted(self.waits_for.items())),
         )
 

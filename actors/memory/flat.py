@@ -53,11 +53,15 @@ class FlatMemory(MemoryModel):
         self.mem[loc] = new
         return old, True, None
 
-    def rcu_read_lock(self, cpu: int, domain: Loc | None = None) -> None:
-        self.tracker(domain).enter(cpu)
+    def rcu_read_lock(self, cpu: int, domain: Loc | None = None) -> int:
+        t = self.tracker(domain)
+        t.enter(cpu)
+        return t.started
 
-    def rcu_read_unlock(self, cpu: int, domain: Loc | None = None) -> None:
-        self.tracker(domain).leave(cpu)
+    def rcu_read_unlock(
+        self, cpu: int, domain: Loc | None = None, section: int | None = None
+    ) -> None:
+        self.tracker(domain).leave(cpu, section)
 
     def final(self, loc: Loc) -> Value:
         return self._get(loc)

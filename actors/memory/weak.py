@@ -357,12 +357,16 @@ class WEAK(MemoryModel):
         msg = self._store(cpu, loc, 0, True, None)
         self._cpu(cpu).ul = dict(msg.view)
 
-    def rcu_read_lock(self, cpu: int, domain: Loc | None = None) -> None:
-        if self.tracker(domain).enter(cpu):
+    def rcu_read_lock(self, cpu: int, domain: Loc | None = None) -> int:
+        t = self.tracker(domain)
+        if t.enter(cpu):  # a section begins: the outermost rcu_read_lock, any srcu_read_lock
             join_into(self._cpu(cpu).cur, self._gp(domain))
+        return t.started
 
-    def rcu_read_unlock(self, cpu: int, domain: Loc | None = None) -> None:
-        e = self.tracker(domain).leave(cpu)
+    def rcu_read_unlock(
+        self, cpu: int, domain: Loc | None = None, section: int | None = None
+    ) -> None:
+        e = self.tracker(domain).leave(cpu, section)
         if domain is not None:
             c = self._cpu(cpu)
             c.su = join(c.su, self._release_view(c))
