@@ -509,6 +509,29 @@ def test_a_damaged_store_is_refused_by_resume_and_merge_alike(
     assert table_rows(bad) == before
 
 
+def test_a_store_that_reads_but_cannot_be_written_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SQLite opens a store whose shared-memory file is a directory read-only: every read
+    passes, and the first write (resume's meta, a merge's batch) raised OperationalError out
+    of the command as an internal error. The same for a read-only file or file system."""
+    bad = good_store(tmp_path / "bad")
+    (bad / "findings.db-shm").mkdir()
+    before = table_rows(bad)
+    line = (
+        f"{E}cannot write the findings store '{bad}/findings.db' (attempt to write a readonly "
+        "database); fix its permissions, then "
+    )
+    code, out, err = pcemu(capsys, *SOAK, "--resume", "--out", str(bad))
+    assert code == 2 and out == ""
+    assert one_line(err) == line + "run the same command with --resume"
+    code, out, err = pcemu(capsys, "findings", str(bad), "--merge", str(good_store(tmp_path / "g")))
+    assert code == 2 and out == ""
+    assert one_line(err) == line + "run the same command again"
+    (bad / "findings.db-shm").rmdir()
+    assert table_rows(bad) == before
+
+
 def test_resume_refuses_a_batch_whose_seeds_are_not_the_plans(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
