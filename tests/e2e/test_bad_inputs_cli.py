@@ -331,6 +331,58 @@ def test_a_malformed_scenario_field_is_one_line_naming_it(
     assert one_line(err) == f"{E}scenario script '{path}': {line}; fix the script"
 
 
+# The script's own code runs when pcemu reads its SCENARIO, not only when it is imported.
+SUBCLASS = (
+    "from emulator.run.scenario import Scenario\n"
+    "class S(Scenario):\n"
+    "    @property\n"
+    "    def variants(self):\n"
+    "        raise ValueError('no variants today')\n"
+    "    @variants.setter\n"
+    "    def variants(self, v):\n"
+    "        pass\n"
+    "SCENARIO = S(name='x', spec_id='', thread='', title='', era='', commits='',\n"
+    "             build=lambda v, o: None, expects={})\n"
+)
+RUNS_CODE: list[tuple[str, str, str]] = [
+    (
+        "a module __getattr__ that raises",
+        "def __getattr__(name):\n    raise RuntimeError(f'no {name} here')\n",
+        "reading its SCENARIO raised RuntimeError: no SCENARIO here; fix the script",
+    ),
+    (
+        "a Scenario subclass whose field raises",
+        SUBCLASS,
+        "reading its SCENARIO raised ValueError: no variants today; fix the script",
+    ),
+    (
+        # Not a signal: the script's own raise (a real SIGINT stops the command, exit 130).
+        "KeyboardInterrupt raised on import",
+        "raise KeyboardInterrupt\n",
+        "failed to import: KeyboardInterrupt; fix the script",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "line"), RUNS_CODE, ids=[c[0] for c in RUNS_CODE])
+@pytest.mark.parametrize("command", ["run", "hunt", "verify", "show"])
+def test_script_code_that_raises_while_its_scenario_is_read_is_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    text: str,
+    line: str,
+    command: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "code.py"
+    path.write_text(text)
+    code, out, err = pcemu(capsys, command, str(path))
+    assert code == 2 and out == "", (out, err)
+    assert one_line(err) == f"{E}scenario script '{path}' {line}".replace("' reading", "': reading")
+
+
 # -- 3. an actor exception is a scenario error under verify too -------------------------------
 D2 = 'mapping_now, _anon = await k.page_mapping("D2", found)'
 RAISE = (D2, D2 + '\n            raise RuntimeError("boom")')
