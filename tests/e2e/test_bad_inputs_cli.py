@@ -38,7 +38,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def one_line(err: str) -> str:
     assert "Traceback" not in err and err.count("\n") == 1, err
-    assert err.startswith((E, EE)), err
+    assert err.startswith((E, EE, "pcemu: interrupted")), err
     return err.rstrip("\n")
 
 
@@ -381,6 +381,38 @@ def test_script_code_that_raises_while_its_scenario_is_read_is_one_line(
     code, out, err = pcemu(capsys, command, str(path))
     assert code == 2 and out == "", (out, err)
     assert one_line(err) == f"{E}scenario script '{path}' {line}".replace("' reading", "': reading")
+
+
+FUTURE = "from __future__ import annotations\n"
+KILL = "import os, signal\nos.kill(os.getpid(), signal.SIGINT)\n"
+
+
+@pytest.mark.parametrize("command", ["run", "hunt", "verify", "show"])
+def test_a_second_signal_is_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+) -> None:
+    """The first SIGINT sets the flag a command reads; the second raises KeyboardInterrupt,
+    before which click printed a blank line: two lines on stderr."""
+    monkeypatch.chdir(tmp_path)
+    path = script(tmp_path, "twice.py", FUTURE, FUTURE + KILL + KILL)
+    code, out, err = pcemu(capsys, command, str(path))
+    assert code == 130 and out == "", (out, err)
+    assert one_line(err) == "pcemu: interrupted; nothing reported or saved"
+
+
+def test_a_signal_a_command_never_reads_still_sets_its_exit_status(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """show reads no flag and runs to its end; it exited 0, so a shell loop around it went on
+    after Ctrl-C."""
+    monkeypatch.chdir(tmp_path)
+    path = script(tmp_path, "once.py", FUTURE, FUTURE + KILL)
+    code, out, err = pcemu(capsys, "show", str(path))
+    assert code == 130 and out.startswith("invalidate-recheck (example, "), (out, err)
+    assert err == "pcemu: interrupted; the command had finished (its output is complete)\n"
 
 
 # -- 3. an actor exception is a scenario error under verify too -------------------------------
