@@ -9,6 +9,7 @@ shrink, explain, soak and findings are imported only when used (``lazy``)."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
@@ -68,6 +69,11 @@ class Cli(click.Group):
         except BrokenPipeError:  # `pcemu list | head`: the reader has what it wanted
             _quiet_stdout()
             sys.exit(exits.CLEAN)
+        except KeyboardInterrupt:
+            # A second SIGINT/SIGTERM (the first only sets a flag the command reads), or one
+            # where no flag is set. Click would print a blank line before our one line.
+            sig = interrupts.received() or signal.SIGINT
+            raise Interrupted(sig, "pcemu: interrupted; nothing reported or saved") from None
 
 
 @click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
@@ -151,7 +157,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     except BrokenPipeError:
         _quiet_stdout()
         sys.exit(exits.CLEAN)
-    except SystemExit:
+    except SystemExit as exc:
+        if exc.code in (None, exits.CLEAN):
+            _clean_exit()
         raise
     except RecursionError as exc:
         internal(exc)
@@ -161,6 +169,17 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.stdout.flush()
     except BrokenPipeError:
         _quiet_stdout()
+    _clean_exit()
+
+
+def _clean_exit() -> NoReturn:
+    """Exit 0, unless SIGINT or SIGTERM arrived while the command ran: a command that never
+    reads the flag (show, list, explain, ...) ran to its end, but a shell loop around it must
+    still see the signal (128 + its number), or Ctrl-C would not stop the loop."""
+    sig = interrupts.received()
+    if sig is not None:
+        echo_err("pcemu: interrupted; the command had finished (its output is complete)")
+        sys.exit(interrupts.exit_status(sig))
     sys.exit(exits.CLEAN)
 
 

@@ -9,6 +9,7 @@ to report and save it.
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -101,10 +102,11 @@ def sequential(spec: RunSpec, start: int, n: int, stop_at_failure: bool) -> Iter
             return
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int) -> None:
     # The parent decides what a signal means; a Ctrl-C on the terminal reaches every process.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    interrupts.die_with_parent(parent)
 
 
 def parallel(spec: RunSpec, start: int, n: int, stop_at_failure: bool, jobs: int) -> Iterator[Seen]:
@@ -120,7 +122,9 @@ def parallel(spec: RunSpec, start: int, n: int, stop_at_failure: bool, jobs: int
     done: dict[int, list[Seen]] = {}
     nxt = 0  # next chunk to submit
     emit = 0  # next chunk to hand out, in order
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init) as pool:
+    with ProcessPoolExecutor(
+        max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(),)
+    ) as pool:
         try:
             while emit < len(chunks):
                 while nxt < len(chunks) and len(pending) < 2 * jobs:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import signal
+import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -22,6 +23,7 @@ from emulator.errors import BadInput
 from emulator.run.inputs import same_file
 from emulator.soak import shards
 from emulator.soak.jobs import SoakConfig, SoakError
+from emulator.soak.ledger import store_write_error
 from emulator.soak.merge import merge as merge_stores
 from emulator.soak.options import (
     check_counts,
@@ -241,6 +243,10 @@ def supervise(
             if isinstance(inner, SoakError):
                 raise BadInput(str(inner)) from None
             raise inner from None
+    except sqlite3.Error as exc:
+        # A store that reads but cannot be written (read-only, its -shm or -wal file unusable):
+        # nothing of this session is in it.
+        raise BadInput(store_write_error(store.path, exc)) from None
     finally:
         with contextlib.suppress(Exception):
             store.close(checkpoint=True)
@@ -285,6 +291,22 @@ def findings(directory: Path, merge: Sequence[Path], as_json: bool) -> None:
         )
     store = Store(directory, create=bool(merge))
     try:
+        _merge_all(store, merge, as_json)
+        rows = store.findings()
+        if as_json:
+            data: Any = [finding_json(f, directory) for f in rows]
+            click.echo(json.dumps(data, indent=2))
+        else:
+            for line in render_findings(rows, directory):
+                click.echo(line)
+    finally:
+        store.close(checkpoint=bool(merge))
+
+
+def _merge_all(store: Store, merge: Sequence[Path], as_json: bool) -> None:
+    """Merge each store of ``merge`` into ``store``; a write ``store`` refuses is one line
+    (merging again later adds only what is not in it yet)."""
+    try:
         for other_dir in merge:
             other = Store(other_dir, create=False)
             try:
@@ -296,12 +318,5 @@ def findings(directory: Path, merge: Sequence[Path], as_json: bool) -> None:
                 f"{plural(n.findings, 'finding')}",
                 err=as_json,
             )
-        rows = store.findings()
-        if as_json:
-            data: Any = [finding_json(f, directory) for f in rows]
-            click.echo(json.dumps(data, indent=2))
-        else:
-            for line in render_findings(rows, directory):
-                click.echo(line)
-    finally:
-        store.close(checkpoint=bool(merge))
+    except sqlite3.Error as exc:
+        raise BadInput(store_write_error(store.path, exc, "run the same command again")) from None

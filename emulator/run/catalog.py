@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 
 from emulator.errors import BadInput
-from emulator.run import entrypoints
+from emulator.run import entrypoints, interrupts
 from emulator.run.inputs import input_file
 from emulator.run.scenario import MAX_BUDGET, Scenario
 
@@ -110,21 +110,38 @@ def load_script(path: Path) -> Scenario:
     try:
         code = compile(data, str(full), "exec")
         exec(code, module.__dict__)
-    except (Exception, SystemExit) as exc:
+    except (Exception, SystemExit, KeyboardInterrupt) as exc:
+        if isinstance(exc, KeyboardInterrupt) and interrupts.received() is not None:
+            raise  # a second SIGINT/SIGTERM while it imported: the user's, not the script's
         raise BadInput(
-            f"scenario script {str(path)!r} failed to import: {type(exc).__name__}: "
-            f"{str(exc).splitlines()[0] if str(exc) else ''}"
+            f"scenario script {str(path)!r} failed to import: {_raised(exc)}; fix the script"
         ) from exc
-    scen = getattr(module, "SCENARIO", None)
-    if not isinstance(scen, Scenario):
+    try:
+        # The script's own code may run here too: a module __getattr__, a Scenario subclass's
+        # properties, the objects its fields hold.
+        scen = getattr(module, "SCENARIO", None)
+        if not isinstance(scen, Scenario):
+            raise BadInput(
+                f"scenario script {str(path)!r} defines no "
+                "SCENARIO = emulator.run.scenario.Scenario(...)"
+            )
+        wrong = scenario_problem(scen)
+        if wrong is not None:
+            raise BadInput(f"scenario script {str(path)!r}: SCENARIO.{wrong}; fix the script")
+        return replace(scen, source=str(full), script_sha256=digest)
+    except (Exception, SystemExit) as exc:
+        if isinstance(exc, BadInput):
+            raise
         raise BadInput(
-            f"scenario script {str(path)!r} defines no "
-            "SCENARIO = emulator.run.scenario.Scenario(...)"
-        )
-    wrong = scenario_problem(scen)
-    if wrong is not None:
-        raise BadInput(f"scenario script {str(path)!r}: SCENARIO.{wrong}; fix the script")
-    return replace(scen, source=str(full), script_sha256=digest)
+            f"scenario script {str(path)!r}: reading its SCENARIO raised {_raised(exc)}; fix "
+            "the script"
+        ) from exc
+
+
+def _raised(exc: BaseException) -> str:
+    """``Type: the first line of its message`` (``Type`` alone when it has none)."""
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text.splitlines()[0][:200]}" if text else type(exc).__name__
 
 
 def _shown(value: object) -> str:

@@ -13,7 +13,9 @@ who does not want to wait; whatever was running then is discarded, never reporte
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import sys
 from collections.abc import Iterator
 from types import FrameType
 
@@ -77,3 +79,22 @@ def catching() -> Iterator[None]:
 
 def exit_status(signum: int) -> int:
     return 128 + signum
+
+
+def die_with_parent(parent: int) -> None:
+    """In a worker process of a pool (``hunt -j``, ``verify -j``): end when ``parent``, the
+    process that started it, ends, however it ends. A parent killed by SIGKILL (a CI timeout,
+    the OOM killer) cannot tell its workers; each of them holds the other ends of the pool's
+    pipes, so none ever sees EOF, and they searched on or waited for work for ever. Linux only
+    (``PR_SET_PDEATHSIG``); elsewhere nothing changes."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it ended before the request above was in place
+        os._exit(1)

@@ -16,6 +16,7 @@ saved like any other.
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from emulator.engine.config import RunResult
 from emulator.engine.verify import Verdict, verify
 from emulator.errors import BadInput
+from emulator.run import interrupts
 from emulator.run.failures import build
 from emulator.run.session import RunSpec, build_options, validate
 
@@ -79,11 +81,12 @@ _state: dict[str, Any] = {}
 _stop: Any = None
 
 
-def _worker_init(stop: Any) -> None:
+def _worker_init(stop: Any, parent: int) -> None:
     global _stop
     # The parent decides what a signal means; a Ctrl-C on the terminal reaches every process.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    interrupts.die_with_parent(parent)
     _stop = stop
 
 
@@ -181,7 +184,9 @@ def parallel_verify(
     stopping = multiprocessing.Event()
     pending: set[Future[Part]] = set()
     stopped = False
-    pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(stopping,))
+    pool = ProcessPoolExecutor(
+        max_workers=jobs, initializer=_worker_init, initargs=(stopping, os.getpid())
+    )
     try:
         while frontier or pending:
             if not stopped and (stop() or v.executions >= limit):

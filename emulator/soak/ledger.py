@@ -262,9 +262,12 @@ class Ledger:
             )
 
 
-def store_write_error(path: Path, exc: sqlite3.Error) -> str:
-    """The one line for a batch the store refused: the reason SQLite gave and the fix that
-    fits it (a constraint that fails is a damaged store, not a full disk)."""
+def store_write_error(
+    path: Path, exc: sqlite3.Error, rerun: str = "run the same command with --resume"
+) -> str:
+    """The one line for a write the store refused (a batch, a session, a merge): the reason
+    SQLite gave and the fix that fits it (a constraint that fails is a damaged store, not a
+    full disk); ``rerun`` says how to carry on once it is fixed."""
     text = " ".join(str(exc).split())[:200]
     if isinstance(exc, sqlite3.IntegrityError):
         return f"{str(path)!r} is damaged ({text}); {FIX}"
@@ -277,7 +280,4 @@ def store_write_error(path: Path, exc: sqlite3.Error) -> str:
         fix = "stop the other program that has it open"
     else:
         fix = "check the disk it is on"
-    return (
-        f"cannot write the findings store {str(path)!r} ({text}); {fix}, then run the same "
-        "command with --resume"
-    )
+    return f"cannot write the findings store {str(path)!r} ({text}); {fix}, then {rerun}"

@@ -17,7 +17,7 @@ from emulator.errors import BadInput
 from emulator.run.catalog import builtin, is_script, load
 from emulator.run.inputs import same_file
 from emulator.run.session import validate
-from emulator.soak.plan import Lane, Plan
+from emulator.soak.plan import Lane, Plan, decimal
 from emulator.soak.rows import BatchRow, StoreDamaged
 from emulator.soak.store import Store
 
@@ -91,12 +91,13 @@ def parse_listen(text: str) -> tuple[str, int] | None:
         return None
     host, sep, port = text.rpartition(":")
     host = host.strip("[]") or "127.0.0.1"
-    if not sep or not port.isdigit() or not 0 <= int(port) < 65536:
+    number = decimal(port) if sep and port == port.strip() else None
+    if number is None or number >= 65536:
         raise BadInput(
             f"--listen {text!r} is not HOST:PORT; write e.g. --listen 127.0.0.1:9477 "
             "(port 0 picks a free one) or --listen off"
         )
-    return host, int(port)
+    return host, number
 
 
 def _csv(text: str, flag: str, what: str) -> list[str]:

@@ -14,7 +14,6 @@ runs within the first minute; batches already committed to the store are skipped
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -38,6 +37,29 @@ class Lane:
         )
 
 
+MAX_SHARDS = 1_000_000  # machines: shard I's seeds I + N*j stay far below 2**64
+
+
+def decimal(text: str) -> int | None:
+    """``text`` (spaces around it allowed) as an integer >= 0 written in ASCII digits, or None.
+    ``int()`` alone takes other scripts' digits, refuses some that ``str.isdigit()`` passes
+    (superscripts) and raises on more than 4,300 digits."""
+    t = text.strip()
+    if not t or len(t) > 30 or not (t.isascii() and t.isdigit()):
+        return None
+    return int(t)
+
+
+def check_shards(n: int, text: str) -> int:
+    """``n`` shards, or BadInput: more would give a shard seeds past 2**64 - 1."""
+    if n > MAX_SHARDS:
+        raise BadInput(
+            f"--shard {text!r} splits the seeds {n:,} ways; give N at most {MAX_SHARDS:,} "
+            "(one shard per machine or replica)"
+        )
+    return n
+
+
 @dataclass(frozen=True)
 class Shard:
     index: int = 0
@@ -48,13 +70,14 @@ class Shard:
 
     @classmethod
     def parse(cls, text: str) -> Shard:
-        m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
-        if not m or int(m.group(2)) < 1 or int(m.group(1)) >= int(m.group(2)):
+        index, _, count = text.partition("/")
+        i, n = decimal(index), decimal(count)
+        if i is None or n is None or n < 1 or i >= n:
             raise BadInput(
                 f"--shard {text!r} is not I/N with 0 <= I < N; write e.g. --shard 0/4 "
                 "for the first of four machines"
             )
-        return cls(int(m.group(1)), int(m.group(2)))
+        return cls(i, check_shards(n, text))
 
     def seed(self, local: int) -> int:
         return self.index + self.count * local

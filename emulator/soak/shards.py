@@ -20,7 +20,7 @@ from pathlib import Path
 
 from emulator.errors import BadInput
 from emulator.run.inputs import kind_of, write_failure
-from emulator.soak.plan import Shard
+from emulator.soak.plan import Shard, check_shards, decimal
 
 _held: list[int] = []  # lock file descriptors, open until the process exits
 
@@ -73,9 +73,10 @@ def resolve(text: str, out: Path) -> tuple[Shard, Path]:
                 "or --shard auto/N to replicas that share a volume"
             )
         return shard, out
-    if not sep or not tail.strip().isdigit() or int(tail) < 1:
+    n = decimal(tail) if sep else None
+    if n is None or n < 1:
         raise BadInput(f"--shard {text!r}: write auto/N with N >= 1, e.g. --shard auto/4")
-    n = int(tail)
+    check_shards(n, text)
     for i in range(n):
         directory = out / f"shard-{i}-of-{n}"
         if _lock(directory):

@@ -38,7 +38,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def one_line(err: str) -> str:
     assert "Traceback" not in err and err.count("\n") == 1, err
-    assert err.startswith((E, EE)), err
+    assert err.startswith((E, EE, "pcemu: interrupted")), err
     return err.rstrip("\n")
 
 
@@ -331,6 +331,90 @@ def test_a_malformed_scenario_field_is_one_line_naming_it(
     assert one_line(err) == f"{E}scenario script '{path}': {line}; fix the script"
 
 
+# The script's own code runs when pcemu reads its SCENARIO, not only when it is imported.
+SUBCLASS = (
+    "from emulator.run.scenario import Scenario\n"
+    "class S(Scenario):\n"
+    "    @property\n"
+    "    def variants(self):\n"
+    "        raise ValueError('no variants today')\n"
+    "    @variants.setter\n"
+    "    def variants(self, v):\n"
+    "        pass\n"
+    "SCENARIO = S(name='x', spec_id='', thread='', title='', era='', commits='',\n"
+    "             build=lambda v, o: None, expects={})\n"
+)
+RUNS_CODE: list[tuple[str, str, str]] = [
+    (
+        "a module __getattr__ that raises",
+        "def __getattr__(name):\n    raise RuntimeError(f'no {name} here')\n",
+        "reading its SCENARIO raised RuntimeError: no SCENARIO here; fix the script",
+    ),
+    (
+        "a Scenario subclass whose field raises",
+        SUBCLASS,
+        "reading its SCENARIO raised ValueError: no variants today; fix the script",
+    ),
+    (
+        # Not a signal: the script's own raise (a real SIGINT stops the command, exit 130).
+        "KeyboardInterrupt raised on import",
+        "raise KeyboardInterrupt\n",
+        "failed to import: KeyboardInterrupt; fix the script",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "line"), RUNS_CODE, ids=[c[0] for c in RUNS_CODE])
+@pytest.mark.parametrize("command", ["run", "hunt", "verify", "show"])
+def test_script_code_that_raises_while_its_scenario_is_read_is_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    text: str,
+    line: str,
+    command: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "code.py"
+    path.write_text(text)
+    code, out, err = pcemu(capsys, command, str(path))
+    assert code == 2 and out == "", (out, err)
+    assert one_line(err) == f"{E}scenario script '{path}' {line}".replace("' reading", "': reading")
+
+
+FUTURE = "from __future__ import annotations\n"
+KILL = "import os, signal\nos.kill(os.getpid(), signal.SIGINT)\n"
+
+
+@pytest.mark.parametrize("command", ["run", "hunt", "verify", "show"])
+def test_a_second_signal_is_one_line(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+) -> None:
+    """The first SIGINT sets the flag a command reads; the second raises KeyboardInterrupt,
+    before which click printed a blank line: two lines on stderr."""
+    monkeypatch.chdir(tmp_path)
+    path = script(tmp_path, "twice.py", FUTURE, FUTURE + KILL + KILL)
+    code, out, err = pcemu(capsys, command, str(path))
+    assert code == 130 and out == "", (out, err)
+    assert one_line(err) == "pcemu: interrupted; nothing reported or saved"
+
+
+def test_a_signal_a_command_never_reads_still_sets_its_exit_status(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """show reads no flag and runs to its end; it exited 0, so a shell loop around it went on
+    after Ctrl-C."""
+    monkeypatch.chdir(tmp_path)
+    path = script(tmp_path, "once.py", FUTURE, FUTURE + KILL)
+    code, out, err = pcemu(capsys, "show", str(path))
+    assert code == 130 and out.startswith("invalidate-recheck (example, "), (out, err)
+    assert err == "pcemu: interrupted; the command had finished (its output is complete)\n"
+
+
 # -- 3. an actor exception is a scenario error under verify too -------------------------------
 D2 = 'mapping_now, _anon = await k.page_mapping("D2", found)'
 RAISE = (D2, D2 + '\n            raise RuntimeError("boom")')
@@ -506,6 +590,29 @@ def test_a_damaged_store_is_refused_by_resume_and_merge_alike(
     # ... and so is merging a good store into the damaged one.
     code, out, err = pcemu(capsys, "findings", str(bad), "--merge", str(good))
     assert code == 2 and one_line(err) == _expected(bad, line)
+    assert table_rows(bad) == before
+
+
+def test_a_store_that_reads_but_cannot_be_written_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SQLite opens a store whose shared-memory file is a directory read-only: every read
+    passes, and the first write (resume's meta, a merge's batch) raised OperationalError out
+    of the command as an internal error. The same for a read-only file or file system."""
+    bad = good_store(tmp_path / "bad")
+    (bad / "findings.db-shm").mkdir()
+    before = table_rows(bad)
+    line = (
+        f"{E}cannot write the findings store '{bad}/findings.db' (attempt to write a readonly "
+        "database); fix its permissions, then "
+    )
+    code, out, err = pcemu(capsys, *SOAK, "--resume", "--out", str(bad))
+    assert code == 2 and out == ""
+    assert one_line(err) == line + "run the same command with --resume"
+    code, out, err = pcemu(capsys, "findings", str(bad), "--merge", str(good_store(tmp_path / "g")))
+    assert code == 2 and out == ""
+    assert one_line(err) == line + "run the same command again"
+    (bad / "findings.db-shm").rmdir()
     assert table_rows(bad) == before
 
 

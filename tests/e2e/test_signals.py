@@ -187,3 +187,60 @@ def test_interrupted_replay_of_a_long_run_stops_at_once_with_no_verdict(tmp_path
     code, _out, err = interrupt(p, signal.SIGTERM, 1.0)
     assert code == 143 and "Traceback" not in err, err
     assert err.strip().splitlines()[-1].endswith("replay stopped; no verdict"), err
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["hunt", "anon-vma-reuse", "--variant", "fixed", "--seeds", "10000000", "-j", "2"],
+        ["verify", "anon-vma-reuse", "-p", "6", "-j", "2"],
+    ],
+    ids=["hunt", "verify"],
+)
+def test_workers_end_with_a_killed_parent(tmp_path: Path, argv: list[str]) -> None:
+    """SIGKILL (a CI timeout, the OOM killer) cannot be caught: the workers of hunt -j and
+    verify -j used to live on, each holding the others' ends of the pool's pipes, searching or
+    waiting for work for ever."""
+    p = pcemu(*argv, cwd=tmp_path)
+    kids: list[int] = []
+    alive: list[int] = []
+    try:
+        while len(kids) < 2 and p.poll() is None:
+            time.sleep(0.2)
+            kids = _children(p.pid)
+        assert len(kids) == 2, p.communicate()
+        p.kill()
+        p.wait(timeout=60)  # not communicate(): a live worker would hold its pipes open
+        for _ in range(600):  # each one goes as soon as its parent does; wait for the kernel
+            alive = [k for k in kids if Path(f"/proc/{k}").exists() and not _zombie(k)]
+            if not alive:
+                break
+            time.sleep(0.1)
+        assert alive == [], f"workers {alive} outlived their killed parent"
+    finally:
+        for k in alive:
+            os.kill(k, signal.SIGKILL)
+        for stream in (p.stdout, p.stderr):
+            if stream is not None:
+                stream.close()
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return False

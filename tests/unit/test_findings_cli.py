@@ -60,6 +60,15 @@ def test_listen_addresses() -> None:
         (["--workers", "1000"], "--workers 1000 is more than "),
         (["--batch", "1000000"], "--batch 1000000 is more than 10000: a batch is what a kill"),
         (["--seeds", str(2**63)], f"--seeds {2**63} is more than {2**62}"),
+        # Digits int() refuses (a superscript passes str.isdigit()), or has too many of.
+        (["--listen", "127.0.0.1:\u00b2"], "--listen '127.0.0.1:\u00b2' is not HOST:PORT"),
+        (["--listen", ":" + "9" * 5000], "--listen ':99999"),
+        (["--shard", "auto/\u00b2"], "--shard 'auto/\u00b2': write auto/N with N >= 1"),
+        (["--shard", "0/" + "9" * 5000], "--shard '0/99999"),
+        (["--shard", "0/\u0663"], "--shard '0/\u0663' is not I/N with 0 <= I < N"),
+        # So many shards that a shard's seeds would pass 2**64 - 1 within a soak.
+        (["--shard", f"0/{2**64 - 1}"], f"--shard '0/{2**64 - 1}' splits the seeds "),
+        (["--shard", "auto/10000001"], "--shard 'auto/10000001' splits the seeds 10,000,001 "),
     ],
 )
 def test_bad_soak_arguments(
