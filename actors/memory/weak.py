@@ -6,8 +6,9 @@ message per location. Each message carries a view: the stores it was ordered aft
 must see them once they read it.
 
 Per CPU: ``cur`` (the oldest message each later access may touch), ``rlx`` (join of the views of
-messages its loads read), ``nr`` (the same for void RMWs), ``own`` (its own stores), ``wmb`` (view
-carried by every later store), ``ul`` (view of its last unlock). Global: ``S`` (the strong-fence
+messages its loads read), ``nr`` (the same for void RMWs), ``own`` (its own stores), ``oc`` (the
+views its own stores carry), ``wmb`` (view carried by every later store), ``ul`` (view of its
+last unlock). Global: ``S`` (the strong-fence
 view), ``gp`` (view published at grace-period starts), ``published`` (per RCU epoch, the views
 read-side sections ended with).
 
@@ -105,13 +106,18 @@ def view_key(view: View | None) -> tuple[tuple[str, int], ...]:
 
 
 class Cpu:
-    __slots__ = ("cur", "lk", "nr", "own", "rlx", "su", "ul", "wmb")
+    __slots__ = ("cur", "lk", "nr", "oc", "own", "rlx", "su", "ul", "wmb")
 
     def __init__(self) -> None:
         self.cur: View = {}
         self.rlx: View = {}
         self.nr: View = {}
         self.own: View = {}
+        # The join of the views its own stores carry: what is cumul-fence-before them, so
+        # before any store a later fence or release orders after them (LKMM's cumul-fence*
+        # chains: a store a release of this CPU carried is propagated before the stores a
+        # later smp_wmb orders after that release).
+        self.oc: View = {}
         self.wmb: View = {}
         self.ul: View = {}
         # What came before the unlocks that precede this CPU's locks so far, in program order
@@ -126,7 +132,7 @@ class Cpu:
         self.su: View | None = None
 
     def key(self) -> Hashable:
-        views = (self.cur, self.rlx, self.nr, self.own, self.wmb, self.ul)
+        views = (self.cur, self.rlx, self.nr, self.own, self.oc, self.wmb, self.ul)
         lk = None if self.lk is None else view_key(self.lk)
         su = None if self.su is None else view_key(self.su)
         return (*(view_key(v) for v in views), lk, su)
@@ -173,11 +179,12 @@ class WEAK(MemoryModel):
     def _wrote(self, c: Cpu, msg: Msg) -> None:
         c.cur[msg.loc] = msg
         c.own[msg.loc] = msg
+        join_into(c.oc, msg.view)
 
     def _strong(self, c: Cpu) -> None:
         join_into(c.cur, c.rlx)
         join_into(c.cur, c.nr)
-        join_into(c.cur, c.own)
+        join_into(c.cur, c.oc)
         join_into(self.S, c.cur)
         join_into(c.cur, self.S)
         join_into(c.wmb, c.cur)
@@ -190,7 +197,7 @@ class WEAK(MemoryModel):
         join_into(c.wmb, self.S)
 
     def _release_view(self, c: Cpu) -> View:
-        return join(c.cur, c.rlx, c.nr, c.own)
+        return join(c.cur, c.rlx, c.nr, c.oc)
 
     def _carried(self, c: Cpu, release: bool) -> View:
         """The view a store of ``c`` carries: ``wmb``, and for a release everything before it."""
@@ -262,7 +269,7 @@ class WEAK(MemoryModel):
         elif kind == "rmb":
             join_into(c.cur, c.rlx)
         elif kind == "wmb":
-            join_into(c.wmb, c.own)
+            join_into(c.wmb, c.oc)
         elif kind == "after_unlock_lock":
             # A strong fence from what came before those unlocks to everything after the
             # fence; nothing when no lock of this CPU followed an unlock.
@@ -289,7 +296,7 @@ class WEAK(MemoryModel):
         c = self._cpu(cpu)
         dview = as_view(dep)
         full = order == "full"
-        pre = join(c.cur, c.rlx, c.nr, c.own, self.S) if full else c.cur
+        pre = join(c.cur, c.rlx, c.nr, c.oc, self.S) if full else c.cur
         co = self._co(loc)
         # A control dependency orders the write only: a failing RMW (a plain read) ignores it.
         lo_fail = max(at(c.cur, loc), at(dview, loc))
@@ -313,7 +320,9 @@ class WEAK(MemoryModel):
         self._read(c, m, void)
         if order == "acquire":
             join_into(c.cur, m.view)
-        msg = self._new(cpu, loc, new, self._carried(c, order == "release"))
+        # The write carries what the message it read carried: a release's cumulativity goes on
+        # along the RMWs that read from it (LKMM's cumul-fence ends in rmw-sequence).
+        msg = self._new(cpu, loc, new, join(self._carried(c, order == "release"), m.view))
         msg.dep = dview
         self._write_after(c, m, msg)
         if full:
@@ -327,6 +336,10 @@ class WEAK(MemoryModel):
         # store of this CPU after what preceded them (po-unlock-lock-po is a cumul-fence).
         join_into(c.wmb, m.view)
         join_into(c.wmb, c.ul)
+        # And every later access after what preceded this CPU's earlier unlock (LKMM has
+        # po-unlock-lock-po in ppo): a load after the lock reads no older than the loads before
+        # the unlock saw, as after smp_rmb.
+        join_into(c.cur, c.ul)
         # m.writer >= 0: m is an unlock's message (not the initial one); its view holds what
         # preceded every unlock coherence-before it (each lock acquired the one before).
         if c.ul or m.writer >= 0:
