@@ -241,7 +241,9 @@ def parse(text: str, path: str = "<litmus>", stop: Stop | None = None) -> Litmus
         close = _match_brace(text, open_at)
         line += text.count("\n", counted, open_at)
         counted = open_at
-        threads.append(parse_thread(tid, params, text[open_at + 1 : close - 1], line, stop))
+        mine = frozenset(r for t, r in reg_init if t == tid)
+        body = text[open_at + 1 : close - 1]
+        threads.append(parse_thread(tid, params, body, line, stop, mine))
         pos = close
     if not threads:
         raise LitmusSyntaxError("no threads P0(...) { ... }")
@@ -301,7 +303,8 @@ def _parse_init(
 ) -> tuple[dict[str, int | str], dict[tuple[int, str], int | str]]:
     init: dict[str, int | str] = {}
     regs: dict[tuple[int, str], int | str] = {}
-    block = _strip_c_comments(block)
+    # herd's (* *) comments may sit in the initial state too, between its items.
+    block = _strip_c_comments(_strip_ml_comments(block))
     for item in block.split(";"):
         item = item.strip()
         if not item:
@@ -309,7 +312,10 @@ def _parse_init(
         lhs, eq, rhs = item.partition("=")
         lhs = lhs.strip()
         value: int | str = _value(rhs) if eq else 0
-        m = re.fullmatch(r"P?(\d+)\s*:\s*([A-Za-z_]\w*)", lhs)
+        # A register may be declared with its type: "int *1:r1 = x;", "int 0:r1;".
+        m = re.fullmatch(r"(?:[A-Za-z_]\w*\s*|\*\s*)*?P?(\d+)\s*:\s*([A-Za-z_]\w*)", lhs)
+        if m and any(w not in TYPE_WORDS for w in lhs[: m.start(1)].replace("*", " ").split()):
+            m = None  # not a type before it
         if m:
             regs[(int(m.group(1)), m.group(2))] = value
             continue

@@ -233,14 +233,22 @@ class ThreadParser(ExprParser):
 
 
 def parse_thread(
-    tid: int, params: tuple[str, ...], body: str, line: int, stop: Stop | None = None
+    tid: int,
+    params: tuple[str, ...],
+    body: str,
+    line: int,
+    stop: Stop | None = None,
+    initialised: frozenset[str] = frozenset(),
 ) -> Thread:
-    """Thread ``tid``, whose body (between its braces) starts on line ``line``."""
+    """Thread ``tid``, whose body (between its braces) starts on line ``line``;
+    ``initialised``: its registers the initial state gives a value (``0:r1 = z;``), which are
+    registers even if the body never declares or assigns them."""
     try:
         toks = tokenize(body, line, stop)
     except LitmusSyntaxError as exc:
         raise LitmusSyntaxError(f"P{tid} {exc}") from None
     p = ThreadParser(toks, tid, params, body.split("\n"), line, stop)
+    p.registers.update(initialised)
     top = p.statements_until("")
     regs = frozenset(p.registers)
     ops = [_with_reads(op, regs) for op in p.ops]

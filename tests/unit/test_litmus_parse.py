@@ -153,3 +153,28 @@ def test_a_result_that_states_no_verdict_is_checked_without_one(word: str) -> No
         f"C m\n(* Result: {word} *)\n{{}}\nP0(int *x) {{ WRITE_ONCE(*x, 1); }}\nexists (x=1)\n"
     )
     assert t.result is None
+
+
+def test_the_initial_state_takes_herd_comments_and_typed_registers() -> None:
+    t = parse(
+        "C i\n{\n\tint *z=1; (* a list: x->y *)\n\tint *x=y;\n\tint * 0:r1 = z;\n\tint 1:r2;\n}\n"
+        "P0(int *x) { WRITE_ONCE(*x, r1); }\nP1(int *x) { int r0; r0 = READ_ONCE(*x); }\n"
+        "exists (x=z)\n"
+    )
+    assert t.init == {"z": 1, "x": "y"}
+    assert t.reg_init == {(0, "r1"): "z", (1, "r2"): 0}
+    assert "r1" in t.threads[0].registers  # given a value only by the initial state
+
+
+def test_a_pointer_plus_zero_is_that_pointer_with_the_offsets_dependency() -> None:
+    from actors.litmus.evaluate import evaluate
+
+    regs = {"r9": (0, "dep")}
+    e = parse(
+        "C p\n{}\nP0(int *x) { int r9; int *r4; r9 = 0; r4 = x + r9; }\nexists (x=0)\n"
+    ).threads[0]
+    local = next(op for op in e.ops if op.dst == "r4")
+    assert local.expr is not None
+    assert evaluate(local.expr, e.registers, regs, lambda a, b: a or b) == ("x", "dep")
+    with pytest.raises(Unsupported, match="on a pointer"):
+        evaluate(local.expr, e.registers, {"r9": (8, None)}, lambda a, b: a or b)
