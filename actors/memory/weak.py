@@ -52,7 +52,7 @@ from actors.memory.base import (
 class Msg:
     """One store. ``idx`` is its position in its location's coherence order (kept current)."""
 
-    __slots__ = ("dep", "idx", "loc", "rmw_of", "taken", "value", "view", "writer")
+    __slots__ = ("cumul", "dep", "idx", "loc", "rmw_of", "taken", "value", "view", "writer")
 
     def __init__(self, loc: Loc, value: Value, writer: int) -> None:
         self.loc = loc
@@ -63,6 +63,10 @@ class Msg:
         # that reads this message is ordered after those loads too (LKMM's to-r includes
         # ``dep ; rfi``), so its value carries it. Another CPU's load does not get it.
         self.dep: View | None = None
+        # An unlock's: the unlocking CPU's own stores and what they carried. A lock that reads
+        # it orders its CPU's later stores after these (po-unlock-lock-po is a cumul-fence),
+        # but not after what that CPU only read: the fence is not A-cumulative.
+        self.cumul: View | None = None
         self.rmw_of: Msg | None = None  # the message this RMW write read
         self.taken = False  # an RMW read this message (its write follows it directly)
         self.idx = 0
@@ -106,7 +110,7 @@ def view_key(view: View | None) -> tuple[tuple[str, int], ...]:
 
 
 class Cpu:
-    __slots__ = ("cur", "lk", "nr", "oc", "own", "rlx", "su", "ul", "wmb")
+    __slots__ = ("cur", "lk", "nr", "oc", "own", "rlx", "su", "ul", "ulo", "wmb")
 
     def __init__(self) -> None:
         self.cur: View = {}
@@ -120,6 +124,7 @@ class Cpu:
         self.oc: View = {}
         self.wmb: View = {}
         self.ul: View = {}
+        self.ulo: View = {}  # ``oc`` at its last unlock (the unlock's ``cumul``)
         # What came before the unlocks that precede this CPU's locks so far, in program order
         # or in the lock's coherence order (None: no lock of it followed an unlock): what
         # smp_mb__after_unlock_lock orders before everything after it (LKMM: [M] ; po ; [UL]
@@ -132,7 +137,7 @@ class Cpu:
         self.su: View | None = None
 
     def key(self) -> Hashable:
-        views = (self.cur, self.rlx, self.nr, self.own, self.oc, self.wmb, self.ul)
+        views = (self.cur, self.rlx, self.nr, self.own, self.oc, self.wmb, self.ul, self.ulo)
         lk = None if self.lk is None else view_key(self.lk)
         su = None if self.su is None else view_key(self.su)
         return (*(view_key(v) for v in views), lk, su)
@@ -333,9 +338,10 @@ class WEAK(MemoryModel):
         self._read(c, m, False)
         join_into(c.cur, m.view)
         # unlock -> lock in program order, and the unlock this lock read, order every later
-        # store of this CPU after what preceded them (po-unlock-lock-po is a cumul-fence).
-        join_into(c.wmb, m.view)
-        join_into(c.wmb, c.ul)
+        # store of this CPU after the stores that preceded them (po-unlock-lock-po is a
+        # cumul-fence, not an A-cumulative one: stores only read before the unlock are not).
+        join_into(c.wmb, m.cumul)
+        join_into(c.wmb, c.ulo)
         # And every later access after what preceded this CPU's earlier unlock (LKMM has
         # po-unlock-lock-po in ppo): a load after the lock reads no older than the loads before
         # the unlock saw, as after smp_rmb.
@@ -367,8 +373,12 @@ class WEAK(MemoryModel):
         return True
 
     def unlock(self, cpu: int, loc: Loc) -> None:
+        c = self._cpu(cpu)
+        before = dict(c.oc)
         msg = self._store(cpu, loc, 0, True, None)
-        self._cpu(cpu).ul = dict(msg.view)
+        msg.cumul = before
+        c.ul = dict(msg.view)
+        c.ulo = before
 
     def rcu_read_lock(self, cpu: int, domain: Loc | None = None) -> int:
         t = self.tracker(domain)
@@ -461,4 +471,4 @@ class WEAK(MemoryModel):
 
 def _msg_key(m: Msg) -> Hashable:
     rmw_of = -1 if m.rmw_of is None else m.rmw_of.idx
-    return (m.value, view_key(m.view), view_key(m.dep), rmw_of, m.taken)
+    return (m.value, view_key(m.view), view_key(m.dep), view_key(m.cumul), rmw_of, m.taken)
