@@ -235,6 +235,8 @@ def parse_final(rest: str) -> tuple[str, Cond, Cond | None, str]:
         raise LitmusSyntaxError(f"expected exists, ~exists or forall, found {word!r}")
     quant = re.sub(r"\s+", "", m.group(1))
     body = text[m.end() :].strip()
+    if body.endswith(";"):  # herd7 takes "exists (...);" too
+        body = body[:-1].rstrip()
     cond = _CondParser(_cond_tokens(body), "final condition").whole()
     return quant, cond, filt, " ".join(body.split())
 

@@ -166,17 +166,12 @@ class ExprParser:
             self.next()
             return self.unary()
         if t.text == "(" and self.peek(1).kind == "id" and self.peek(1).text in TYPE_WORDS:
-            self.next()  # a cast: (void), (int), (int *): the value is unchanged
+            self.next()  # a cast: (void), (int), (void **): the value is unchanged
             while not self.at(")"):
                 if self.peek().kind == "eof":
                     raise LitmusSyntaxError(f"P{self.tid}: unterminated cast")
                 self.next()
             self.next()
-            return self.unary()
-        if t.text == "(" and self.peek(1).text == "void":
-            self.next()
-            self.next()
-            self.expect(")")
             return self.unary()
         return self.postfix()
 

@@ -21,6 +21,7 @@ TYPE_WORDS = frozenset(
         "signed",
         "bool",
         "_Bool",
+        "void",
         "intptr_t",
         "uintptr_t",
         "size_t",

@@ -178,3 +178,13 @@ def test_a_pointer_plus_zero_is_that_pointer_with_the_offsets_dependency() -> No
     assert evaluate(local.expr, e.registers, regs, lambda a, b: a or b) == ("x", "dep")
     with pytest.raises(Unsupported, match="on a pointer"):
         evaluate(local.expr, e.registers, {"r9": (8, None)}, lambda a, b: a or b)
+
+
+def test_void_pointers_casts_and_a_semicolon_after_the_condition() -> None:
+    t = parse(
+        "C v\n{}\nP0(int *y) { rcu_assign_pointer(*(void **)y, (void *)1); }\n"
+        "P1(int *y) { void *r0 = rcu_dereference(*(void **)y); int r3 = (int)r0; }\n"
+        "exists (1:r3=1);\n"
+    )
+    assert t.cond == Atom(1, "r3", 1)
+    assert [t.threads[1].ops[i].kind for i in t.threads[1].body] == ["load", "local"]
