@@ -15,7 +15,7 @@ from emulator import __version__
 from emulator.engine.strategies import STRATEGIES
 from emulator.errors import BadInput, cut
 from emulator.run.catalog import builtin, is_script, load
-from emulator.run.inputs import same_file
+from emulator.run.inputs import no_broken_link, same_file
 from emulator.run.session import validate
 from emulator.soak.plan import Lane, Plan, decimal
 from emulator.soak.rows import BatchRow, StoreDamaged
@@ -48,6 +48,7 @@ def parse_duration(text: str) -> float:
 
 def check_out(out: Path) -> None:
     """--out is a directory this process can create files in (made if missing)."""
+    no_broken_link(out, "--out")
     if out.exists() and not out.is_dir():
         raise BadInput(
             f"--out {str(out)!r} is a file, not a directory; give a directory (it is created "

@@ -980,3 +980,46 @@ def test_no_option_is_left_to_clicks_own_wording() -> None:
         )
     ]
     assert left == []
+
+
+# -- 10. an output directory that is a symbolic link leading nowhere ---------------------------
+BROKEN = "is a broken symbolic link (to 'gone', which does not exist); remove it, or give another"
+LOOP = "is a symbolic link loop; remove it, or give another directory"
+LINKS = [
+    (["run", "anon-vma-reuse", "--seed", "61", "-o", "dangling"], f"-o/--out 'dangling' {BROKEN}"),
+    (["run", "anon-vma-reuse", "--seed", "61", "-o", "loop"], f"-o/--out 'loop' {LOOP}"),
+    (
+        ["run", "anon-vma-reuse", "--seed", "61", "-o", "dangling/sub"],
+        f"-o/--out 'dangling/sub': 'dangling' {BROKEN}",
+    ),
+    (
+        ["run", "anon-vma-reuse", "--seed", "61", "--log", "dangling/r.jsonl"],
+        f"--log 'dangling/r.jsonl': 'dangling' {BROKEN}",
+    ),
+    (["hunt", "anon-vma-reuse", "--seeds", "2", "-o", "loop"], f"-o/--out 'loop' {LOOP}"),
+    (
+        ["soak", "--seeds", "1", "--listen", "off", "--out", "dangling"],
+        f"--out 'dangling' {BROKEN}",
+    ),
+    (["soak", "--seeds", "1", "--listen", "off", "--out", "loop"], f"--out 'loop' {LOOP}"),
+]
+
+
+@pytest.mark.parametrize(("argv", "line"), LINKS, ids=[" ".join(a)[:50] for a, _ in LINKS])
+def test_an_output_directory_that_is_a_broken_link_says_so(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    line: str,
+) -> None:
+    """exists() is False for a dangling link or a loop, so the directory was "missing", and
+    making it answered with the OS's bare "(File exists)"."""
+    monkeypatch.chdir(tmp_path)
+    os.symlink("gone", "dangling")
+    os.symlink("loop2", "loop")
+    os.symlink("loop", "loop2")
+    code, out, err = pcemu(capsys, *argv)
+    assert code == 2 and out == ""
+    assert one_line(err).startswith(E + line), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dangling", "loop", "loop2"]
