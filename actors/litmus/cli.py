@@ -241,7 +241,8 @@ def render(rows: list[Row], s: dict[str, Any]) -> str:
     type=BoundedInt(1, MAX_BOUND, "--bound"),
     default=BOUND,
     show_default=True,
-    help="most executions explored per test; a search cut short says Never (bounded at N)",
+    help="most executions explored per test, 1 to 100,000,000; a search cut short says Never "
+    "(bounded at N)",
 )
 @click.option(
     "--witness-dir",
