@@ -12,6 +12,16 @@
 
 from __future__ import annotations
 
+SHOWN = 60  # characters of a user's value a message quotes
+
+
+def cut(text: str, most: int = SHOWN) -> str:
+    """A user's value as a message names it: whole when short, else its first ``most``
+    characters, "..." and its length (a pasted 5,000-character value is not echoed back)."""
+    if len(text) <= most:
+        return text
+    return f"{text[:most]}... ({len(text):,} characters)"
+
 
 class BadInput(Exception):
     """A user error (unknown scenario, bad option, unreadable log ...). Message = the one line."""

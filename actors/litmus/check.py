@@ -22,6 +22,8 @@ from emulator.engine.violations import CLEAN, VIOLATION
 
 MODES = ("sc", "tso", "weak")
 BOUND = 200_000
+# --bound at most: a test explored 10**8 times runs for hours; past that the number is a typo.
+MAX_BOUND = 100_000_000
 BUDGET = 10_000
 
 SOMETIMES, NEVER, ALWAYS, NO_FINAL = "Sometimes", "Never", "Always", "no final state"

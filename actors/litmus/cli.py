@@ -27,12 +27,13 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from actors.litmus.check import BOUND, MODES, Verdict, check
+from actors.litmus.check import BOUND, MAX_BOUND, MODES, Verdict, check
 from actors.litmus.parse import LitmusFileError, not_regular, parse_file
 from actors.litmus.scenario import script_text
 from actors.litmus.syntax import LitmusSyntaxError, Stopped, Unsupported
 from emulator.cli.clock import stopwatch
 from emulator.cli.options import PATH
+from emulator.cli.output import BoundedInt, OneOf
 from emulator.errors import BadInput, Interrupted
 from emulator.run import interrupts
 from emulator.run.artifacts import save
@@ -229,7 +230,7 @@ def render(rows: list[Row], s: dict[str, Any]) -> str:
 @click.option(
     "--model",
     "mode",
-    type=click.Choice(MODES, case_sensitive=False),
+    type=OneOf(MODES, "a memory model", case_sensitive=False),
     default="weak",
     show_default=True,
     help="memory model",
@@ -237,10 +238,11 @@ def render(rows: list[Row], s: dict[str, Any]) -> str:
 @click.option("--json", "as_json", is_flag=True, help="print JSON instead of a table")
 @click.option(
     "--bound",
-    type=int,
+    type=BoundedInt(1, MAX_BOUND, "--bound"),
     default=BOUND,
     show_default=True,
-    help="most executions explored per test; a search cut short says Never (bounded at N)",
+    help="most executions explored per test, 1 to 100,000,000; a search cut short says Never "
+    "(bounded at N)",
 )
 @click.option(
     "--witness-dir",
@@ -284,8 +286,6 @@ def _litmus(
     no_save: bool,
     given_dir: bool,
 ) -> None:
-    if bound <= 0:
-        raise BadInput(f"--bound {bound} must be a positive number of executions")
     mode = mode.lower()
     files = all_litmus_files(targets)
     out = None if no_save else witness_dir

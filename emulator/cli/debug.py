@@ -14,7 +14,7 @@ import click
 
 from emulator.cli import exits
 from emulator.cli.options import force_option, path_option
-from emulator.cli.output import BoundedInt, verbosity, verbosity_options
+from emulator.cli.output import BoundedInt, OneOf, verbosity, verbosity_options
 from emulator.cli.progress import progress
 from emulator.cli.recordings import (
     interruptible,
@@ -152,7 +152,7 @@ def shrink_and_report(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "html"]),
+    type=OneOf(["text", "html"], "an explain format"),
     default="text",
     show_default=True,
     help="text: numbered blocks; html: a self-contained timeline page",

@@ -12,8 +12,8 @@ from typing import Any
 
 import click
 
-from emulator.cli.output import BoundedInt
-from emulator.errors import BadInput
+from emulator.cli.output import BoundedInt, flag_name
+from emulator.errors import BadInput, cut
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 
@@ -37,13 +37,8 @@ class PathArg(click.Path):
                 # Every other reason is the command's to name (it knows what the path is for);
                 # this one made each command's own checks raise out of Path.exists().
                 if exc.errno == errno.ENAMETOOLONG:
-                    shown = (
-                        value
-                        if len(value) <= 60
-                        else f"{value[:24]}... ({len(value):,} characters)"
-                    )
                     raise BadInput(
-                        f"{_flag(param)} {shown!r} is too long a path for the file system "
+                        f"{_flag(param)} {cut(value)!r} is too long a path for the file system "
                         "(a name at most 255 bytes, a path 4,095); give a shorter one"
                     ) from None
             except ValueError:  # an embedded NUL: the command names it
@@ -52,11 +47,7 @@ class PathArg(click.Path):
 
 
 def _flag(param: click.Parameter | None) -> str:
-    if param is None:
-        return "path"
-    if param.opts and param.opts[0].startswith("-"):
-        return "/".join(param.opts)
-    return param.human_readable_name.rstrip(".")
+    return flag_name(param, "path")
 
 
 PATH = PathArg()

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from emulator.errors import BadInput
+from emulator.errors import BadInput, cut
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -71,13 +71,28 @@ def parse_pairs(pairs: Sequence[str], flag: str, example: str) -> dict[str, str]
     out: dict[str, str] = {}
     for p in pairs:
         if "=" not in p:
-            raise BadInput(f"{flag} {p!r} is not KEY=VALUE; write e.g. {flag} {example}")
+            raise BadInput(f"{flag} {cut(p)!r} is not KEY=VALUE; write e.g. {flag} {example}")
         k, v = p.split("=", 1)
         k = k.strip()
         if not k:
-            raise BadInput(f"{flag} {p!r} has no KEY; write e.g. {flag} {example}")
+            raise BadInput(f"{flag} {cut(p)!r} has no KEY; write e.g. {flag} {example}")
         out[k] = v.strip()
     return out
+
+
+def flag_name(param: click.Parameter | None, default: str = "value") -> str:
+    """How a message names an option (``-o/--out``) or an argument (``FILE``)."""
+    if param is None:
+        return default
+    if param.opts and param.opts[0].startswith("-"):
+        return "/".join(param.opts)
+    return param.human_readable_name.rstrip(".")
+
+
+def _digits(text: str) -> bool:
+    """Decimal digits Python's int() refuses only for their number (over 4,300)."""
+    body = text.lstrip("+-")
+    return body.isascii() and body.isdigit()
 
 
 class BoundedInt(click.ParamType):  # type: ignore[type-arg, unused-ignore]
@@ -90,33 +105,97 @@ class BoundedInt(click.ParamType):  # type: ignore[type-arg, unused-ignore]
         self.lo, self.hi, self.what = lo, hi, what
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        flag = self.what or flag_name(param)
         if isinstance(value, int) and not isinstance(value, bool):
             n = value
         else:
             text = str(value).strip()
-            shown = text if len(text) <= 30 else f"{text[:12]}... ({len(text)} characters)"
-            flag = self.what or (param.opts[0] if param is not None and param.opts else "value")
             try:
                 n = int(text, 10)
             except ValueError:
-                if text.lstrip("+-").isdigit():
+                if _digits(text):
                     raise BadInput(
-                        f"{flag} {shown} is out of range; give {self._range()}"
+                        f"{flag} {cut(text)} is out of range; give {self._range()}"
                     ) from None
                 raise BadInput(
-                    f"{flag} {shown!r} is not an integer; give {self._range()}"
+                    f"{flag} {cut(text)!r} is not an integer; give {self._range()}"
                 ) from None
         if not self.lo <= n <= self.hi:
-            flag = self.what or (param.opts[0] if param is not None and param.opts else "value")
-            shown_n = str(n) if len(str(n)) <= 30 else f"of {len(str(n))} digits"
             if flag == "--seed" and n < 0:
-                raise BadInput(f"seed {n} is negative; seeds are integers >= 0")
-            raise BadInput(f"{flag} {shown_n} is out of range; give {self._range()}")
+                raise BadInput(f"seed {cut(str(n))} is negative; seeds are integers >= 0")
+            raise BadInput(f"{flag} {cut(str(n))} is out of range; give {self._range()}")
         return n
 
     def _range(self) -> str:
         hi = "2**64 - 1" if self.hi == (1 << 64) - 1 else f"{self.hi:,}"
         return f"an integer {self.lo} to {hi}"
+
+
+class Whole(click.ParamType):  # type: ignore[type-arg, unused-ignore]
+    """A whole number whose range the command checks in its own words (``soak --batch``);
+    what is not one is refused as ``--batch 'abc' is not a whole number; give one such as
+    --batch 50``, not in click's wording."""
+
+    name = "integer"
+
+    def __init__(self, example: int) -> None:
+        self.example = example
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        text = str(value).strip()
+        try:
+            return int(text, 10)
+        except ValueError:
+            flag = flag_name(param)
+            why = "has far too many digits" if _digits(text) else "is not a whole number"
+            raise BadInput(
+                f"{flag} {cut(text)!r} {why}; give one such as {flag} {self.example}"
+            ) from None
+
+
+class Number(click.ParamType):  # type: ignore[type-arg, unused-ignore]
+    """A number (``soak --watchdog 30``, ``--selfcheck 0.05``); its range is the command's to
+    check. What is not one is refused in one line with an example, not in click's wording."""
+
+    name = "number"
+
+    def __init__(self, example: float) -> None:
+        self.example = example
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        if isinstance(value, float | int) and not isinstance(value, bool):
+            return float(value)
+        text = str(value).strip()
+        try:
+            return float(text)
+        except ValueError:
+            flag = flag_name(param)
+            raise BadInput(
+                f"{flag} {cut(text)!r} is not a number; give one such as {flag} {self.example:g}"
+            ) from None
+
+
+class OneOf(click.Choice):  # type: ignore[type-arg, unused-ignore]
+    """One of a few words (``--model sc|tso|weak``). A word that is not one is refused as
+    ``--model 'xx' is not a memory model; give sc, tso or weak``; ``what`` is the noun."""
+
+    def __init__(self, choices: Sequence[str], what: str, case_sensitive: bool = True) -> None:
+        super().__init__(list(choices), case_sensitive=case_sensitive)
+        self.what = what
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except click.BadParameter:
+            words = [str(c) for c in self.choices]
+            listed = ", ".join(words[:-1]) + f" or {words[-1]}" if len(words) > 1 else words[0]
+            raise BadInput(
+                f"{flag_name(param)} {cut(str(value))!r} is not {self.what}; give {listed}"
+            ) from None
 
 
 def echo_err(line: str) -> None:

@@ -13,7 +13,7 @@ import click
 
 from emulator.cli.options import PATH
 from emulator.engine.strategies import has_campaign
-from emulator.errors import BadInput
+from emulator.errors import BadInput, cut
 from emulator.run import interrupts
 
 
@@ -21,7 +21,9 @@ def finding_file(directory: Path, ident: str) -> Path:
     """The recording of a soak finding, by its id (the ``sig`` of ``pcemu findings --json``,
     or any unambiguous prefix of it): its trace file, else its log."""
     if len(ident) < 4:
-        raise BadInput(f"finding id {ident!r} is too short; give at least 4 characters of its sig")
+        raise BadInput(
+            f"finding id {cut(ident)!r} is too short; give at least 4 characters of its sig"
+        )
     if directory.exists() and not directory.is_dir():
         raise BadInput(f"--from {str(directory)!r} is not a directory; give the soak's --out DIR")
     from emulator.soak.store import Store  # only when a finding is named
@@ -33,12 +35,12 @@ def finding_file(directory: Path, ident: str) -> Path:
         store.close()
     if not rows:
         raise BadInput(
-            f"no finding {ident!r} in {str(directory)!r}; list ids with "
+            f"no finding {cut(ident)!r} in {str(directory)!r}; list ids with "
             f"pcemu findings {directory} --json"
         )
     if len(rows) > 1:
         sigs = ", ".join(f.sig for f in rows)
-        raise BadInput(f"finding id {ident!r} is ambiguous ({sigs}); give more characters")
+        raise BadInput(f"finding id {cut(ident)!r} is ambiguous ({sigs}); give more characters")
     f = rows[0]
     for rel in (f.trace, f.log):
         if rel and (directory / rel).is_file():

@@ -29,7 +29,7 @@ from emulator.cli.recordings import (
 from emulator.engine.config import RunResult
 from emulator.engine.strategies import STRATEGIES
 from emulator.engine.violations import ERROR
-from emulator.errors import BadInput
+from emulator.errors import BadInput, cut
 from emulator.run import interrupts
 from emulator.run.catalog import is_script
 from emulator.run.failures import brief_crash, crash_error
@@ -45,12 +45,12 @@ def parse_params(pairs: Sequence[str], strategy: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for k, v in parse_pairs(pairs, "-p", "depth=8").items():
         if k not in PARAMS.get(strategy, {k: None}):
-            raise BadInput(f"unknown parameter -p {k}={v}; {param_help(strategy)}")
+            raise BadInput(f"unknown parameter -p {cut(k)}={cut(v)}; {param_help(strategy)}")
         try:
             out[k] = int(v, 10)
         except ValueError:
             raise BadInput(
-                f"strategy parameter {k}={v[:30]!r} is not an integer; {param_help(strategy)}"
+                f"strategy parameter {cut(k)}={cut(v)!r} is not an integer; {param_help(strategy)}"
             ) from None
     return out
 

@@ -16,7 +16,7 @@ import click
 
 from emulator.cli import exits
 from emulator.cli.options import PATH
-from emulator.cli.output import echo_err
+from emulator.cli.output import Number, OneOf, Whole, echo_err
 from emulator.engine import trio_run
 from emulator.engine.strategies import STRATEGIES
 from emulator.errors import BadInput
@@ -88,10 +88,12 @@ def early_signals() -> Iterator[list[int]]:
     help="comma-separated, e.g. buggy,fixed [default: every variant of each scenario]",
 )
 @click.option("--strategies", default=",".join(STRATEGIES), show_default=True)
-@click.option("--workers", type=int, default=None, help="worker processes [default: cores]")
+@click.option("--workers", type=Whole(4), default=None, help="worker processes [default: cores]")
 @click.option("--duration", default=None, help="stop after this long: 90s, 10m, 2h, 1d")
-@click.option("--seeds", type=int, default=None, help="seeds [0, N) of every lane, then stop")
-@click.option("--batch", type=int, default=50, show_default=True, help="seeds per batch")
+@click.option(
+    "--seeds", type=Whole(1000), default=None, help="seeds [0, N) of every lane, then stop"
+)
+@click.option("--batch", type=Whole(50), default=50, show_default=True, help="seeds per batch")
 @click.option(
     "--out",
     type=PATH,
@@ -118,41 +120,41 @@ def early_signals() -> Iterator[list[int]]:
 )
 @click.option(
     "--selfcheck",
-    type=float,
+    type=Number(0.05),
     default=0.05,
     show_default=True,
     help="fraction of runs re-run to check their trace hash",
 )
 @click.option(
     "--watchdog",
-    type=float,
+    type=Number(60),
     default=60.0,
     show_default=True,
     help="seconds a run may take before its worker counts as hung",
 )
 @click.option(
     "--grace",
-    type=float,
+    type=Number(20),
     default=20.0,
     show_default=True,
     help="seconds in-flight batches get to finish after SIGTERM/SIGINT",
 )
 @click.option(
     "--heartbeat",
-    type=float,
+    type=Number(10),
     default=10.0,
     show_default=True,
     help="seconds between JSON heartbeat lines (off a terminal)",
 )
 @click.option(
     "--progress",
-    type=click.Choice(["auto", "rich", "json", "off"]),
+    type=OneOf(["auto", "rich", "json", "off"], "a progress display"),
     default="auto",
     show_default=True,
 )
 @click.option(
     "--fail-on",
-    type=click.Choice(["never", "unexpected"]),
+    type=OneOf(["never", "unexpected"], "a policy"),
     default="never",
     show_default=True,
     help="unexpected: exit 1 if the store holds a finding that is not a violation its "

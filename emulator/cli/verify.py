@@ -20,7 +20,14 @@ import click
 
 from emulator.cli import exits
 from emulator.cli.options import jobs_option, path_option
-from emulator.cli.output import BoundedInt, echo_err, emit_json, verbosity, verbosity_options
+from emulator.cli.output import (
+    BoundedInt,
+    OneOf,
+    echo_err,
+    emit_json,
+    verbosity,
+    verbosity_options,
+)
 from emulator.cli.recordings import interruptible
 from emulator.cli.runs import keep, make_spec, out_dir, script_input
 from emulator.engine.verify import REDUCTIONS, Verdict, verify
@@ -106,7 +113,7 @@ def search_error(scen: Scenario, spec: RunSpec, exc: BaseException) -> ScenarioE
 )
 @click.option(
     "--reduction",
-    type=click.Choice(REDUCTIONS),
+    type=OneOf(REDUCTIONS, "a reduction"),
     default="state",
     show_default=True,
     help="state: cut a run at a state (partial order of its steps) already explored with no "

@@ -21,7 +21,7 @@ from dataclasses import replace
 from functools import cache
 from pathlib import Path
 
-from emulator.errors import BadInput
+from emulator.errors import BadInput, cut
 from emulator.run import entrypoints, interrupts
 from emulator.run.inputs import input_file
 from emulator.run.scenario import MAX_BUDGET, Scenario
@@ -84,9 +84,11 @@ def load(name: str) -> Scenario:
     if name not in table:
         hint = did_you_mean(name, table)
         if hint:
-            raise BadInput(f"unknown scenario {name!r}{hint} (see pcemu list)")
+            raise BadInput(f"unknown scenario {cut(name)!r}{hint} (see pcemu list)")
         known = ", ".join(table) or "(none installed: run `pip install -e .`)"
-        raise BadInput(f"unknown scenario {name!r}; known scenarios: {known} (see `pcemu list`)")
+        raise BadInput(
+            f"unknown scenario {cut(name)!r}; known scenarios: {known} (see `pcemu list`)"
+        )
     return table[name]
 
 

@@ -174,6 +174,7 @@ def output_file(path: Path, what: str) -> None:
     """Check, before any work is done, that ``path`` can be written as a file."""
     flag = _flag(what)
     fix = f"give a file path to {flag}"
+    no_broken_link(path, what, itself=False)  # the file itself: written in the link's place
     if path.is_dir():
         raise BadInput(f"{what} {q(path)} is a directory; {fix} (e.g. {q(path / 'run.out')})")
     if path.exists() and not path.is_file():
@@ -198,8 +199,31 @@ def _writable(path: Path, what: str) -> None:
         raise BadInput(f"{what} {q(path)} cannot be written ({why}); {fix}")
 
 
+def no_broken_link(path: Path, what: str, itself: bool = True) -> None:
+    """Refuse a ``path`` that is (``itself``), or lies under, a symbolic link that leads
+    nowhere: to a missing target, or round a loop. ``exists()`` says False for both, so the
+    directory was "missing", and making it failed with the OS's bare "(File exists)"."""
+    for p in [path, *path.parents] if itself else list(path.parents):
+        try:
+            if not p.is_symlink() or os.path.exists(p):
+                continue
+            target = os.readlink(p)
+            p.stat()
+        except OSError as exc:
+            if exc.errno in (errno.ELOOP, errno.ENOENT, errno.ENOTDIR):
+                lead = f"{what} {q(path)}" + ("" if p == path else f": {q(p)}")
+                which = (
+                    "a symbolic link loop"
+                    if exc.errno == errno.ELOOP
+                    else f"a broken symbolic link (to {q(target)}, which does not exist)"
+                )
+                raise BadInput(f"{lead} is {which}; remove it, or give another directory") from None
+            return  # another reason: the checks that follow name it
+
+
 def output_dir(path: Path, what: str) -> None:
     """Check that ``path`` is, or can be made, a writable directory."""
+    no_broken_link(path, what)
     try:
         exists = path.exists()
     except OSError as exc:  # a name too long for the file system, a path too deep

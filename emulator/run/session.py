@@ -27,7 +27,7 @@ from emulator.engine.strategies import (
     needs_profile,
     picks_by_profile,
 )
-from emulator.errors import BadInput, ScenarioError
+from emulator.errors import BadInput, ScenarioError, cut
 from emulator.run.catalog import did_you_mean, load
 from emulator.run.directed import check_directed_actors, check_directed_reached
 from emulator.run.failures import _loop_slot, build, leaf
@@ -51,19 +51,19 @@ def validate(spec: RunSpec) -> Scenario:
     scen = load(spec.scenario)
     if spec.variant not in scen.variants:
         raise BadInput(
-            f"unknown variant {spec.variant!r} for {scen.name}"
+            f"unknown variant {cut(spec.variant)!r} for {scen.name}"
             f"{did_you_mean(spec.variant, scen.variants)}; use one of: " + ", ".join(scen.variants)
         )
     check_seed(spec.seed)
     if spec.strategy not in STRATEGIES:
         raise BadInput(
-            f"unknown strategy {spec.strategy!r}{did_you_mean(spec.strategy, STRATEGIES)}; "
+            f"unknown strategy {cut(spec.strategy)!r}{did_you_mean(spec.strategy, STRATEGIES)}; "
             f"use one of: {', '.join(STRATEGIES)}"
         )
     check_params(spec.strategy, spec.strategy_params)
     if spec.schedule not in SCHEDULES:
         raise BadInput(
-            f"unknown schedule {spec.schedule!r}{did_you_mean(spec.schedule, SCHEDULES)}; "
+            f"unknown schedule {cut(spec.schedule)!r}{did_you_mean(spec.schedule, SCHEDULES)}; "
             "use seeded or directed"
         )
     resolved_options(scen, spec.options)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from emulator import __version__
-from emulator.errors import BadInput
+from emulator.errors import BadInput, cut
 from emulator.run.catalog import did_you_mean
 from emulator.run.scenario import MAX_BUDGET as MAX_BUDGET
 from emulator.run.scenario import Scenario
@@ -92,11 +92,13 @@ def resolved_options(scen: Scenario, given: Mapping[str, str]) -> dict[str, str]
         if k not in scen.options:
             known = ", ".join(scen.options) or "none"
             hint = did_you_mean(k, scen.options)
-            raise BadInput(f"scenario {scen.name} has no option {k!r}{hint}; its options: {known}")
+            raise BadInput(
+                f"scenario {scen.name} has no option {cut(k)!r}{hint}; its options: {known}"
+            )
         if v not in scen.options[k]:
             allowed = ", ".join(scen.options[k])
             hint = did_you_mean(v, scen.options[k])
-            raise BadInput(f"option {k}={v!r} is not one of: {allowed}{hint}")
+            raise BadInput(f"option {cut(k)}={cut(v)!r} is not one of: {allowed}{hint}")
         opts[k] = v
     return dict(sorted(opts.items()))
 

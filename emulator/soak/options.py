@@ -13,9 +13,9 @@ from pathlib import Path
 
 from emulator import __version__
 from emulator.engine.strategies import STRATEGIES
-from emulator.errors import BadInput
+from emulator.errors import BadInput, cut
 from emulator.run.catalog import builtin, is_script, load
-from emulator.run.inputs import same_file
+from emulator.run.inputs import no_broken_link, same_file
 from emulator.run.session import validate
 from emulator.soak.plan import Lane, Plan, decimal
 from emulator.soak.rows import BatchRow, StoreDamaged
@@ -36,18 +36,19 @@ def parse_duration(text: str) -> float:
         parts = re.findall(r"(\d+(?:\.\d+)?)([smhd])", t)
         if not parts or "".join(n + u for n, u in parts) != t:
             raise BadInput(
-                f"--duration {text!r} is not a duration; write e.g. 90s, 10m, 2h, 1h30m or 1d"
+                f"--duration {cut(text)!r} is not a duration; write e.g. 90s, 10m, 2h, 1h30m or 1d"
             ) from None
         seconds = sum(float(n) * _UNITS[u] for n, u in parts)
     if not math.isfinite(seconds) or seconds <= 0:
         raise BadInput(
-            f"--duration {text!r} must be a finite time longer than zero; write e.g. 10m or 2h"
+            f"--duration {cut(text)!r} must be a finite time longer than zero; write e.g. 10m or 2h"
         )
     return seconds
 
 
 def check_out(out: Path) -> None:
     """--out is a directory this process can create files in (made if missing)."""
+    no_broken_link(out, "--out")
     if out.exists() and not out.is_dir():
         raise BadInput(
             f"--out {str(out)!r} is a file, not a directory; give a directory (it is created "
@@ -67,22 +68,24 @@ def check_out(out: Path) -> None:
 def check_counts(workers: int | None, seeds: int | None, batch: int) -> None:
     for flag, value in (("--workers", workers), ("--seeds", seeds), ("--batch", batch)):
         if value is not None and value < 1:
-            raise BadInput(f"{flag} {value} must be at least 1")
+            raise BadInput(f"{flag} {cut(str(value))} must be at least 1")
     cores = default_workers()
     most = max(WORKERS_PER_CORE * cores, 4)
     if workers is not None and workers > most:
         raise BadInput(
-            f"--workers {workers} is more than {most} ({WORKERS_PER_CORE} per usable core, "
-            f"{cores} here): each worker is a CPU-bound process of about 40 MB, so more buy "
+            f"--workers {cut(str(workers))} is more than {most} ({WORKERS_PER_CORE} per usable "
+            f"core, {cores} here): each worker is a CPU-bound process of about 40 MB, so more buy "
             f"nothing but memory; give at most {most}, or leave it out for one per core"
         )
     if batch > MAX_BATCH:
         raise BadInput(
-            f"--batch {batch} is more than {MAX_BATCH}: a batch is what a kill loses and "
+            f"--batch {cut(str(batch))} is more than {MAX_BATCH}: a batch is what a kill loses and "
             f"--resume runs again; give at most {MAX_BATCH} (the default 50 is fine)"
         )
     if seeds is not None and seeds > MAX_SEEDS:
-        raise BadInput(f"--seeds {seeds} is more than {MAX_SEEDS}; leave it out for no limit")
+        raise BadInput(
+            f"--seeds {cut(str(seeds))} is more than {MAX_SEEDS}; leave it out for no limit"
+        )
 
 
 def parse_listen(text: str) -> tuple[str, int] | None:
@@ -94,7 +97,7 @@ def parse_listen(text: str) -> tuple[str, int] | None:
     number = decimal(port) if sep and port == port.strip() else None
     if number is None or number >= 65536:
         raise BadInput(
-            f"--listen {text!r} is not HOST:PORT; write e.g. --listen 127.0.0.1:9477 "
+            f"--listen {cut(text)!r} is not HOST:PORT; write e.g. --listen 127.0.0.1:9477 "
             "(port 0 picks a free one) or --listen off"
         )
     return host, number
@@ -105,9 +108,9 @@ def _csv(text: str, flag: str, what: str) -> list[str]:
     item such as the one in ``a,,b``)."""
     items = [p.strip() for p in text.split(",")]
     if not any(items):
-        raise BadInput(f"{flag} {text!r} is empty; {what}")
+        raise BadInput(f"{flag} {cut(text)!r} is empty; {what}")
     if not all(items):
-        raise BadInput(f"{flag} {text!r} has an empty item; {what}")
+        raise BadInput(f"{flag} {cut(text)!r} has an empty item; {what}")
     return items
 
 
@@ -129,7 +132,7 @@ def make_lanes(scenarios: str | None, variants: str | None, strategies: str) -> 
     for s in strats:
         if s not in STRATEGIES:
             raise BadInput(
-                f"unknown strategy {s!r} in --strategies; use some of: " + ",".join(STRATEGIES)
+                f"unknown strategy {cut(s)!r} in --strategies; use some of: " + ",".join(STRATEGIES)
             )
     wanted = (
         []
@@ -157,7 +160,7 @@ def make_lanes(scenarios: str | None, variants: str | None, strategies: str) -> 
     unknown = [v for v in wanted if v not in used]
     if unknown:
         raise BadInput(
-            f"variant {unknown[0]!r} in --variants is not a variant of any chosen scenario; "
+            f"variant {cut(unknown[0])!r} in --variants is not a variant of any chosen scenario; "
             "see `pcemu list`"
         )
     return tuple(lanes)

@@ -17,7 +17,7 @@ import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
-from emulator.errors import BadInput
+from emulator.errors import BadInput, cut
 from emulator.run.session import RunSpec
 
 
@@ -54,7 +54,7 @@ def check_shards(n: int, text: str) -> int:
     """``n`` shards, or BadInput: more would give a shard seeds past 2**64 - 1."""
     if n > MAX_SHARDS:
         raise BadInput(
-            f"--shard {text!r} splits the seeds {n:,} ways; give N at most {MAX_SHARDS:,} "
+            f"--shard {cut(text)!r} splits the seeds {n:,} ways; give N at most {MAX_SHARDS:,} "
             "(one shard per machine or replica)"
         )
     return n
@@ -74,7 +74,7 @@ class Shard:
         i, n = decimal(index), decimal(count)
         if i is None or n is None or n < 1 or i >= n:
             raise BadInput(
-                f"--shard {text!r} is not I/N with 0 <= I < N; write e.g. --shard 0/4 "
+                f"--shard {cut(text)!r} is not I/N with 0 <= I < N; write e.g. --shard 0/4 "
                 "for the first of four machines"
             )
         return cls(i, check_shards(n, text))

@@ -18,7 +18,7 @@ import os
 import stat
 from pathlib import Path
 
-from emulator.errors import BadInput
+from emulator.errors import BadInput, cut
 from emulator.run.inputs import kind_of, write_failure
 from emulator.soak.plan import Shard, check_shards, decimal
 
@@ -75,14 +75,14 @@ def resolve(text: str, out: Path) -> tuple[Shard, Path]:
         return shard, out
     n = decimal(tail) if sep else None
     if n is None or n < 1:
-        raise BadInput(f"--shard {text!r}: write auto/N with N >= 1, e.g. --shard auto/4")
+        raise BadInput(f"--shard {cut(text)!r}: write auto/N with N >= 1, e.g. --shard auto/4")
     check_shards(n, text)
     for i in range(n):
         directory = out / f"shard-{i}-of-{n}"
         if _lock(directory):
             return Shard(i, n), directory
     raise BadInput(
-        f"--shard {text!r}: all {n} shards under {str(out)!r} are taken by running soaks; "
+        f"--shard {cut(text)!r}: all {n} shards under {str(out)!r} are taken by running soaks; "
         "stop one or start them with a larger N"
     )
 

@@ -892,3 +892,134 @@ def test_an_output_directory_whose_new_name_is_too_long_names_the_write(
     line = one_line(err)
     assert line.startswith(f"{E}cannot write log 'd/{LONG}/anon-vma-reuse-buggy-")
     assert "(file name too long); choose a shorter path; the run reproduces with: " in line
+
+
+# -- 9. a value of click's own types, and a value thousands of characters long -----------------
+X = "x" * 5000
+CUT = f"'{'x' * 60}... (5,000 characters)'"
+VALUES = [
+    (
+        ["litmus", "{trace}", "--model", "xx"],
+        "--model 'xx' is not a memory model; give sc, tso or weak",
+    ),
+    (
+        ["litmus", "{trace}", "--bound", "abc"],
+        "--bound 'abc' is not an integer; give an integer 1 to 100,000,000",
+    ),
+    (
+        ["litmus", "{trace}", "--bound", "0"],
+        "--bound 0 is out of range; give an integer 1 to 100,000,000",
+    ),
+    (
+        ["litmus", "{trace}", "--bound", str(10**30)],
+        f"--bound {10**30} is out of range; give an integer 1 to 100,000,000",
+    ),
+    (
+        ["explain", "{trace}", "--format", "pdf"],
+        "--format 'pdf' is not an explain format; give text or html",
+    ),
+    (
+        ["verify", "anon-vma-reuse", "--reduction", "dpor"],
+        "--reduction 'dpor' is not a reduction; give state or none",
+    ),
+    (
+        ["run", "anon-vma-reuse", "--set", X],
+        f"--set {CUT} is not KEY=VALUE; write e.g. --set page_lock_policy=P-OLD",
+    ),
+    (
+        ["run", "anon-vma-reuse", "--set", f"{X}=1"],
+        f"scenario anon-vma-reuse has no option {CUT}; its options: page_lock_policy, "
+        "mutex_policy, slab_page",
+    ),
+    (
+        ["run", "anon-vma-reuse", "--variant", X],
+        f"unknown variant {CUT} for anon-vma-reuse; use one of: buggy, fixed",
+    ),
+    (
+        ["run", "anon-vma-reuse", "--strategy", X],
+        f"unknown strategy {CUT}; use one of: mix, chaos, pct, random, pos, urw, surw, rff",
+    ),
+    (
+        ["hunt", "anon-vma-reuse", "--seeds", X],
+        f"--seeds {CUT} is not an integer; give an integer 1 to 1,000,000,000,000",
+    ),
+]
+
+
+@pytest.mark.parametrize(("argv", "line"), VALUES, ids=[" ".join(a)[:40] for a, _ in VALUES])
+def test_a_bad_value_is_named_in_pcemus_words_and_cut_short(
+    files: Path, capsys: pytest.CaptureFixture[str], argv: list[str], line: str
+) -> None:
+    """Click's own types answered in click's words ("Invalid value for '--model': 'xx' is not
+    one of 'sc', 'tso', 'weak'."); a pasted value of 5,000 characters was echoed in full."""
+    args = [a.replace("{trace}", str(files / "r.pctrace")) for a in argv]
+    code, out, err = pcemu(capsys, *args)
+    assert code == 2 and out == ""
+    got = one_line(err)
+    assert got.startswith(E + line) and len(got) < 400, got
+
+
+def test_no_option_is_left_to_clicks_own_wording() -> None:
+    """Every option of every command (the plugins' too) that takes a number or one of a few
+    words uses pcemu's types (emulator.cli.output), whose refusals are one line in pcemu's
+    words; click's INT, FLOAT and Choice would answer in click's."""
+    import click
+
+    from emulator.cli.app import cli
+    from emulator.cli.output import OneOf
+
+    ctx = click.Context(cli)
+    left = [
+        f"{name} {param.opts[0]}"
+        for name in cli.list_commands(ctx)
+        for param in (cli.get_command(ctx, name) or cli).get_params(ctx)
+        if not (isinstance(param, click.Option) and (param.is_flag or param.count))
+        and (
+            isinstance(param.type, click.types.IntParamType | click.types.FloatParamType)
+            or (isinstance(param.type, click.Choice) and not isinstance(param.type, OneOf))
+        )
+    ]
+    assert left == []
+
+
+# -- 10. an output directory that is a symbolic link leading nowhere ---------------------------
+BROKEN = "is a broken symbolic link (to 'gone', which does not exist); remove it, or give another"
+LOOP = "is a symbolic link loop; remove it, or give another directory"
+LINKS = [
+    (["run", "anon-vma-reuse", "--seed", "61", "-o", "dangling"], f"-o/--out 'dangling' {BROKEN}"),
+    (["run", "anon-vma-reuse", "--seed", "61", "-o", "loop"], f"-o/--out 'loop' {LOOP}"),
+    (
+        ["run", "anon-vma-reuse", "--seed", "61", "-o", "dangling/sub"],
+        f"-o/--out 'dangling/sub': 'dangling' {BROKEN}",
+    ),
+    (
+        ["run", "anon-vma-reuse", "--seed", "61", "--log", "dangling/r.jsonl"],
+        f"--log 'dangling/r.jsonl': 'dangling' {BROKEN}",
+    ),
+    (["hunt", "anon-vma-reuse", "--seeds", "2", "-o", "loop"], f"-o/--out 'loop' {LOOP}"),
+    (
+        ["soak", "--seeds", "1", "--listen", "off", "--out", "dangling"],
+        f"--out 'dangling' {BROKEN}",
+    ),
+    (["soak", "--seeds", "1", "--listen", "off", "--out", "loop"], f"--out 'loop' {LOOP}"),
+]
+
+
+@pytest.mark.parametrize(("argv", "line"), LINKS, ids=[" ".join(a)[:50] for a, _ in LINKS])
+def test_an_output_directory_that_is_a_broken_link_says_so(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    line: str,
+) -> None:
+    """exists() is False for a dangling link or a loop, so the directory was "missing", and
+    making it answered with the OS's bare "(File exists)"."""
+    monkeypatch.chdir(tmp_path)
+    os.symlink("gone", "dangling")
+    os.symlink("loop2", "loop")
+    os.symlink("loop", "loop2")
+    code, out, err = pcemu(capsys, *argv)
+    assert code == 2 and out == ""
+    assert one_line(err).startswith(E + line), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dangling", "loop", "loop2"]

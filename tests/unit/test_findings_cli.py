@@ -69,6 +69,26 @@ def test_listen_addresses() -> None:
         # So many shards that a shard's seeds would pass 2**64 - 1 within a soak.
         (["--shard", f"0/{2**64 - 1}"], f"--shard '0/{2**64 - 1}' splits the seeds "),
         (["--shard", "auto/10000001"], "--shard 'auto/10000001' splits the seeds 10,000,001 "),
+        # Values of click's own types (int, float, a choice), in pcemu's words, not click's.
+        (["--batch", "abc"], "--batch 'abc' is not a whole number; give one such as --batch 50"),
+        (["--workers", "1.5"], "--workers '1.5' is not a whole number; give one such as "),
+        (["--seeds", "ten"], "--seeds 'ten' is not a whole number; give one such as --seeds "),
+        (
+            ["--selfcheck", "x"],
+            "--selfcheck 'x' is not a number; give one such as --selfcheck 0.05",
+        ),
+        (["--watchdog", "1m"], "--watchdog '1m' is not a number; give one such as --watchdog 60"),
+        (["--progress", "tty"], "--progress 'tty' is not a progress display; give auto, rich, "),
+        (["--fail-on", "any"], "--fail-on 'any' is not a policy; give never or unexpected"),
+        # A value thousands of characters long is quoted cut short, with its length.
+        (["--duration", "x" * 5000], f"--duration '{'x' * 60}... (5,000 characters)' is not a"),
+        (["--batch", "9" * 5000], f"--batch '{'9' * 60}... (5,000 characters)' has far too many"),
+        (["--workers", "9" * 4000], f"--workers {'9' * 60}... (4,000 characters) is more than "),
+        (["--seeds", "1" * 200], f"--seeds {'1' * 60}... (200 characters) is more than "),
+        (["--strategies", "x" * 5000], f"unknown strategy '{'x' * 60}... (5,000 characters)' in"),
+        (["--variants", "v" * 5000], f"variant '{'v' * 60}... (5,000 characters)' in --variants"),
+        (["--shard", "s" * 5000], f"--shard '{'s' * 60}... (5,000 characters)' is not I/N"),
+        (["--listen", ":" + "9" * 5000], f"--listen ':{'9' * 59}... (5,001 characters)' is not"),
     ],
 )
 def test_bad_soak_arguments(
@@ -77,7 +97,7 @@ def test_bad_soak_arguments(
     code, err = run(capsys, "soak", "--out", str(tmp_path / "o"), *args)
     assert code == 2
     assert err.startswith("pcemu: error: ") and message in err
-    assert err.count("\n") == 1
+    assert err.count("\n") == 1 and len(err) < 1000  # a long value is not echoed in full
 
 
 def test_a_soak_directory_is_continued_only_with_resume_and_the_same_layout(
