@@ -19,6 +19,7 @@ import outcome
 import trio
 
 from emulator.engine.baton import NONE, rescheduler, wait
+from emulator.engine.lighten import lean_rescheduler
 from emulator.engine.port import IDLE, Port, Slot
 
 
@@ -42,7 +43,7 @@ class Pool:
     def __init__(self, nursery: trio.Nursery) -> None:
         self.nursery = nursery
         self.hub = trio.lowlevel.current_task()
-        self.reschedule = rescheduler()
+        self.reschedule = lean_rescheduler() or rescheduler()
         self.packer = msgpack.Packer()
         self.workers: list[Worker] = []
         self._stuck = 0

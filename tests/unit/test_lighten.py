@@ -6,10 +6,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 
+import outcome
 import pytest
 import trio
 
 from emulator.engine import lighten as lt
+from emulator.engine.lighten import GLOBAL_RUN_CONTEXT
 from emulator.engine.runtime import ActorSpec, Job, Port, RunConfig, run_batch
 from emulator.engine.strategies import make_strategy
 from tests.unit.toy import ToyModel
@@ -116,3 +118,48 @@ def test_the_clock_stays_when_a_deadline_is_already_set() -> None:
         return kept, scope.cancelled_caught
 
     assert trio.run(main) == (True, True)
+
+
+def test_the_lean_reschedule_is_only_for_a_lightened_run_and_still_tells_instruments() -> None:
+    class Scheduled(trio.abc.Instrument):
+        def __init__(self) -> None:
+            self.tasks: list[trio.lowlevel.Task] = []
+
+        def task_scheduled(self, task: trio.lowlevel.Task) -> None:
+            self.tasks.append(task)
+
+    async def main() -> tuple[bool, int]:
+        plain = lt.lean_rescheduler() is None
+        lt.lighten()
+        lean = lt.lean_rescheduler()
+        assert lean is not None
+        me = trio.lowlevel.current_task()
+        lean(me, outcome.Value("quiet"))
+        got = await trio.lowlevel.wait_task_rescheduled(lambda _: trio.lowlevel.Abort.FAILED)
+        assert got == "quiet"
+        heard = Scheduled()
+        trio.lowlevel.add_instrument(heard)
+        lean(me, outcome.Value("told"))
+        got = await trio.lowlevel.wait_task_rescheduled(lambda _: trio.lowlevel.Abort.FAILED)
+        assert got == "told"
+        return plain, heard.tasks.count(me)
+
+    plain, mine = trio.run(main)
+    assert plain
+    assert mine >= 1
+
+
+def test_an_empty_deadline_heap_expires_nothing_until_a_deadline_is_set() -> None:
+    async def main() -> tuple[str, str, bool]:
+        lt.lighten()
+        deadlines = GLOBAL_RUN_CONTEXT.runner.deadlines
+        before = type(deadlines).__name__
+        with trio.move_on_after(0.01) as scope:
+            after = type(deadlines).__name__
+            await trio.sleep(5)
+        return before, after, scope.cancelled_caught
+
+    before, after, caught = trio.run(main)
+    assert before == "_NoDeadlines"
+    assert after == "Deadlines"
+    assert caught
