@@ -5,7 +5,8 @@ the store reads, none blocks early stores (``Op.blocks_early_stores``: fences ot
 ``smp_rmb``/``barrier``, acquires, releases, locks, RCU, RMWs that are not relaxed), none
 touches the same location or one not known yet, and the store is not inside an ``if``: an
 ``if`` ahead is bypassed as a whole, its branches counted as instructions ahead (herd7's
-control dependencies end at the end of the ``if``).
+control dependencies end at the end of the ``if``). RCU read-side brackets are passed too in a
+test without a grace period (``inert_brackets``).
 """
 
 from __future__ import annotations
@@ -18,11 +19,35 @@ from actors.memory.base import Value
 ValueOf = Callable[[Expr], Value]  # an expression's value in the thread's current registers
 
 
+# Read-side brackets order nothing by themselves: in LKMM they only enter the RCU axiom, and only
+# through a grace period (rcu-order starts at a synchronize_rcu/srcu). They stop early stores
+# when the test has one, since the section an access falls in then decides what it may see.
+BRACKETS = frozenset(("rcu_lock", "rcu_unlock"))
+
+
+def inert_brackets(threads: list[Thread]) -> frozenset[str]:
+    """The op kinds an early store may pass in this test: the read-side brackets when no thread
+    waits for a grace period (nor fences after an srcu_read_unlock, which orders what came
+    before the unlock), else none."""
+    for th in threads:
+        for op in th.ops:
+            if op.kind in ("gp_start", "gp_end") or (
+                op.kind == "fence" and op.order == "after_srcu_read_unlock"
+            ):
+                return frozenset()
+    return BRACKETS
+
+
 def early_candidates(
-    th: Thread, cont: tuple[int, ...], issued: frozenset[int], value_of: ValueOf
+    th: Thread,
+    cont: tuple[int, ...],
+    issued: frozenset[int],
+    value_of: ValueOf,
+    passable: frozenset[str] = frozenset(),
 ) -> list[int]:
     """The ids of the stores in ``cont`` (the thread's remaining program; ``issued``: stores
-    already issued early) that may be issued now, in program order."""
+    already issued early) that may be issued now, in program order. ``passable``: kinds of op
+    that do not stop an early store in this test (``inert_brackets``)."""
     written: set[str] = set()
     locs: set[str] = set()
     unknown = False
@@ -41,7 +66,7 @@ def early_candidates(
             loc = value_of(op.addr) if op.addr is not None else None
             if isinstance(loc, str) and loc not in locs:
                 out.append(oid)
-        blocked, unknown = _absorb(th, op, value_of, written, locs, unknown)
+        blocked, unknown = _absorb(th, op, value_of, written, locs, unknown, passable)
         if blocked:
             break
     return out
@@ -54,15 +79,16 @@ def _absorb(
     written: set[str],
     locs: set[str],
     unknown: bool,
+    passable: frozenset[str],
 ) -> tuple[bool, bool]:
     """Add ``op`` to the instructions an early store would bypass: (blocks, unknown loc)."""
     if op.kind == "if":
         for oid in op.then + op.orelse:
-            b, unknown = _absorb(th, th.ops[oid], value_of, written, locs, unknown)
+            b, unknown = _absorb(th, th.ops[oid], value_of, written, locs, unknown, passable)
             if b:
                 return True, unknown
         return False, unknown
-    if op.blocks_early_stores:
+    if op.blocks_early_stores and op.kind not in passable:
         return True, unknown
     if op.addr is not None:
         if regs_of(op.addr, th.registers) & written:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-from actors.litmus.early import early_candidates
+from actors.litmus.early import early_candidates, inert_brackets
 from actors.litmus.evaluate import Reg, evaluate, truth
 from actors.litmus.primitives import rmw_apply
 from actors.litmus.syntax import (
@@ -77,6 +77,7 @@ class LitmusModel:
         self.test = test
         self.mem = memory
         self.early = early_stores
+        self.passable = inert_brackets(test.threads)  # op kinds an early store may pass
         self.stop = stop
         for var, v in test.init.items():
             memory.init(var, v)
@@ -184,7 +185,9 @@ class LitmusModel:
         ts = self.threads[tid]
         op = th.ops[ts.cont[0]]
         if self.early and not resumed:
-            cands = early_candidates(th, ts.cont, ts.issued, lambda e: self._eval(th, ts, e)[0])
+            cands = early_candidates(
+                th, ts.cont, ts.issued, lambda e: self._eval(th, ts, e)[0], self.passable
+            )
             if cands:
                 v = self.ctl.choose(len(cands) + 1, "ooo.issue")
                 if v:

@@ -25,7 +25,8 @@ def litmus_scenario(path: str | Path) -> Scenario:
 
     oracle = "LITMUS-FORALL" if test.quantifier == "forall" else "LITMUS-EXISTS"
     return Scenario(
-        name=test.name,
+        # A scenario name has no '/' (it names files); a test's may ("auto/C-RW-R1+RW-R1").
+        name=test.name.replace("/", "-"),
         spec_id="litmus",
         thread=f"litmus test {p}",
         title=f"{test.name}: {test.quantifier} {test.cond_text}",

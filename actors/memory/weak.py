@@ -35,8 +35,10 @@ Known strengthenings (the model may miss an outcome LKMM allows, never the rever
   hb. S may hold a store for another reason than the fence behind the dependency.
 - A load-acquire that reads the CPU's own release is still an acquire: LKMM lets it be
   satisfied early (rfi is not in ppo), so it misses LB-release-acquire's Sometimes.
-- The litmus interpreter issues no store early past an rcu_read_lock/unlock, so it misses
-  load buffering through read-side sections (the collection's RW-R and LB-L shapes).
+- In a test with a grace period the litmus interpreter issues no store early past an
+  rcu_read_lock/unlock (the section a store falls in then matters), so it may miss load
+  buffering through read-side sections there. Without one the brackets order nothing in LKMM
+  and early stores pass them (the collection's RW-R shapes).
 - A store whose value only looks dependent (assigned a constant in an ``if`` around it,
   crypto-control-data) is not issued early: the interpreter does not speculate values.
 

@@ -200,7 +200,8 @@ def test_observation_follows_herd(body: str, cond: str, expected: str, mode: str
     assert (v.witness is not None) == (expected != ("Always" if forall else "Never"))
 
 
-EXTRA = sorted((Path(__file__).resolve().parent / "litmus").glob("*.litmus"))
+EXTRA_DIR = Path(__file__).resolve().parent / "litmus"
+EXTRA = sorted(EXTRA_DIR.glob("*.litmus"))
 
 
 @pytest.mark.parametrize("path", EXTRA, ids=[p.stem for p in EXTRA])
@@ -262,3 +263,17 @@ def test_litmus_checks_every_target_given_each_file_once(
     assert code == 2
     assert out == ""
     assert "'" + str(tmp_path / "nope") + "' does not exist" in err
+
+
+def test_a_test_named_with_a_slash_gives_a_witness_script_that_loads(tmp_path: Path) -> None:
+    """The collection names its tests by directory ("auto/C-RW-R1+RW-R1"); a scenario name has
+    no '/', so the witness's script once failed to load with the witness it was written for."""
+    from actors.litmus.scenario import litmus_scenario
+    from emulator.run.catalog import scenario_problem
+
+    src = (EXTRA_DIR / "LB+rcu-brackets.litmus").read_text()
+    path = tmp_path / "lb.litmus"
+    path.write_text(src.replace("C LB+rcu-brackets", "C auto/LB+rcu-brackets", 1))
+    scen = litmus_scenario(path)
+    assert scenario_problem(scen) is None
+    assert scen.name == "auto-LB+rcu-brackets"
