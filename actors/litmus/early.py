@@ -5,8 +5,8 @@ the store reads, none blocks early stores (``Op.blocks_early_stores``: fences ot
 ``smp_rmb``/``barrier``, acquires, releases, locks, RCU, RMWs that are not relaxed), none
 touches the same location or one not known yet, and the store is not inside an ``if``: an
 ``if`` ahead is bypassed as a whole, its branches counted as instructions ahead (herd7's
-control dependencies end at the end of the ``if``). RCU read-side brackets are passed too in a
-test without a grace period (``inert_brackets``).
+control dependencies end at the end of the ``if``). An RCU read-side unlock is passed, and a
+lock too in a test without a grace period (``passable_brackets``).
 """
 
 from __future__ import annotations
@@ -19,22 +19,24 @@ from actors.memory.base import Value
 ValueOf = Callable[[Expr], Value]  # an expression's value in the thread's current registers
 
 
-# Read-side brackets order nothing by themselves: in LKMM they only enter the RCU axiom, and only
-# through a grace period (rcu-order starts at a synchronize_rcu/srcu). They stop early stores
-# when the test has one, since the section an access falls in then decides what it may see.
+# Read-side brackets are no fences: in LKMM they enter only the RCU axiom, which orders what is
+# po-before a section's unlock and what is po-after its lock against a grace period. A store
+# issued early past an unlock stays po-after the lock and counts as before the unlock as well
+# (it is published with the section): the model only gains order. Past a lock it would lose the
+# grace period's order, so a lock is passed only in a test with no grace period (rcu-order
+# starts at a synchronize_rcu/srcu) and no fence after an srcu_read_unlock.
+UNLOCKS = frozenset(("rcu_unlock",))
 BRACKETS = frozenset(("rcu_lock", "rcu_unlock"))
 
 
-def inert_brackets(threads: list[Thread]) -> frozenset[str]:
-    """The op kinds an early store may pass in this test: the read-side brackets when no thread
-    waits for a grace period (nor fences after an srcu_read_unlock, which orders what came
-    before the unlock), else none."""
+def passable_brackets(threads: list[Thread]) -> frozenset[str]:
+    """The read-side bracket kinds an early store may pass in this test."""
     for th in threads:
         for op in th.ops:
             if op.kind in ("gp_start", "gp_end") or (
                 op.kind == "fence" and op.order == "after_srcu_read_unlock"
             ):
-                return frozenset()
+                return UNLOCKS
     return BRACKETS
 
 
@@ -47,7 +49,7 @@ def early_candidates(
 ) -> list[int]:
     """The ids of the stores in ``cont`` (the thread's remaining program; ``issued``: stores
     already issued early) that may be issued now, in program order. ``passable``: kinds of op
-    that do not stop an early store in this test (``inert_brackets``)."""
+    that do not stop an early store in this test (``passable_brackets``)."""
     written: set[str] = set()
     locs: set[str] = set()
     unknown = False

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from typing import Any
 
-from actors.litmus.early import early_candidates, inert_brackets
+from actors.litmus.early import early_candidates, passable_brackets
 from actors.litmus.evaluate import Reg, evaluate, truth
 from actors.litmus.primitives import rmw_apply
 from actors.litmus.syntax import (
@@ -77,7 +77,7 @@ class LitmusModel:
         self.test = test
         self.mem = memory
         self.early = early_stores
-        self.passable = inert_brackets(test.threads)  # op kinds an early store may pass
+        self.passable = passable_brackets(test.threads)  # op kinds an early store may pass
         self.stop = stop
         for var, v in test.init.items():
             memory.init(var, v)

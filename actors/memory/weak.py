@@ -36,9 +36,10 @@ Known strengthenings (the model may miss an outcome LKMM allows, never the rever
 - A load-acquire that reads the CPU's own release is still an acquire: LKMM lets it be
   satisfied early (rfi is not in ppo), so it misses LB-release-acquire's Sometimes.
 - In a test with a grace period the litmus interpreter issues no store early past an
-  rcu_read_lock/unlock (the section a store falls in then matters), so it may miss load
-  buffering through read-side sections there. Without one the brackets order nothing in LKMM
-  and early stores pass them (the collection's RW-R shapes).
+  rcu_read_lock (it would lose the order the grace period gives what is po-after the lock), so
+  it may miss load buffering into a later section there (C-RW-G+RW-R3+RW-R3). An unlock is
+  always passed (the store then also counts as before it: only order is gained), and without a
+  grace period a lock too: the brackets order nothing then (the collection's RW-R shapes).
 - A store whose value only looks dependent (assigned a constant in an ``if`` around it,
   crypto-control-data) is not issued early: the interpreter does not speculate values.
 
