@@ -107,9 +107,10 @@ else:
 
 def lean_rescheduler() -> Callable[[Any, Any], None] | None:
     """``reschedule(task, baton)`` for a lightened trio run: trio's ``Runner.reschedule``
-    without its two asserts (a task rescheduled twice, by another run), its guest-mode check
-    (a batch is never a guest run); an instrument that asks to hear of it is still told,
-    through trio's own method. None outside a lightened run."""
+    without its two asserts (a task rescheduled twice, or by another run: the baton never
+    does either) and its guest-mode check (a batch is never a guest run). An instrument that
+    asks to hear of a reschedule is still told, through trio's own method. None outside a
+    lightened run."""
     if not AVAILABLE:
         return None
     runner = GLOBAL_RUN_CONTEXT.runner
